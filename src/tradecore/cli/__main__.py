@@ -1,0 +1,3 @@
+from tradecore.cli import main
+
+main()

@@ -1,0 +1,19 @@
+"""``tradecore info``: what this build contains."""
+
+from __future__ import annotations
+
+import platform
+import sys
+
+import typer
+
+from tradecore import __version__
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def info() -> None:
+        """Print version, Python and platform (useful in bug reports and benchmark notes)."""
+        typer.echo(f"tradecore {__version__}")
+        typer.echo(f"python {sys.version.split()[0]} ({platform.python_implementation()})")
+        typer.echo(f"platform {platform.platform()}")

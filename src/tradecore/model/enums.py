@@ -1,0 +1,138 @@
+"""Enumerations of the order model and the machine-readable reason codes."""
+
+from __future__ import annotations
+
+from enum import StrEnum, unique
+
+
+@unique
+class Side(StrEnum):
+    BUY = "BUY"
+    SELL = "SELL"
+
+    @property
+    def sign(self) -> int:
+        return 1 if self is Side.BUY else -1
+
+    @property
+    def opposite(self) -> Side:
+        return Side.SELL if self is Side.BUY else Side.BUY
+
+
+@unique
+class OrderType(StrEnum):
+    MARKET = "MARKET"
+    LIMIT = "LIMIT"
+
+
+@unique
+class TimeInForce(StrEnum):
+    GTC = "GTC"
+    IOC = "IOC"
+    FOK = "FOK"
+    DAY = "DAY"
+
+
+@unique
+class LiquiditySide(StrEnum):
+    MAKER = "MAKER"
+    TAKER = "TAKER"
+
+
+@unique
+class AssetClass(StrEnum):
+    CRYPTO = "CRYPTO"
+    EQUITY = "EQUITY"
+    FX = "FX"
+    FUTURE = "FUTURE"
+
+
+@unique
+class OrderStatus(StrEnum):
+    INITIALIZED = "INITIALIZED"
+    DENIED = "DENIED"
+    SUBMITTED = "SUBMITTED"
+    ACCEPTED = "ACCEPTED"
+    REJECTED = "REJECTED"
+    PENDING_CANCEL = "PENDING_CANCEL"
+    PENDING_REPLACE = "PENDING_REPLACE"
+    PARTIALLY_FILLED = "PARTIALLY_FILLED"
+    FILLED = "FILLED"
+    CANCELED = "CANCELED"
+    EXPIRED = "EXPIRED"
+    REPLACED = "REPLACED"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self in _TERMINAL
+
+    @property
+    def is_open(self) -> bool:
+        """Working at a venue (may still fill)."""
+        return self in _OPEN
+
+
+_TERMINAL = frozenset(
+    {
+        OrderStatus.DENIED,
+        OrderStatus.REJECTED,
+        OrderStatus.FILLED,
+        OrderStatus.CANCELED,
+        OrderStatus.EXPIRED,
+        OrderStatus.REPLACED,
+    }
+)
+_OPEN = frozenset(
+    {
+        OrderStatus.SUBMITTED,
+        OrderStatus.ACCEPTED,
+        OrderStatus.PARTIALLY_FILLED,
+        OrderStatus.PENDING_CANCEL,
+        OrderStatus.PENDING_REPLACE,
+    }
+)
+
+
+@unique
+class ReasonCode(StrEnum):
+    """Why an order was refused (denied by us, or rejected by a venue). Machine-readable."""
+
+    # validation
+    INVALID_ORDER = "INVALID_ORDER"
+    UNKNOWN_INSTRUMENT = "UNKNOWN_INSTRUMENT"
+    UNKNOWN_VENUE = "UNKNOWN_VENUE"
+    OFF_TICK_PRICE = "OFF_TICK_PRICE"
+    OFF_LOT_QUANTITY = "OFF_LOT_QUANTITY"
+    BELOW_MIN_QUANTITY = "BELOW_MIN_QUANTITY"
+    ABOVE_MAX_QUANTITY = "ABOVE_MAX_QUANTITY"
+    BELOW_MIN_NOTIONAL = "BELOW_MIN_NOTIONAL"
+    DUPLICATE_CLIENT_ORDER_ID = "DUPLICATE_CLIENT_ORDER_ID"
+    # pre-trade risk
+    MAX_ORDER_QUANTITY = "MAX_ORDER_QUANTITY"
+    MAX_ORDER_NOTIONAL = "MAX_ORDER_NOTIONAL"
+    PRICE_BAND = "PRICE_BAND"
+    NO_REFERENCE_PRICE = "NO_REFERENCE_PRICE"
+    MAX_POSITION = "MAX_POSITION"
+    GROSS_EXPOSURE = "GROSS_EXPOSURE"
+    NET_EXPOSURE = "NET_EXPOSURE"
+    CONCENTRATION = "CONCENTRATION"
+    LEVERAGE = "LEVERAGE"
+    ORDER_RATE = "ORDER_RATE"
+    CANCEL_RATE = "CANCEL_RATE"
+    DUPLICATE_ORDER = "DUPLICATE_ORDER"
+    VAR_LIMIT = "VAR_LIMIT"
+    CORRELATED_EXPOSURE = "CORRELATED_EXPOSURE"
+    MARKET_CLOSED = "MARKET_CLOSED"
+    SELF_TRADE = "SELF_TRADE"
+    REDUCE_ONLY = "REDUCE_ONLY"
+    TRADING_HALTED = "TRADING_HALTED"
+    KILL_SWITCH = "KILL_SWITCH"
+    # routing / venue
+    NO_ROUTE = "NO_ROUTE"
+    NO_LIQUIDITY = "NO_LIQUIDITY"
+    VENUE_UNAVAILABLE = "VENUE_UNAVAILABLE"
+    VENUE_REJECT = "VENUE_REJECT"
+    POST_ONLY_WOULD_CROSS = "POST_ONLY_WOULD_CROSS"
+    FOK_UNFILLABLE = "FOK_UNFILLABLE"
+    TIMEOUT = "TIMEOUT"
+    ORDER_NOT_OPEN = "ORDER_NOT_OPEN"

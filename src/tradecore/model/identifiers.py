@@ -1,0 +1,62 @@
+"""Typed identifiers. Plain ``str`` at run time (zero cost); distinct types for mypy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NewType
+
+from tradecore.errors import InvalidIdentifier
+
+ClientOrderId = NewType("ClientOrderId", str)
+VenueOrderId = NewType("VenueOrderId", str)
+AccountId = NewType("AccountId", str)
+Venue = NewType("Venue", str)
+TradeId = NewType("TradeId", str)
+
+#: The pseudo-venue of a parent order that the smart order router splits across venues.
+SMART = Venue("SMART")
+
+
+def _check_token(field: str, value: str) -> str:
+    if not value or value != value.strip() or "@" in value or any(c.isspace() for c in value):
+        raise InvalidIdentifier(field, f"{value!r} must be non-empty, without spaces or '@'")
+    return value
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class InstrumentId:
+    """``symbol@venue``, e.g. ``BTC/USD@SIMA``. ``BTC/USD@SMART`` asks the router to choose."""
+
+    symbol: str
+    venue: Venue
+
+    def __post_init__(self) -> None:
+        _check_token("instrument_id.symbol", self.symbol)
+        _check_token("instrument_id.venue", self.venue)
+
+    @staticmethod
+    def parse(text: str) -> InstrumentId:
+        symbol, sep, venue = text.partition("@")
+        if not sep:
+            raise InvalidIdentifier("instrument_id", f"{text!r} is not of the form symbol@venue")
+        return InstrumentId(symbol, Venue(venue))
+
+    def on(self, venue: Venue | str) -> InstrumentId:
+        """The same symbol on another venue."""
+        return InstrumentId(self.symbol, Venue(venue))
+
+    def __str__(self) -> str:
+        return f"{self.symbol}@{self.venue}"
+
+
+def client_order_id(value: str) -> ClientOrderId:
+    """Validate and brand a client order id."""
+    if not value or len(value) > 64 or any(c.isspace() for c in value):
+        raise InvalidIdentifier("client_order_id", f"{value!r}: 1-64 chars, no spaces")
+    return ClientOrderId(value)
+
+
+def account_id(value: str) -> AccountId:
+    if not value or len(value) > 64 or any(c.isspace() for c in value):
+        raise InvalidIdentifier("account", f"{value!r}: 1-64 chars, no spaces")
+    return AccountId(value)

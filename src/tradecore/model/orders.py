@@ -1,0 +1,243 @@
+"""Orders and their lifecycle, as a transition table.
+
+``TRANSITIONS[(state, trigger)] -> new state``. Fills are classified into two triggers,
+``FILL_PARTIAL`` and ``FILL_FULL``, by comparing the fill with the order's leaves quantity, so
+the table alone decides every move. Anything not in the table raises
+:class:`~tradecore.errors.InvalidOrderTransition`; a fill larger than leaves raises
+:class:`~tradecore.errors.OverfillError` *before* any field changes.
+
+An ``Order`` is mutable and owned by the engine's single thread; what leaves the engine are
+immutable events and :meth:`Order.snapshot` dicts.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import StrEnum, unique
+from typing import Any
+
+from tradecore.errors import InvalidOrderTransition, OverfillError
+from tradecore.model.enums import OrderStatus, OrderType, Side, TimeInForce
+from tradecore.model.identifiers import AccountId, ClientOrderId, InstrumentId, VenueOrderId
+from tradecore.model.values import DIVISION, ZERO
+
+S = OrderStatus
+
+
+@unique
+class Trigger(StrEnum):
+    """What happened to an order (the event side of the transition table)."""
+
+    DENY = "DENY"
+    SUBMIT = "SUBMIT"
+    ACCEPT = "ACCEPT"
+    REJECT = "REJECT"
+    FILL_PARTIAL = "FILL_PARTIAL"
+    FILL_FULL = "FILL_FULL"
+    REQUEST_CANCEL = "REQUEST_CANCEL"
+    CANCEL = "CANCEL"
+    CANCEL_REJECT = "CANCEL_REJECT"
+    REQUEST_REPLACE = "REQUEST_REPLACE"
+    REPLACE = "REPLACE"
+    REPLACE_REJECT = "REPLACE_REJECT"
+    EXPIRE = "EXPIRE"
+
+
+T = Trigger
+
+_WORKING = (S.ACCEPTED, S.PARTIALLY_FILLED)
+
+TRANSITIONS: dict[tuple[OrderStatus, Trigger], OrderStatus] = {
+    (S.INITIALIZED, T.DENY): S.DENIED,
+    (S.INITIALIZED, T.SUBMIT): S.SUBMITTED,
+    (S.SUBMITTED, T.ACCEPT): S.ACCEPTED,
+    (S.SUBMITTED, T.REJECT): S.REJECTED,
+    # a venue may fill, cancel (IOC) or expire before its ack reaches us
+    (S.SUBMITTED, T.FILL_PARTIAL): S.PARTIALLY_FILLED,
+    (S.SUBMITTED, T.FILL_FULL): S.FILLED,
+    (S.SUBMITTED, T.CANCEL): S.CANCELED,
+    (S.SUBMITTED, T.EXPIRE): S.EXPIRED,
+    (S.SUBMITTED, T.REQUEST_CANCEL): S.PENDING_CANCEL,
+    **{(w, T.FILL_PARTIAL): S.PARTIALLY_FILLED for w in _WORKING},
+    **{(w, T.FILL_FULL): S.FILLED for w in _WORKING},
+    **{(w, T.REQUEST_CANCEL): S.PENDING_CANCEL for w in _WORKING},
+    **{(w, T.REQUEST_REPLACE): S.PENDING_REPLACE for w in _WORKING},
+    **{(w, T.CANCEL): S.CANCELED for w in _WORKING},
+    **{(w, T.EXPIRE): S.EXPIRED for w in _WORKING},
+    # pending states: fills may race the request; the venue's answer settles it
+    (S.PENDING_CANCEL, T.CANCEL): S.CANCELED,
+    (S.PENDING_CANCEL, T.FILL_PARTIAL): S.PENDING_CANCEL,
+    (S.PENDING_CANCEL, T.FILL_FULL): S.FILLED,
+    (S.PENDING_CANCEL, T.EXPIRE): S.EXPIRED,
+    (S.PENDING_CANCEL, T.ACCEPT): S.PENDING_CANCEL,
+    (S.PENDING_REPLACE, T.REPLACE): S.REPLACED,
+    (S.PENDING_REPLACE, T.FILL_PARTIAL): S.PENDING_REPLACE,
+    (S.PENDING_REPLACE, T.FILL_FULL): S.FILLED,
+    (S.PENDING_REPLACE, T.CANCEL): S.CANCELED,
+    (S.PENDING_REPLACE, T.EXPIRE): S.EXPIRED,
+    # CANCEL_REJECT / REPLACE_REJECT return to ACCEPTED or PARTIALLY_FILLED: see Order.apply
+}
+
+_RESTORING = {
+    (S.PENDING_CANCEL, T.CANCEL_REJECT),
+    (S.PENDING_REPLACE, T.REPLACE_REJECT),
+}
+
+
+class Order:
+    """A single order. Quantities are exact Decimals; ``filled + leaves == quantity`` always."""
+
+    __slots__ = (
+        "account",
+        "avg_px",
+        "client_order_id",
+        "created_ns",
+        "filled_qty",
+        "instrument_id",
+        "last_event_ns",
+        "order_type",
+        "parent_id",
+        "post_only",
+        "price",
+        "quantity",
+        "reduce_only",
+        "replaced_by",
+        "side",
+        "status",
+        "tag",
+        "time_in_force",
+        "venue_order_id",
+    )
+
+    def __init__(
+        self,
+        client_order_id: ClientOrderId,
+        account: AccountId,
+        instrument_id: InstrumentId,
+        side: Side,
+        order_type: OrderType,
+        quantity: Decimal,
+        price: Decimal | None = None,
+        time_in_force: TimeInForce = TimeInForce.GTC,
+        *,
+        post_only: bool = False,
+        reduce_only: bool = False,
+        parent_id: ClientOrderId | None = None,
+        created_ns: int = 0,
+        tag: str = "",
+    ) -> None:
+        self.client_order_id = client_order_id
+        self.account = account
+        self.instrument_id = instrument_id
+        self.side = side
+        self.order_type = order_type
+        self.quantity = quantity
+        self.price = price
+        self.time_in_force = time_in_force
+        self.post_only = post_only
+        self.reduce_only = reduce_only
+        self.parent_id = parent_id
+        self.created_ns = created_ns
+        self.last_event_ns = created_ns
+        self.tag = tag
+        self.status = S.INITIALIZED
+        self.filled_qty: Decimal = ZERO
+        self.avg_px: Decimal | None = None
+        self.venue_order_id: VenueOrderId | None = None
+        self.replaced_by: ClientOrderId | None = None
+
+    @property
+    def leaves_qty(self) -> Decimal:
+        return self.quantity - self.filled_qty
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status.is_terminal
+
+    @property
+    def is_open(self) -> bool:
+        return self.status.is_open
+
+    def can(self, trigger: Trigger) -> bool:
+        """Whether ``trigger`` is legal now (fills: whether either fill trigger is)."""
+        if (self.status, trigger) in _RESTORING:
+            return True
+        return (self.status, trigger) in TRANSITIONS
+
+    def apply(self, trigger: Trigger, ts_ns: int = 0) -> OrderStatus:
+        """Move along the table (non-fill triggers). Returns the new status."""
+        if trigger in (T.FILL_PARTIAL, T.FILL_FULL):
+            raise InvalidOrderTransition(self.client_order_id, self.status.value, trigger.value)
+        key = (self.status, trigger)
+        if key in _RESTORING:
+            new = S.PARTIALLY_FILLED if self.filled_qty > 0 else S.ACCEPTED
+        else:
+            try:
+                new = TRANSITIONS[key]
+            except KeyError:
+                raise InvalidOrderTransition(
+                    self.client_order_id, self.status.value, trigger.value
+                ) from None
+        self.status = new
+        if ts_ns:
+            self.last_event_ns = ts_ns
+        return new
+
+    def fill(self, quantity: Decimal, price: Decimal, ts_ns: int = 0) -> OrderStatus:
+        """Apply a fill; refuses an overfill or a fill the current state cannot take."""
+        if quantity <= 0:
+            raise OverfillError(self.client_order_id, self.leaves_qty, quantity)
+        leaves = self.quantity - self.filled_qty
+        if quantity > leaves:
+            raise OverfillError(self.client_order_id, leaves, quantity)
+        trigger = T.FILL_FULL if quantity == leaves else T.FILL_PARTIAL
+        try:
+            new = TRANSITIONS[(self.status, trigger)]
+        except KeyError:
+            raise InvalidOrderTransition(
+                self.client_order_id, self.status.value, trigger.value
+            ) from None
+        prev = self.filled_qty
+        total = prev + quantity
+        if self.avg_px is None:
+            self.avg_px = price
+        else:
+            self.avg_px = DIVISION.divide(self.avg_px * prev + price * quantity, total)
+        self.filled_qty = total
+        self.status = new
+        if ts_ns:
+            self.last_event_ns = ts_ns
+        return new
+
+    def snapshot(self) -> dict[str, Any]:
+        """A JSON-ready view (decimals as strings)."""
+        return {
+            "client_order_id": self.client_order_id,
+            "account": self.account,
+            "instrument_id": str(self.instrument_id),
+            "side": self.side.value,
+            "type": self.order_type.value,
+            "quantity": str(self.quantity),
+            "price": None if self.price is None else str(self.price),
+            "time_in_force": self.time_in_force.value,
+            "post_only": self.post_only,
+            "reduce_only": self.reduce_only,
+            "status": self.status.value,
+            "filled_qty": str(self.filled_qty),
+            "leaves_qty": str(self.leaves_qty),
+            "avg_px": None if self.avg_px is None else str(self.avg_px),
+            "venue_order_id": self.venue_order_id,
+            "parent_id": self.parent_id,
+            "replaced_by": self.replaced_by,
+            "created_ns": self.created_ns,
+            "last_event_ns": self.last_event_ns,
+            "tag": self.tag,
+        }
+
+    def __repr__(self) -> str:
+        return (
+            f"Order({self.client_order_id} {self.side.value} {self.quantity} "
+            f"{self.instrument_id} {self.order_type.value}"
+            f"{'' if self.price is None else ' @' + str(self.price)} {self.status.value} "
+            f"filled={self.filled_qty})"
+        )

@@ -1,0 +1,251 @@
+"""The sequencer: idempotency, denials as data, ordered gap-free events, replay."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from tests.fakes import ScriptedVenue
+from tradecore.engine import Engine, InstrumentRegistry, SimClock
+from tradecore.model import (
+    AccountId,
+    CancelOrder,
+    ClientOrderId,
+    Event,
+    Instrument,
+    InstrumentId,
+    OrderDenied,
+    OrderFilled,
+    OrderStatus,
+    OrderType,
+    ReasonCode,
+    ReplaceOrder,
+    Side,
+    SubmitOrder,
+    TimeInForce,
+    codec,
+)
+from tradecore.model.denial import Denial
+from tradecore.model.orders import Order
+from tradecore.venues.gateway import DirectGateway
+
+ACC = AccountId("acc")
+
+
+def limit(
+    coid: str, qty: str = "1", px: str = "100", side: Side = Side.BUY, venue: str = "FAKE"
+) -> SubmitOrder:
+    return SubmitOrder(
+        client_order_id=ClientOrderId(coid),
+        account=ACC,
+        instrument_id=InstrumentId.parse(f"BTC/USD@{venue}"),
+        side=side,
+        order_type=OrderType.LIMIT,
+        quantity=Decimal(qty),
+        price=Decimal(px),
+    )
+
+
+def record(engine: Engine) -> list[Event]:
+    seen: list[Event] = []
+    engine.bus.subscribe_all(seen.append)
+    return seen
+
+
+def test_submit_accept_fill_publishes_ordered_gap_free_events(
+    engine: Engine, venue: ScriptedVenue
+) -> None:
+    seen = record(engine)
+    res = engine.submit(limit("a", "2"))
+    assert res.ok and res.order is not None
+    assert res.order.status is OrderStatus.SUBMITTED
+    assert venue.submitted == [res.order]
+    engine.on_accepted(ClientOrderId("a"), venue.next_vid())
+    venue.fill("a", "0.5", "100")
+    venue.fill("a", "1.5", "99.5", fee="0.12")
+    assert res.order.status is OrderStatus.FILLED
+    assert res.order.avg_px == Decimal("99.625")
+    assert [e.seq for e in seen] == list(range(1, len(seen) + 1))
+    assert [type(e).__name__ for e in seen] == [
+        "OrderInitialized",
+        "OrderSubmitted",
+        "OrderAccepted",
+        "OrderFilled",
+        "OrderFilled",
+    ]
+
+
+def test_resubmitting_a_client_order_id_returns_the_original(
+    engine: Engine, venue: ScriptedVenue
+) -> None:
+    first = engine.submit(limit("dup"))
+    again = engine.submit(limit("dup", qty="5"))
+    assert again.duplicate and again.order is first.order
+    assert len(venue.submitted) == 1
+    assert len(engine.orders) == 1
+
+
+def test_validation_denials_carry_reason_codes(engine: Engine, venue: ScriptedVenue) -> None:
+    cases = {
+        "tick": (limit("t1", px="100.005"), ReasonCode.OFF_TICK_PRICE),
+        "lot": (limit("t2", qty="0.0015"), ReasonCode.OFF_LOT_QUANTITY),
+        "venue": (limit("t3", venue="NOPE"), ReasonCode.UNKNOWN_INSTRUMENT),
+    }
+    for name, (cmd, code) in cases.items():
+        res = engine.submit(cmd)
+        assert res.denial is not None and res.denial.reason is code, name
+        assert res.order is not None and res.order.status is OrderStatus.DENIED
+    assert venue.submitted == []
+
+
+def test_market_order_with_a_price_is_denied(engine: Engine) -> None:
+    cmd = SubmitOrder(
+        client_order_id=ClientOrderId("m"),
+        account=ACC,
+        instrument_id=InstrumentId.parse("BTC/USD@FAKE"),
+        side=Side.SELL,
+        order_type=OrderType.MARKET,
+        quantity=Decimal("1"),
+        price=Decimal("1"),
+    )
+    res = engine.submit(cmd)
+    assert res.denial is not None and res.denial.reason is ReasonCode.INVALID_ORDER
+
+
+class DenyAll:
+    def check(self, order: Order) -> Denial | None:
+        return Denial(ReasonCode.MAX_ORDER_QUANTITY, "too big", "max_qty", "1", str(order.quantity))
+
+
+def test_risk_denial_is_an_event_with_check_limit_and_value(
+    btc: Instrument, venue: ScriptedVenue
+) -> None:
+    eng = Engine(
+        SimClock(), InstrumentRegistry([btc]), risk=DenyAll(), gateway=DirectGateway([venue])
+    )
+    seen = record(eng)
+    eng.submit(limit("r", qty="2"))
+    denied = [e for e in seen if isinstance(e, OrderDenied)]
+    assert len(denied) == 1
+    assert (denied[0].reason, denied[0].check, denied[0].limit, denied[0].value) == (
+        ReasonCode.MAX_ORDER_QUANTITY,
+        "max_qty",
+        "1",
+        "2",
+    )
+    assert venue.submitted == []
+
+
+def test_cancel_flow_and_cancel_of_closed_order(engine: Engine, venue: ScriptedVenue) -> None:
+    engine.submit(limit("c"))
+    engine.on_accepted(ClientOrderId("c"), venue.next_vid())
+    res = engine.cancel(CancelOrder(client_order_id=ClientOrderId("c"), account=ACC))
+    assert res.ok and res.order is not None and res.order.status is OrderStatus.PENDING_CANCEL
+    engine.on_canceled(ClientOrderId("c"))
+    assert res.order.status is OrderStatus.CANCELED
+    again = engine.cancel(CancelOrder(client_order_id=ClientOrderId("c"), account=ACC))
+    assert again.denial is not None and again.denial.reason is ReasonCode.ORDER_NOT_OPEN
+    other = engine.cancel(CancelOrder(client_order_id=ClientOrderId("c"), account=AccountId("x")))
+    assert other.denial is not None and other.order is None  # another account cannot see it
+
+
+def test_replace_carries_cumulative_fill_to_the_new_order(
+    engine: Engine, venue: ScriptedVenue
+) -> None:
+    engine.submit(limit("r1", qty="3"))
+    engine.on_accepted(ClientOrderId("r1"), venue.next_vid())
+    venue.fill("r1", "1", "100")
+    res = engine.replace(
+        ReplaceOrder(
+            client_order_id=ClientOrderId("r1"),
+            new_client_order_id=ClientOrderId("r2"),
+            account=ACC,
+            quantity=Decimal("5"),
+            price=Decimal("101"),
+        )
+    )
+    assert res.ok
+    engine.on_replaced(ClientOrderId("r1"), venue.next_vid())
+    old, new = engine.orders.get(ClientOrderId("r1")), engine.orders.get(ClientOrderId("r2"))
+    assert old is not None and new is not None
+    assert old.status is OrderStatus.REPLACED and old.replaced_by == "r2"
+    assert new.status is OrderStatus.PARTIALLY_FILLED
+    assert (new.quantity, new.filled_qty, new.leaves_qty, new.price) == (
+        Decimal(5),
+        Decimal(1),
+        Decimal(4),
+        Decimal(101),
+    )
+
+
+class SyncVenue(ScriptedVenue):
+    """A client that reports synchronously from inside submit (re-entrant)."""
+
+    def submit(self, order: Order) -> None:
+        super().submit(order)
+        assert self.sink is not None
+        self.sink.on_accepted(order.client_order_id, self.next_vid())
+        self.fill(order.client_order_id, str(order.quantity), "100")
+
+
+def test_reentrant_reports_are_applied_after_the_command_in_order(btc: Instrument) -> None:
+    v = SyncVenue("FAKE")
+    eng = Engine(SimClock(), InstrumentRegistry([btc]), gateway=DirectGateway([v]))
+    v.bind(eng)
+    seen = record(eng)
+    res = eng.submit(limit("s"))
+    assert res.order is not None and res.order.status is OrderStatus.FILLED
+    assert [type(e).__name__ for e in seen] == [
+        "OrderInitialized",
+        "OrderSubmitted",
+        "OrderAccepted",
+        "OrderFilled",
+    ]
+
+
+def test_journaled_events_replay_to_the_same_state(
+    engine: Engine, venue: ScriptedVenue, btc: Instrument
+) -> None:
+    log: list[bytes] = []
+    engine.bus.subscribe_all(lambda e: log.append(codec.dumps(e)))
+    for i in range(5):
+        engine.submit(limit(f"o{i}", qty="2", px=str(100 + i)))
+        engine.on_accepted(ClientOrderId(f"o{i}"), venue.next_vid())
+    venue.fill("o1", "2", "101", fee="0.5")
+    venue.fill("o2", "1", "102")
+    engine.cancel(CancelOrder(client_order_id=ClientOrderId("o3"), account=ACC))
+    engine.on_canceled(ClientOrderId("o3"))
+    engine.submit(limit("bad", px="1.001"))
+
+    replayed = Engine(SimClock(), InstrumentRegistry([btc]))
+    for raw in log:
+        replayed.apply_event(codec.loads(raw))
+    assert replayed.state_digest() == engine.state_digest()
+    assert replayed.seq == engine.seq
+
+
+def test_every_event_type_round_trips_through_the_codec(
+    engine: Engine, venue: ScriptedVenue
+) -> None:
+    seen = record(engine)
+    engine.submit(limit("x", qty="2"))
+    engine.on_accepted(ClientOrderId("x"), venue.next_vid())
+    venue.fill("x", "1", "100", fee="0.01")
+    engine.submit(limit("y", px="0.001"))
+    for e in seen:
+        assert codec.loads(codec.dumps(e)) == e
+    assert any(isinstance(e, OrderFilled) for e in seen)
+
+
+def test_fok_and_ioc_time_in_force_pass_through(engine: Engine, venue: ScriptedVenue) -> None:
+    cmd = SubmitOrder(
+        client_order_id=ClientOrderId("f"),
+        account=ACC,
+        instrument_id=InstrumentId.parse("BTC/USD@FAKE"),
+        side=Side.BUY,
+        order_type=OrderType.LIMIT,
+        quantity=Decimal("1"),
+        price=Decimal("100"),
+        time_in_force=TimeInForce.FOK,
+    )
+    assert engine.submit(cmd).ok
+    assert venue.submitted[0].time_in_force is TimeInForce.FOK
