@@ -1,8 +1,8 @@
 """One exception tree for tradecore.
 
 A business "no" (a risk denial, a venue reject) is *data*: a
-:class:`~tradecore.model.enums.ReasonCode` with a human message, carried by events such as ``OrderDenied``. Exceptions are for broken
-invariants and bad input only::
+:class:`~tradecore.model.enums.ReasonCode` with a human message, carried by events such as
+``OrderDenied``. Exceptions are for broken invariants and bad input only::
 
     TradecoreError
     ├── ValidationError            bad input; names the field and the reason
