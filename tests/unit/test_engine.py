@@ -249,3 +249,25 @@ def test_fok_and_ioc_time_in_force_pass_through(engine: Engine, venue: ScriptedV
     )
     assert engine.submit(cmd).ok
     assert venue.submitted[0].time_in_force is TimeInForce.FOK
+
+
+def test_a_command_issued_from_a_bus_handler_runs_at_once_and_events_stay_ordered(
+    engine: Engine, venue: ScriptedVenue
+) -> None:
+    """A risk monitor that cancels inside a fill handler must get its answer immediately."""
+    answers: list[bool] = []
+
+    def on_fill(e: OrderFilled) -> None:
+        if e.client_order_id == "h1":
+            res = engine.cancel(CancelOrder(client_order_id=ClientOrderId("h2"), account=ACC))
+            answers.append(res.ok)
+
+    engine.bus.subscribe(OrderFilled, on_fill)
+    seen = record(engine)
+    engine.submit(limit("h1"))
+    engine.submit(limit("h2"))
+    engine.on_accepted(ClientOrderId("h2"), venue.next_vid())
+    venue.fill("h1", "1", "100")
+    assert answers == [True]
+    assert [e.seq for e in seen] == sorted(e.seq for e in seen)
+    assert engine.orders.get(ClientOrderId("h2")).status is OrderStatus.PENDING_CANCEL  # type: ignore[union-attr]

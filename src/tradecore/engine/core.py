@@ -86,7 +86,7 @@ class Engine:
         self.seq = 0
         self.last_quotes: dict[Any, Quote] = {}
         self._pending_replace: dict[ClientOrderId, OrderPendingReplace] = {}
-        self._inbox: deque[Callable[[], None]] = deque()
+        self._inbox: deque[tuple[Callable[..., None], tuple[Any, ...]]] = deque()
         self._outbox: deque[Event] = deque()
         self._busy = False
         self._publishing = False
@@ -120,31 +120,54 @@ class Engine:
         self._appliers[type(event)](event)
         if self.journal is not None:
             self.journal.append(event)
-        self._outbox.append(event)
         if self._publishing:
+            self._outbox.append(event)
             return
         self._publishing = True
         try:
-            out = self._outbox
             publish = self.bus.publish
+            publish(event)
+            out = self._outbox
             while out:
                 publish(out.popleft())
         finally:
             self._publishing = False
 
-    def _run(self, fn: Callable[[], None]) -> None:
-        """Run ``fn`` now, or after the command on the stack if one is running."""
+    def _drain(self) -> None:
+        inbox = self._inbox
+        while inbox:
+            fn, args = inbox.popleft()
+            fn(*args)
+
+    def _command(self, fn: Callable[..., CommandResult], arg: Any) -> CommandResult:
+        """Commands run at once, even nested in a handler; reports queued meanwhile run after."""
         if self._busy:
-            self._inbox.append(fn)
+            return fn(arg)
+        self._busy = True
+        try:
+            result = fn(arg)
+            if self._inbox:
+                self._drain()
+            return result
+        finally:
+            self._busy = False
+
+    def _report(self, fn: Callable[..., None], *args: Any) -> None:
+        """A venue report runs now, or after the command on the stack if one is running."""
+        if self._busy:
+            self._inbox.append((fn, args))
             return
         self._busy = True
         try:
-            fn()
-            inbox = self._inbox
-            while inbox:
-                inbox.popleft()()
+            fn(*args)
+            if self._inbox:
+                self._drain()
         finally:
             self._busy = False
+
+    def _run(self, fn: Callable[[], None]) -> None:
+        """Run ``fn`` now, or queue it after the command on the stack (like a report)."""
+        self._report(fn)
 
     def apply_event(self, event: Event) -> None:
         """Replay: apply a journaled event (no venue I/O), keep ``seq``, publish it."""
@@ -158,9 +181,7 @@ class Engine:
         existing = self.orders.get(cmd.client_order_id)
         if existing is not None:
             return CommandResult(existing, None, duplicate=True)
-        result: list[CommandResult] = []
-        self._run(lambda: result.append(self._submit(cmd)))
-        return result[0]
+        return self._command(self._submit, cmd)
 
     def _submit(self, cmd: SubmitOrder) -> CommandResult:
         seq, ts = self._next()
@@ -316,9 +337,7 @@ class Engine:
         self._deny(order, denial)
 
     def cancel(self, cmd: CancelOrder) -> CommandResult:
-        result: list[CommandResult] = []
-        self._run(lambda: result.append(self._cancel(cmd)))
-        return result[0]
+        return self._command(self._cancel, cmd)
 
     def _cancel(self, cmd: CancelOrder) -> CommandResult:
         order = self.orders.get(cmd.client_order_id)
@@ -345,9 +364,7 @@ class Engine:
         return CommandResult(order)
 
     def replace(self, cmd: ReplaceOrder) -> CommandResult:
-        result: list[CommandResult] = []
-        self._run(lambda: result.append(self._replace(cmd)))
-        return result[0]
+        return self._command(self._replace, cmd)
 
     def _replace(self, cmd: ReplaceOrder) -> CommandResult:
         R = ReasonCode
@@ -428,20 +445,20 @@ class Engine:
         return o
 
     def on_accepted(self, coid: ClientOrderId, venue_order_id: VenueOrderId) -> None:
-        def run() -> None:
-            o = self._order(coid)
-            seq, ts = self._next()
-            self._emit(OrderAccepted(seq, ts, coid, o.account, venue_order_id))
+        self._report(self._accepted, coid, venue_order_id)
 
-        self._run(run)
+    def _accepted(self, coid: ClientOrderId, venue_order_id: VenueOrderId) -> None:
+        o = self._order(coid)
+        seq, ts = self._next()
+        self._emit(OrderAccepted(seq, ts, coid, o.account, venue_order_id))
 
     def on_rejected(self, coid: ClientOrderId, reason: ReasonCode, message: str) -> None:
-        def run() -> None:
-            o = self._order(coid)
-            seq, ts = self._next()
-            self._emit(OrderRejected(seq, ts, coid, o.account, reason, message))
+        self._report(self._rejected, coid, reason, message)
 
-        self._run(run)
+    def _rejected(self, coid: ClientOrderId, reason: ReasonCode, message: str) -> None:
+        o = self._order(coid)
+        seq, ts = self._next()
+        self._emit(OrderRejected(seq, ts, coid, o.account, reason, message))
 
     def on_filled(
         self,
@@ -452,82 +469,74 @@ class Engine:
         fee: Money,
         liquidity: LiquiditySide,
     ) -> None:
-        def run() -> None:
-            o = self._order(coid)
-            seq, ts = self._next()
-            self._emit(
-                OrderFilled(
-                    seq,
-                    ts,
-                    coid,
-                    o.account,
-                    o.instrument_id,
-                    o.venue_order_id or VenueOrderId(""),
-                    trade_id,
-                    o.side,
-                    quantity,
-                    price,
-                    fee,
-                    liquidity,
-                    o.parent_id,
-                )
-            )
+        self._report(self._filled, coid, trade_id, quantity, price, fee, liquidity)
 
-        self._run(run)
+    def _filled(
+        self,
+        coid: ClientOrderId,
+        trade_id: TradeId,
+        quantity: Decimal,
+        price: Decimal,
+        fee: Money,
+        liquidity: LiquiditySide,
+    ) -> None:
+        o = self._order(coid)
+        seq, ts = self._next()
+        self._emit(
+            OrderFilled(
+                seq, ts, coid, o.account, o.instrument_id,
+                o.venue_order_id or VenueOrderId(""), trade_id, o.side, quantity, price,
+                fee, liquidity, o.parent_id,
+            )
+        )  # fmt: skip
 
     def on_canceled(self, coid: ClientOrderId, message: str = "") -> None:
-        def run() -> None:
-            o = self._order(coid)
-            seq, ts = self._next()
-            self._emit(OrderCanceled(seq, ts, coid, o.account, message))
+        self._report(self._canceled, coid, message)
 
-        self._run(run)
+    def _canceled(self, coid: ClientOrderId, message: str) -> None:
+        o = self._order(coid)
+        seq, ts = self._next()
+        self._emit(OrderCanceled(seq, ts, coid, o.account, message))
 
     def on_cancel_rejected(self, coid: ClientOrderId, reason: ReasonCode, message: str) -> None:
-        def run() -> None:
-            o = self._order(coid)
-            seq, ts = self._next()
-            self._emit(OrderCancelRejected(seq, ts, coid, o.account, reason, message))
+        self._report(self._cancel_rejected, coid, reason, message)
 
-        self._run(run)
+    def _cancel_rejected(self, coid: ClientOrderId, reason: ReasonCode, message: str) -> None:
+        o = self._order(coid)
+        seq, ts = self._next()
+        self._emit(OrderCancelRejected(seq, ts, coid, o.account, reason, message))
 
     def on_replaced(self, coid: ClientOrderId, venue_order_id: VenueOrderId) -> None:
-        def run() -> None:
-            o = self._order(coid)
-            p = self._pending_replace.get(coid)
-            if p is None:
-                raise UnknownOrder(coid)
-            seq, ts = self._next()
-            self._emit(
-                OrderReplaced(
-                    seq,
-                    ts,
-                    coid,
-                    p.new_client_order_id,
-                    o.account,
-                    venue_order_id,
-                    p.quantity,
-                    p.price,
-                )
-            )
+        self._report(self._replaced, coid, venue_order_id)
 
-        self._run(run)
+    def _replaced(self, coid: ClientOrderId, venue_order_id: VenueOrderId) -> None:
+        o = self._order(coid)
+        p = self._pending_replace.get(coid)
+        if p is None:
+            raise UnknownOrder(coid)
+        seq, ts = self._next()
+        self._emit(
+            OrderReplaced(
+                seq, ts, coid, p.new_client_order_id, o.account, venue_order_id, p.quantity,
+                p.price,
+            )
+        )  # fmt: skip
 
     def on_replace_rejected(self, coid: ClientOrderId, reason: ReasonCode, message: str) -> None:
-        def run() -> None:
-            o = self._order(coid)
-            seq, ts = self._next()
-            self._emit(OrderReplaceRejected(seq, ts, coid, o.account, reason, message))
+        self._report(self._replace_rejected, coid, reason, message)
 
-        self._run(run)
+    def _replace_rejected(self, coid: ClientOrderId, reason: ReasonCode, message: str) -> None:
+        o = self._order(coid)
+        seq, ts = self._next()
+        self._emit(OrderReplaceRejected(seq, ts, coid, o.account, reason, message))
 
     def on_expired(self, coid: ClientOrderId) -> None:
-        def run() -> None:
-            o = self._order(coid)
-            seq, ts = self._next()
-            self._emit(OrderExpired(seq, ts, coid, o.account))
+        self._report(self._expired, coid)
 
-        self._run(run)
+    def _expired(self, coid: ClientOrderId) -> None:
+        o = self._order(coid)
+        seq, ts = self._next()
+        self._emit(OrderExpired(seq, ts, coid, o.account))
 
     def cancel_parent(self, parent: Order, message: str) -> None:
         """Close a parent whose children are all done without filling it (router use)."""
@@ -541,11 +550,11 @@ class Engine:
     def on_quote(self, quote: Quote) -> None:
         """Publish a quote to subscribers (positions re-mark, risk monitor, router)."""
 
-        def run() -> None:
-            self.last_quotes[quote.instrument_id] = quote
-            self.bus.publish(quote)
+        self._report(self._quote, quote)
 
-        self._run(run)
+    def _quote(self, quote: Quote) -> None:
+        self.last_quotes[quote.instrument_id] = quote
+        self.bus.publish(quote)
 
     # ------------------------------------------------------------------ state application
     def _after(self, o: Order, event: Event) -> None:

@@ -1,94 +1,86 @@
-"""Deterministic JSON-ready encoding of commands and events (for journal, API, replay).
+"""Deterministic encoding of commands, events and audit records (journal, API, replay).
 
-``encode(obj) -> dict`` and ``decode(dict) -> obj`` round-trip every registered frozen
-dataclass exactly: Decimals as strings, enums by value, ids as strings, Money as
-``{"amount", "currency"}``. ``dumps`` gives canonical bytes (sorted keys, no spaces), so the same
-events always serialise to the same bytes.
+``dumps(obj) -> bytes`` gives canonical JSON (sorted keys, no spaces, Decimals as written,
+ids and currencies as strings, a ``"type"`` tag), so the same events always serialise to the
+same bytes. ``loads`` inverts it exactly. ``encode``/``decode`` do the same with plain dicts.
+Events and commands are tagged ``msgspec.Struct`` classes (fast to build and to encode);
+other records (frozen dataclasses or Structs) join with :func:`register`.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import json
-import typing
 from decimal import Decimal
-from enum import Enum
-from typing import Any
+from typing import Any, Union
+
+import msgspec
 
 from tradecore.errors import ValidationError
 from tradecore.model.identifiers import InstrumentId
-from tradecore.model.values import Currency, Money
+from tradecore.model.values import Currency
 
 _REGISTRY: dict[str, type[Any]] = {}
-_DECODERS: dict[type[Any], list[tuple[str, Any]]] = {}
+_struct_decoder: msgspec.json.Decoder[Any] | None = None
+
+
+def _enc_hook(obj: Any) -> Any:
+    if isinstance(obj, InstrumentId):
+        return str(obj)
+    if isinstance(obj, Currency):
+        return obj.code
+    if isinstance(obj, Decimal):
+        return str(obj)
+    raise NotImplementedError(f"cannot encode {type(obj).__name__}")
+
+
+def _dec_hook(tp: type[Any], obj: Any) -> Any:
+    if tp is InstrumentId and isinstance(obj, str):
+        return InstrumentId.parse(obj)
+    if tp is Currency and isinstance(obj, str):
+        return Currency.of(obj)
+    raise NotImplementedError(f"cannot decode {tp!r}")
+
+
+_encoder = msgspec.json.Encoder(enc_hook=_enc_hook, order="sorted")
 
 
 def register(*classes: type[Any]) -> None:
-    """Make dataclasses encodable/decodable by their class name."""
+    """Make records encodable/decodable by their class name (tagged Structs or dataclasses)."""
+    global _struct_decoder
     for cls in classes:
         _REGISTRY[cls.__name__] = cls
+    _struct_decoder = None
 
 
-def _encode_value(v: Any) -> Any:
-    if v is None or (isinstance(v, (bool, int, str)) and not isinstance(v, Enum)):
-        return v
-    if isinstance(v, Enum):
-        return v.value
-    if isinstance(v, Decimal):
-        return str(v)
-    if isinstance(v, InstrumentId):
-        return str(v)
-    if isinstance(v, Money):
-        return {"amount": str(v.amount), "currency": v.currency.code}
-    if isinstance(v, Currency):
-        return v.code
-    if isinstance(v, (list, tuple)):
-        return [_encode_value(x) for x in v]
-    if isinstance(v, dict):
-        return {str(k): _encode_value(x) for k, x in v.items()}
-    if dataclasses.is_dataclass(v) and not isinstance(v, type):
-        return encode(v)
-    raise TypeError(f"cannot encode {type(v).__name__}")
+def _tagged_structs() -> list[type[Any]]:
+    return [
+        c
+        for c in _REGISTRY.values()
+        if isinstance(c, type) and issubclass(c, msgspec.Struct) and c.__struct_config__.tag
+    ]
 
 
-def encode(obj: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {"type": type(obj).__name__}
-    for f in dataclasses.fields(obj):
-        out[f.name] = _encode_value(getattr(obj, f.name))
-    return out
+def _decoder() -> msgspec.json.Decoder[Any]:
+    global _struct_decoder
+    if _struct_decoder is None:
+        structs = _tagged_structs()
+        _struct_decoder = msgspec.json.Decoder(Union[tuple(structs)], dec_hook=_dec_hook)  # type: ignore[arg-type]  # noqa: UP007
+    return _struct_decoder
 
 
 def dumps(obj: Any) -> bytes:
-    return json.dumps(encode(obj), sort_keys=True, separators=(",", ":")).encode()
+    """Canonical JSON bytes of a registered record."""
+    if isinstance(obj, msgspec.Struct) and obj.__struct_config__.tag:
+        return _encoder.encode(obj)
+    return _encoder.encode(encode(obj))
 
 
-def _decoder_for(tp: Any) -> Any:
-    origin = typing.get_origin(tp)
-    args = typing.get_args(tp)
-    if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
-        inner = [a for a in args if a is not type(None)]
-        dec = _decoder_for(inner[0]) if len(inner) == 1 else (lambda x: x)
-        return lambda x: None if x is None else dec(x)
-    if tp is Decimal:
-        return Decimal
-    if tp is InstrumentId:
-        return InstrumentId.parse
-    if tp is Money:
-        return lambda x: Money(Decimal(x["amount"]), Currency.of(x["currency"]))
-    if isinstance(tp, type) and issubclass(tp, Enum):
-        return tp
-    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
-        return lambda x: decode(x)
-    return lambda x: x
-
-
-def _decoders(cls: type[Any]) -> list[tuple[str, Any]]:
-    decs = _DECODERS.get(cls)
-    if decs is None:
-        hints = typing.get_type_hints(cls)
-        decs = [(f.name, _decoder_for(hints[f.name])) for f in dataclasses.fields(cls)]
-        _DECODERS[cls] = decs
-    return decs
+def encode(obj: Any) -> dict[str, Any]:
+    """A JSON-ready dict with a ``type`` tag."""
+    out = msgspec.to_builtins(obj, enc_hook=_enc_hook, order="sorted")
+    if not isinstance(out, dict):
+        raise TypeError(f"cannot encode {type(obj).__name__} as a record")
+    out["type"] = type(obj).__name__
+    return out
 
 
 def decode(data: dict[str, Any]) -> Any:
@@ -96,15 +88,24 @@ def decode(data: dict[str, Any]) -> Any:
     cls = _REGISTRY.get(name) if isinstance(name, str) else None
     if cls is None:
         raise ValidationError("type", f"unknown record type {name!r}")
-    kwargs = {}
-    for fname, dec in _decoders(cls):
-        if fname in data:
-            kwargs[fname] = dec(data[fname])
-    return cls(**kwargs)
+    try:
+        if issubclass(cls, msgspec.Struct) and cls.__struct_config__.tag:
+            return msgspec.convert(data, cls, dec_hook=_dec_hook)
+        body = {k: v for k, v in data.items() if k != "type"}
+        return msgspec.convert(body, cls, dec_hook=_dec_hook)
+    except msgspec.ValidationError as err:
+        raise ValidationError(name or "record", str(err)) from None
 
 
 def loads(raw: bytes | str) -> Any:
-    return decode(json.loads(raw))
+    """Inverse of :func:`dumps`."""
+    try:
+        return _decoder().decode(raw)
+    except msgspec.ValidationError:
+        data = msgspec.json.decode(raw)
+        if not isinstance(data, dict):
+            raise ValidationError("record", "not a JSON object") from None
+        return decode(data)
 
 
 def _register_builtin() -> None:

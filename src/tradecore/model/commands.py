@@ -6,21 +6,20 @@ the command (its journal record carries the stamped copy).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
+
+import msgspec
 
 from tradecore.model.enums import OrderType, Side, TimeInForce
 from tradecore.model.identifiers import AccountId, ClientOrderId, InstrumentId
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Command:
+class Command(msgspec.Struct, frozen=True, gc=False, kw_only=True, tag=True, tag_field="type"):
     seq: int = 0
     ts: int = 0
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SubmitOrder(Command):
+class SubmitOrder(Command, frozen=True, kw_only=True):
     client_order_id: ClientOrderId
     account: AccountId
     instrument_id: InstrumentId
@@ -34,14 +33,12 @@ class SubmitOrder(Command):
     tag: str = ""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CancelOrder(Command):
+class CancelOrder(Command, frozen=True, kw_only=True):
     client_order_id: ClientOrderId
     account: AccountId
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ReplaceOrder(Command):
+class ReplaceOrder(Command, frozen=True, kw_only=True):
     """Cancel/replace, FIX style: the original ends REPLACED and ``new_client_order_id``
     carries on with the new quantity/price (cumulative filled quantity carries over)."""
 

@@ -3,13 +3,12 @@ check's name, the limit and the value that broke it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import msgspec
 
 from tradecore.model.enums import ReasonCode
 
 
-@dataclass(frozen=True, slots=True)
-class Denial:
+class Denial(msgspec.Struct, frozen=True, gc=False):
     reason: ReasonCode
     message: str
     check: str = ""

@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
+
+import msgspec
 
 from tradecore.model.enums import LiquiditySide, OrderType, ReasonCode, Side, TimeInForce
 from tradecore.model.identifiers import (
@@ -18,14 +19,14 @@ from tradecore.model.identifiers import (
 from tradecore.model.values import Money
 
 
-@dataclass(frozen=True, slots=True)
-class Event:
+class Event(msgspec.Struct, frozen=True, gc=False, tag=True, tag_field="type"):
+    """Base of every event: ``seq`` then ``ts``, then the event's own fields (positional)."""
+
     seq: int
     ts: int
 
 
-@dataclass(frozen=True, slots=True)
-class OrderInitialized(Event):
+class OrderInitialized(Event, frozen=True):
     """An order the engine has accepted for processing (idempotency key recorded)."""
 
     client_order_id: ClientOrderId
@@ -42,8 +43,7 @@ class OrderInitialized(Event):
     tag: str
 
 
-@dataclass(frozen=True, slots=True)
-class OrderDenied(Event):
+class OrderDenied(Event, frozen=True):
     """Refused by tradecore itself (validation, risk, routing) before reaching a venue.
     ``check``/``limit``/``value`` say which risk check refused, its limit and the value."""
 
@@ -56,22 +56,19 @@ class OrderDenied(Event):
     value: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class OrderSubmitted(Event):
+class OrderSubmitted(Event, frozen=True):
     client_order_id: ClientOrderId
     account: AccountId
     venue: Venue
 
 
-@dataclass(frozen=True, slots=True)
-class OrderAccepted(Event):
+class OrderAccepted(Event, frozen=True):
     client_order_id: ClientOrderId
     account: AccountId
     venue_order_id: VenueOrderId
 
 
-@dataclass(frozen=True, slots=True)
-class OrderRejected(Event):
+class OrderRejected(Event, frozen=True):
     """Refused by the venue."""
 
     client_order_id: ClientOrderId
@@ -80,8 +77,7 @@ class OrderRejected(Event):
     message: str
 
 
-@dataclass(frozen=True, slots=True)
-class OrderFilled(Event):
+class OrderFilled(Event, frozen=True):
     client_order_id: ClientOrderId
     account: AccountId
     instrument_id: InstrumentId
@@ -95,29 +91,25 @@ class OrderFilled(Event):
     parent_id: ClientOrderId | None
 
 
-@dataclass(frozen=True, slots=True)
-class OrderPendingCancel(Event):
+class OrderPendingCancel(Event, frozen=True):
     client_order_id: ClientOrderId
     account: AccountId
 
 
-@dataclass(frozen=True, slots=True)
-class OrderCanceled(Event):
+class OrderCanceled(Event, frozen=True):
     client_order_id: ClientOrderId
     account: AccountId
     message: str
 
 
-@dataclass(frozen=True, slots=True)
-class OrderCancelRejected(Event):
+class OrderCancelRejected(Event, frozen=True):
     client_order_id: ClientOrderId
     account: AccountId
     reason: ReasonCode
     message: str
 
 
-@dataclass(frozen=True, slots=True)
-class OrderPendingReplace(Event):
+class OrderPendingReplace(Event, frozen=True):
     client_order_id: ClientOrderId
     new_client_order_id: ClientOrderId
     account: AccountId
@@ -125,8 +117,7 @@ class OrderPendingReplace(Event):
     price: Decimal | None
 
 
-@dataclass(frozen=True, slots=True)
-class OrderReplaced(Event):
+class OrderReplaced(Event, frozen=True):
     client_order_id: ClientOrderId
     new_client_order_id: ClientOrderId
     account: AccountId
@@ -135,16 +126,14 @@ class OrderReplaced(Event):
     price: Decimal | None
 
 
-@dataclass(frozen=True, slots=True)
-class OrderReplaceRejected(Event):
+class OrderReplaceRejected(Event, frozen=True):
     client_order_id: ClientOrderId
     account: AccountId
     reason: ReasonCode
     message: str
 
 
-@dataclass(frozen=True, slots=True)
-class OrderExpired(Event):
+class OrderExpired(Event, frozen=True):
     client_order_id: ClientOrderId
     account: AccountId
 

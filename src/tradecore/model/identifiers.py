@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import NewType
 
 from tradecore.errors import InvalidIdentifier
@@ -23,16 +22,21 @@ def _check_token(field: str, value: str) -> str:
     return value
 
 
-@dataclass(frozen=True, slots=True, order=True)
 class InstrumentId:
-    """``symbol@venue``, e.g. ``BTC/USD@SIMA``. ``BTC/USD@SMART`` asks the router to choose."""
+    """``symbol@venue``, e.g. ``BTC/USD@SIMA``. ``BTC/USD@SMART`` asks the router to choose.
 
-    symbol: str
-    venue: Venue
+    Immutable by convention (slots, no setters). Equal, hashed and ordered by its text.
+    """
 
-    def __post_init__(self) -> None:
-        _check_token("instrument_id.symbol", self.symbol)
-        _check_token("instrument_id.venue", self.venue)
+    __slots__ = ("_hash", "_text", "symbol", "venue")
+
+    def __init__(self, symbol: str, venue: Venue | str) -> None:
+        _check_token("instrument_id.symbol", symbol)
+        _check_token("instrument_id.venue", venue)
+        self.symbol = symbol
+        self.venue = Venue(venue)
+        self._text = f"{symbol}@{venue}"
+        self._hash = hash(self._text)
 
     @staticmethod
     def parse(text: str) -> InstrumentId:
@@ -45,8 +49,20 @@ class InstrumentId:
         """The same symbol on another venue."""
         return InstrumentId(self.symbol, Venue(venue))
 
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, InstrumentId) and other._text == self._text
+
+    def __lt__(self, other: InstrumentId) -> bool:
+        return self._text < other._text
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __repr__(self) -> str:
+        return f"InstrumentId({self._text!r})"
+
     def __str__(self) -> str:
-        return f"{self.symbol}@{self.venue}"
+        return self._text
 
 
 def client_order_id(value: str) -> ClientOrderId:

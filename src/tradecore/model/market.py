@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
+
+import msgspec
 
 from tradecore.model.identifiers import InstrumentId
 
 
-@dataclass(frozen=True, slots=True)
-class Quote:
+class Quote(msgspec.Struct, frozen=True, gc=False):
     """Top of book on one venue. Sizes are exact; ``ts`` is int ns."""
 
     instrument_id: InstrumentId
@@ -24,14 +24,12 @@ class Quote:
         return (self.bid + self.ask) / 2
 
 
-@dataclass(frozen=True, slots=True)
-class BookLevel:
+class BookLevel(msgspec.Struct, frozen=True, gc=False):
     price: Decimal
     size: Decimal
 
 
-@dataclass(frozen=True, slots=True)
-class BookSnapshot:
+class BookSnapshot(msgspec.Struct, frozen=True, gc=False):
     """L2 depth on one venue: bids best (highest) first, asks best (lowest) first."""
 
     instrument_id: InstrumentId

@@ -12,9 +12,10 @@ silently losing a cent. Divisions (averages) are the only rounding operations an
 from __future__ import annotations
 
 import decimal
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Final
+
+import msgspec
 
 from tradecore.errors import CurrencyMismatch, FloatNotAllowed, ValidationError
 
@@ -82,18 +83,34 @@ class Quantity(Decimal):
         return Decimal.__new__(cls, d)
 
 
-@dataclass(frozen=True, slots=True)
 class Currency:
-    """An ISO-4217 or crypto currency. ``precision`` is its settlement minor-unit digits."""
+    """An ISO-4217 or crypto currency. ``precision`` is its settlement minor-unit digits.
 
-    code: str
-    precision: int = 2
+    Immutable by convention (slots, no setters); equal and hashed by code and precision.
+    """
 
-    def __post_init__(self) -> None:
-        if not self.code or not self.code.isalnum() or not self.code.isupper():
-            raise ValidationError("currency", f"{self.code!r} is not an upper-case code")
-        if not 0 <= self.precision <= 18:
-            raise ValidationError("currency.precision", f"{self.precision} not in 0..18")
+    __slots__ = ("code", "precision")
+
+    def __init__(self, code: str, precision: int = 2) -> None:
+        if not code or not code.isalnum() or not code.isupper():
+            raise ValidationError("currency", f"{code!r} is not an upper-case code")
+        if not 0 <= precision <= 18:
+            raise ValidationError("currency.precision", f"{precision} not in 0..18")
+        self.code = code
+        self.precision = precision
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, Currency)
+            and other.code == self.code
+            and other.precision == self.precision
+        )
+
+    def __hash__(self) -> int:
+        return hash(self.code)
+
+    def __repr__(self) -> str:
+        return f"Currency({self.code!r}, {self.precision})"
 
     def __str__(self) -> str:
         return self.code
@@ -101,6 +118,9 @@ class Currency:
     @staticmethod
     def of(code: str) -> Currency:
         """The well-known currency ``code`` (precision from the table), else precision 8."""
+        known = _KNOWN.get(code)
+        if known is not None:
+            return known
         code = code.strip().upper()
         known = _KNOWN.get(code)
         if known is not None:
@@ -128,8 +148,7 @@ _KNOWN: dict[str, Currency] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Money:
+class Money(msgspec.Struct, frozen=True, gc=False):
     """An exact amount in one currency. Adding or comparing two currencies raises."""
 
     amount: Decimal
