@@ -271,3 +271,18 @@ def test_a_command_issued_from_a_bus_handler_runs_at_once_and_events_stay_ordere
     assert answers == [True]
     assert [e.seq for e in seen] == sorted(e.seq for e in seen)
     assert engine.orders.get(ClientOrderId("h2")).status is OrderStatus.PENDING_CANCEL  # type: ignore[union-attr]
+
+
+def test_closed_orders_are_evicted_but_their_ids_stay_idempotent(btc: Instrument) -> None:
+    v = SyncVenue("FAKE")
+    eng = Engine(SimClock(), InstrumentRegistry([btc]), gateway=DirectGateway([v]), retain_closed=3)
+    v.bind(eng)
+    for i in range(10):
+        assert eng.submit(limit(f"e{i}")).ok
+    assert len(eng.orders) == 3  # memory bounded: only the newest closed orders stay
+    assert eng.orders.evicted == 7
+    again = eng.submit(limit("e0"))
+    assert again.duplicate and again.order is None
+    assert again.denial is not None
+    assert again.denial.reason is ReasonCode.DUPLICATE_CLIENT_ORDER_ID
+    assert len(v.submitted) == 10  # never a second order for an old id

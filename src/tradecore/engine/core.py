@@ -75,6 +75,7 @@ class Engine:
         risk: RiskGate | None = None,
         gateway: ExecutionGateway | None = None,
         journal: EventJournal | None = None,
+        retain_closed: int = 200_000,
     ) -> None:
         self.clock = clock
         self.instruments = instruments
@@ -82,7 +83,7 @@ class Engine:
         self.risk = risk
         self.gateway = gateway
         self.journal = journal
-        self.orders = OrderStore()
+        self.orders = OrderStore(retain_closed)
         self.seq = 0
         self.last_quotes: dict[Any, Quote] = {}
         self._pending_replace: dict[ClientOrderId, OrderPendingReplace] = {}
@@ -181,6 +182,15 @@ class Engine:
         existing = self.orders.get(cmd.client_order_id)
         if existing is not None:
             return CommandResult(existing, None, duplicate=True)
+        if self.orders.was_archived(cmd.client_order_id):
+            return CommandResult(
+                None,
+                Denial(
+                    ReasonCode.DUPLICATE_CLIENT_ORDER_ID,
+                    f"{cmd.client_order_id} belongs to a closed, archived order (see the journal)",
+                ),
+                duplicate=True,
+            )
         return self._command(self._submit, cmd)
 
     def _submit(self, cmd: SubmitOrder) -> CommandResult:

@@ -1,23 +1,55 @@
-"""Order store: every order by client order id (idempotency), open orders by account."""
+"""Order store: orders by client order id (idempotency), open orders by account.
+
+Memory stays flat on long runs: terminal orders are retained only for the newest
+``retain_closed`` of them (they live on in the journal). Ids of evicted orders still count for
+idempotency: through ``archived_lookup`` (the journal's index) when one is wired, else through an
+in-memory set of ids (a few dozen bytes each, documented in docs/performance.md).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Callable, Iterator
 
 from tradecore.model.identifiers import AccountId, ClientOrderId
 from tradecore.model.orders import Order
 
 
 class OrderStore:
-    __slots__ = ("_by_id", "_children", "_open_by_account")
+    __slots__ = (
+        "_archived_ids",
+        "_by_id",
+        "_children",
+        "_closed",
+        "_open_by_account",
+        "archived_lookup",
+        "evicted",
+        "retain_closed",
+    )
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        retain_closed: int = 200_000,
+        archived_lookup: Callable[[ClientOrderId], bool] | None = None,
+    ) -> None:
         self._by_id: dict[ClientOrderId, Order] = {}
         self._open_by_account: dict[AccountId, dict[ClientOrderId, Order]] = {}
         self._children: dict[ClientOrderId, list[ClientOrderId]] = {}
+        self._closed: deque[ClientOrderId] = deque()
+        self._archived_ids: set[ClientOrderId] = set()
+        self.retain_closed = retain_closed
+        self.archived_lookup = archived_lookup
+        self.evicted = 0
 
     def get(self, coid: ClientOrderId) -> Order | None:
         return self._by_id.get(coid)
+
+    def was_archived(self, coid: ClientOrderId) -> bool:
+        """Whether ``coid`` belonged to an order evicted from memory (idempotency)."""
+        if coid in self._archived_ids:
+            return True
+        lookup = self.archived_lookup
+        return lookup is not None and lookup(coid)
 
     def __contains__(self, coid: object) -> bool:
         return coid in self._by_id
@@ -37,6 +69,22 @@ class OrderStore:
         acct = self._open_by_account.get(order.account)
         if acct is not None:
             acct.pop(order.client_order_id, None)
+        if order.parent_id is None:
+            closed = self._closed
+            closed.append(order.client_order_id)
+            if len(closed) > self.retain_closed:
+                self._evict(closed.popleft())
+
+    def _evict(self, coid: ClientOrderId) -> None:
+        order = self._by_id.get(coid)
+        if order is None or not order.status.is_terminal:
+            return
+        for child in self._children.pop(coid, ()):
+            self._by_id.pop(child, None)
+        del self._by_id[coid]
+        if self.archived_lookup is None:
+            self._archived_ids.add(coid)
+        self.evicted += 1
 
     def open_orders(self, account: AccountId | None = None) -> list[Order]:
         if account is not None:
@@ -44,7 +92,7 @@ class OrderStore:
         return [o for acct in self._open_by_account.values() for o in acct.values()]
 
     def children(self, parent: ClientOrderId) -> list[Order]:
-        return [self._by_id[c] for c in self._children.get(parent, ())]
+        return [self._by_id[c] for c in self._children.get(parent, ()) if c in self._by_id]
 
     def __iter__(self) -> Iterator[Order]:
         return iter(self._by_id.values())
