@@ -170,6 +170,20 @@ class Engine:
         """Run ``fn`` now, or queue it after the command on the stack (like a report)."""
         self._report(fn)
 
+    def call(self, fn: Callable[..., None], *args: Any) -> None:
+        """Run ``fn(*args)`` on the engine's stack (timers and I/O callbacks of components):
+        now if idle, else right after the current command or report."""
+        self._report(fn, *args)
+
+    def defer(self, fn: Callable[..., None], *args: Any) -> None:
+        """Run ``fn(*args)`` after the current command or report has finished (its events
+        applied, journaled and published). Used by components that react to an event by
+        issuing new work, so the journal and subscribers keep strict sequence order."""
+        if self._busy:
+            self._inbox.append((fn, args))
+        else:
+            self._report(fn, *args)
+
     def apply_event(self, event: Event) -> None:
         """Replay: apply a journaled event (no venue I/O), keep ``seq``, publish it."""
         self._appliers[type(event)](event)
@@ -442,6 +456,7 @@ class Engine:
             tag=old.tag,
         )
         new.filled_qty = old.filled_qty
+        new.notional = old.notional
         new.avg_px = old.avg_px
         new.venue_order_id = old.venue_order_id
         new.status = OrderStatus.PARTIALLY_FILLED if old.filled_qty > 0 else OrderStatus.ACCEPTED

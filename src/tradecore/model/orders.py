@@ -95,6 +95,7 @@ class Order:
         "filled_qty",
         "instrument_id",
         "last_event_ns",
+        "notional",
         "order_type",
         "parent_id",
         "post_only",
@@ -143,6 +144,7 @@ class Order:
         self.status = S.INITIALIZED
         self.filled_qty: Decimal = ZERO
         self.avg_px: Decimal | None = None
+        self.notional: Decimal = ZERO  # exact sum of fill quantity x price
         self.venue_order_id: VenueOrderId | None = None
         self.replaced_by: ClientOrderId | None = None
 
@@ -197,12 +199,13 @@ class Order:
             raise InvalidOrderTransition(
                 self.client_order_id, self.status.value, trigger.value
             ) from None
-        prev = self.filled_qty
-        total = prev + quantity
+        total = self.filled_qty + quantity
+        self.notional += quantity * price
         if self.avg_px is None:
             self.avg_px = price
         else:
-            self.avg_px = DIVISION.divide(self.avg_px * prev + price * quantity, total)
+            # one rounding, from the exact notional (never accumulated across fills)
+            self.avg_px = DIVISION.divide(self.notional, total)
         self.filled_qty = total
         self.status = new
         if ts_ns:

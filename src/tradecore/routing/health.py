@@ -1,0 +1,120 @@
+"""Venue health: a circuit breaker per venue and exponential backoff with jitter."""
+
+from __future__ import annotations
+
+import random
+from collections import deque
+from decimal import Decimal
+from enum import StrEnum
+
+from tradecore.engine.clock import Clock
+from tradecore.routing.config import BreakerConfig, RetryConfig
+
+MS = 1_000_000
+
+
+class BreakerState(StrEnum):
+    CLOSED = "CLOSED"
+    OPEN = "OPEN"
+    HALF_OPEN = "HALF_OPEN"
+
+
+class CircuitBreaker:
+    """closed → open after N consecutive failures or a burst of timeouts → half-open after
+    ``open_ms`` (one probe allowed) → closed on the probe's success, open again on failure."""
+
+    def __init__(self, config: BreakerConfig, clock: Clock) -> None:
+        self.config = config
+        self.clock = clock
+        self._state = BreakerState.CLOSED
+        self._failures = 0
+        self._timeouts: deque[int] = deque()
+        self._opened_at = 0
+        self._probe_out = False
+        self.transitions: list[tuple[int, BreakerState]] = []
+
+    @property
+    def state(self) -> BreakerState:
+        if (
+            self._state is BreakerState.OPEN
+            and self.clock.now_ns() - self._opened_at >= self.config.open_ms * MS
+        ):
+            self._move(BreakerState.HALF_OPEN)
+            self._probe_out = False
+        return self._state
+
+    def _move(self, s: BreakerState) -> None:
+        if s is not self._state:
+            self._state = s
+            self.transitions.append((self.clock.now_ns(), s))
+
+    def allow(self) -> bool:
+        """Whether an order may go to this venue now (half-open: the one probe only)."""
+        s = self.state
+        if s is BreakerState.CLOSED:
+            return True
+        return s is BreakerState.HALF_OPEN and not self._probe_out
+
+    def on_sent(self) -> None:
+        if self._state is BreakerState.HALF_OPEN:
+            self._probe_out = True
+
+    def record_success(self) -> None:
+        self._failures = 0
+        if self.state is not BreakerState.CLOSED:
+            self._move(BreakerState.CLOSED)
+        self._probe_out = False
+
+    def record_failure(self, timeout: bool = False) -> None:
+        now = self.clock.now_ns()
+        self._failures += 1
+        if timeout:
+            self._timeouts.append(now)
+            horizon = now - self.config.timeout_window_ms * MS
+            while self._timeouts and self._timeouts[0] < horizon:
+                self._timeouts.popleft()
+        s = self.state
+        if (
+            s is BreakerState.HALF_OPEN
+            or self._failures >= self.config.failure_threshold
+            or len(self._timeouts) >= self.config.timeout_burst
+        ):
+            self._opened_at = now
+            self._probe_out = False
+            self._timeouts.clear()
+            self._move(BreakerState.OPEN)
+
+
+def backoff_ns(attempt: int, config: RetryConfig, rng: random.Random) -> int:
+    """Delay before retry ``attempt`` (1-based): base·2^(attempt-1), capped, ± jitter."""
+    delay_ms = min(config.base_ms * (2 ** max(attempt - 1, 0)), config.max_ms)
+    j = float(config.jitter)
+    factor = 1.0 + (rng.uniform(-j, j) if j else 0.0)
+    return max(int(delay_ms * factor * MS), 0)
+
+
+class VenueStats:
+    """Rolling ack latency and fill/reject ratio of the last ``window`` child orders."""
+
+    def __init__(self, window: int, default_latency_us: int) -> None:
+        self._lat: deque[int] = deque(maxlen=window)
+        self._outcomes: deque[bool] = deque(maxlen=window)
+        self.default_latency_us = default_latency_us
+
+    def record_ack(self, latency_ns: int) -> None:
+        self._lat.append(latency_ns)
+
+    def record_outcome(self, ok: bool) -> None:
+        self._outcomes.append(ok)
+
+    @property
+    def latency_us(self) -> int:
+        if not self._lat:
+            return self.default_latency_us
+        return sum(self._lat) // len(self._lat) // 1000
+
+    @property
+    def fill_rate(self) -> Decimal:
+        if not self._outcomes:
+            return Decimal(1)
+        return Decimal(sum(1 for x in self._outcomes if x)) / Decimal(len(self._outcomes))

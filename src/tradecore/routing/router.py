@@ -1,0 +1,448 @@
+"""SmartRouter: the engine's ExecutionGateway for ``symbol@SMART`` orders (and direct ones).
+
+A SMART parent is split into IOC limit children by :func:`~tradecore.routing.sweep.sweep`
+(or sent whole to the best venue, or posted passively). Children report through the engine as
+usual; the router aggregates the parent (fills, average price, state) from them, re-routes a
+leftover to the next best venues (bounded by ``max_attempts``, with backoff after transient
+failures), posts the rest of a GTC limit parent passively, and closes the parent when its
+children are done. A child that gets no ack within ``ack_timeout_ms`` is never resent blindly:
+the router asks the venue for the order's status and applies what the venue says.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import OrderedDict
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from tradecore.engine.core import Engine
+from tradecore.model.commands import CancelOrder
+from tradecore.model.denial import Denial
+from tradecore.model.enums import LiquiditySide, OrderStatus, OrderType, ReasonCode, TimeInForce
+from tradecore.model.events import Event, OrderAccepted, OrderFilled, OrderRejected
+from tradecore.model.identifiers import SMART, ClientOrderId, TradeId, Venue
+from tradecore.model.orders import Order, Trigger
+from tradecore.model.values import Money
+from tradecore.routing.config import RoutingConfig, Strategy
+from tradecore.routing.decisions import ChildRoute, DecisionLog, RoutingDecision, VenueScore
+from tradecore.routing.fees import FeeSource
+from tradecore.routing.health import BreakerState, CircuitBreaker, VenueStats, backoff_ns
+from tradecore.routing.scoring import venue_score
+from tradecore.routing.sweep import ChildPlan, VenueInput, sweep
+from tradecore.venues.protocol import VenueClient, VenueHealth
+
+MS = 1_000_000
+TRANSIENT = frozenset({ReasonCode.VENUE_UNAVAILABLE, ReasonCode.TIMEOUT})
+
+
+class SmartRouter:
+    def __init__(
+        self,
+        engine: Engine,
+        clients: Iterable[VenueClient],
+        fees: FeeSource,
+        config: RoutingConfig | None = None,
+        *,
+        seed: int = 0,
+    ) -> None:
+        self.engine = engine
+        self.config = config or RoutingConfig()
+        self.clients: dict[Venue, VenueClient] = {c.venue: c for c in clients}
+        self.fees = fees
+        clock = engine.clock
+        self.breakers = {v: CircuitBreaker(self.config.breaker, clock) for v in self.clients}
+        self.stats = {
+            v: VenueStats(self.config.stats_window, self.config.default_latency_us)
+            for v in self.clients
+        }
+        self.decisions = DecisionLog()
+        self.replaying = False
+        self._rng = random.Random(seed)
+        self._attempts: dict[ClientOrderId, int] = {}
+        self._excluded: dict[ClientOrderId, set[Venue]] = {}
+        self._n_children: dict[ClientOrderId, int] = {}
+        self._sent_at: dict[ClientOrderId, int] = {}
+        self._cache: OrderedDict[
+            tuple[Any, ...], tuple[list[ChildPlan], tuple[VenueScore, ...]]
+        ] = OrderedDict()
+        self.cache_hits = 0
+        self._reject_reasons: dict[ClientOrderId, ReasonCode] = {}
+        engine.set_gateway(self)
+        engine.bus.subscribe(OrderAccepted, self._on_accepted)
+        engine.bus.subscribe(OrderRejected, self._on_rejected)
+        engine.bus.subscribe(OrderFilled, self._on_filled)
+
+    # ------------------------------------------------------------------ gateway
+    def send(self, order: Order) -> Denial | None:
+        if order.instrument_id.venue != SMART:
+            return self._direct(order)
+        self._attempts[order.client_order_id] = 1
+        return self._route(order, first=True)
+
+    def cancel(self, order: Order) -> Denial | None:
+        if order.instrument_id.venue != SMART:
+            client = self.clients.get(order.instrument_id.venue)
+            if client is None:
+                return Denial(
+                    ReasonCode.UNKNOWN_VENUE, f"no client for {order.instrument_id.venue}"
+                )
+            client.cancel(order)
+            return None
+        open_children = [c for c in self.engine.orders.children(order.client_order_id) if c.is_open]
+        for child in open_children:
+            if child.can(Trigger.REQUEST_CANCEL) and child.status is not OrderStatus.PENDING_CANCEL:
+                self.engine.cancel(
+                    CancelOrder(client_order_id=child.client_order_id, account=child.account)
+                )
+        if not open_children:
+            self.engine.defer(self._close_if_done, order)
+        return None
+
+    def replace(self, order: Order, new_order: Order) -> Denial | None:
+        if order.instrument_id.venue == SMART:
+            return Denial(ReasonCode.INVALID_ORDER, "replace a SMART parent by cancel and resubmit")
+        client = self.clients.get(order.instrument_id.venue)
+        if client is None:
+            return Denial(ReasonCode.UNKNOWN_VENUE, f"no client for {order.instrument_id.venue}")
+        client.replace(order, new_order)
+        return None
+
+    # ------------------------------------------------------------------ direct orders
+    def _direct(self, order: Order) -> Denial | None:
+        venue = order.instrument_id.venue
+        client = self.clients.get(venue)
+        if client is None:
+            return Denial(ReasonCode.UNKNOWN_VENUE, f"no client for venue {venue}")
+        br = self.breakers[venue]
+        if not br.allow():
+            return Denial(ReasonCode.VENUE_UNAVAILABLE, f"{venue} circuit breaker {br.state.value}")
+        self._hand_over(client, order)
+        return None
+
+    def _hand_over(self, client: VenueClient, order: Order) -> None:
+        self.breakers[client.venue].on_sent()
+        coid = order.client_order_id
+        self._sent_at[coid] = self.engine.clock.now_ns()
+        client.submit(order)
+        due = self.engine.clock.now_ns() + self.config.ack_timeout_ms * MS
+        self.engine.clock.schedule(due, lambda: self.engine.call(self._check_ack, coid))
+
+    # ------------------------------------------------------------------ planning
+    def _inputs(self, parent: Order) -> tuple[list[VenueInput], list[VenueScore]]:
+        side = parent.side
+        qty, limit = parent.leaves_qty, parent.price
+        excluded = self._excluded.get(parent.client_order_id, set())
+        raw: list[tuple[Venue, str, Any, Decimal, Decimal, int, Decimal, bool]] = []
+        for venue in sorted(self.clients):
+            client = self.clients[venue]
+            iid = parent.instrument_id.on(venue)
+            inst = self.engine.instruments.get(iid)
+            br = self.breakers[venue]
+            reason = ""
+            if inst is None:
+                continue
+            if venue in self.config.disabled_venues:
+                reason = "disabled by config"
+            elif venue in excluded:
+                reason = "failed earlier for this order"
+            elif client.health() is VenueHealth.DOWN:
+                reason = "venue DOWN"
+            elif not br.allow():
+                reason = f"circuit breaker {br.state.value}"
+            book = client.book(iid) if not reason else None
+            if not reason and book is None:
+                reason = "no book"
+            levels = (book.asks if side.value == "BUY" else book.bids) if book is not None else ()
+            avail = sum(
+                (
+                    lv.size
+                    for lv in levels
+                    if limit is None
+                    or (lv.price <= limit if side.value == "BUY" else lv.price >= limit)
+                ),
+                Decimal(0),
+            )
+            st = self.stats[venue]
+            raw.append(
+                (
+                    venue,
+                    reason,
+                    (inst, levels, book),
+                    avail,
+                    self.fees.taker_rate(venue, iid),
+                    st.latency_us,
+                    st.fill_rate,
+                    br.state is BreakerState.HALF_OPEN,
+                )
+            )
+        eligible = [r for r in raw if not r[1]]
+        fee_min = min((r[4] for r in eligible), default=Decimal(0))
+        fee_max = max((r[4] for r in eligible), default=Decimal(0))
+        lat_min = min((r[5] for r in eligible), default=1)
+        inputs: list[VenueInput] = []
+        scores: list[VenueScore] = []
+        for venue, reason, (inst, levels, _), avail, fee, lat, fill, half in raw:
+            score = Decimal(0)
+            if not reason:
+                score = venue_score(
+                    self.config.weights, available=avail, quantity=qty, fee_rate=fee,
+                    fee_min=fee_min, fee_max=fee_max, latency_us=lat, latency_min_us=lat_min,
+                    fill_rate=fill, half_open=half,
+                )  # fmt: skip
+                inputs.append(
+                    VenueInput(
+                        venue,
+                        tuple(levels),
+                        fee,
+                        lat,
+                        inst.lot_size,
+                        inst.min_quantity,
+                        inst.min_notional,
+                    )
+                )
+            health = self.breakers[venue].state.value
+            scores.append(VenueScore(venue, avail, fee, lat, fill, health, score, reason))
+        return inputs, scores
+
+    def _plan(self, parent: Order) -> tuple[list[ChildPlan], tuple[VenueScore, ...], bool]:
+        inputs, scores = self._inputs(parent)
+        cfg = self.config
+        key = (
+            parent.instrument_id.symbol, parent.side, parent.leaves_qty, parent.price, cfg.strategy,
+            tuple((s.venue, s.excluded, s.latency_us, s.fill_rate, s.health) for s in scores),
+            tuple((i.venue, i.levels) for i in inputs),
+        )  # fmt: skip
+        hit = self._cache.get(key) if cfg.cache_size else None
+        if hit is not None:
+            self.cache_hits += 1
+            return hit[0], hit[1], True
+        qty, limit, side = parent.leaves_qty, parent.price, parent.side
+        plans: list[ChildPlan]
+        if cfg.strategy is Strategy.SPLIT or (cfg.strategy is Strategy.PASSIVE and limit is None):
+            plans = sweep(
+                side, qty, limit, inputs, penalty_bps_per_ms=cfg.latency_penalty_bps_per_ms,
+                max_venues=cfg.max_venues, min_child_qty=cfg.min_child_qty,
+            )  # fmt: skip
+        elif cfg.strategy is Strategy.BEST:
+            best: tuple[Any, ...] | None = None
+            for vi in inputs:
+                p = sweep(side, qty, limit, [vi], penalty_bps_per_ms=cfg.latency_penalty_bps_per_ms)
+                if not p:
+                    continue
+                cp = p[0]
+                per_unit = cp.all_in_total(side) / cp.quantity
+                rank = (-cp.quantity, per_unit if side.value == "BUY" else -per_unit, vi.venue)
+                if best is None or rank < best[0]:
+                    best = (rank, cp)
+            plans = [best[1]] if best is not None else []
+        else:
+            plans = []  # PASSIVE: posted by _route
+        result = (plans, tuple(scores))
+        if cfg.cache_size:
+            self._cache[key] = result
+            if len(self._cache) > cfg.cache_size:
+                self._cache.popitem(last=False)
+        return plans, tuple(scores), False
+
+    def _route(self, parent: Order, *, first: bool) -> Denial | None:
+        plans, scores, cached = self._plan(parent)
+        attempt = self._attempts.get(parent.client_order_id, 1)
+        routed = sum((p.quantity for p in plans), Decimal(0))
+        children: list[ChildRoute] = []
+        reason: str
+        if plans:
+            for p in plans:
+                child = self._child(parent, p.venue, p.quantity, p.limit, TimeInForce.IOC)
+                children.append(ChildRoute(child.client_order_id, p.venue, p.quantity, p.limit))
+            reason = self._explain(plans, parent)
+        elif self._can_post(parent):
+            best = self._best_scored(scores)
+            if best is None:
+                reason = "no eligible venue to post on"
+            else:
+                child = self._child(
+                    parent, best, parent.leaves_qty, parent.price, parent.time_in_force
+                )
+                children.append(
+                    ChildRoute(child.client_order_id, best, parent.leaves_qty, parent.price)
+                )
+                routed = parent.leaves_qty
+                reason = (
+                    f"no marketable liquidity within limit: posted passively on best-scored {best}"
+                )
+        else:
+            reason = "no eligible venue has liquidity within the limit"
+        seq = self.engine.seq
+        decision = RoutingDecision(
+            self.engine.clock.now_ns(), seq, parent.client_order_id, parent.instrument_id.symbol,
+            parent.side.value, parent.leaves_qty if not first else parent.quantity, parent.price,
+            self.config.strategy.value, attempt, scores, tuple(children),
+            (parent.leaves_qty if not first else parent.quantity) - routed, reason, cached,
+        )  # fmt: skip
+        self.decisions.add(decision)
+        self.engine.bus.publish(decision)
+        if not children:
+            any_eligible = any(not s.excluded for s in scores)
+            code = ReasonCode.NO_LIQUIDITY if any_eligible else ReasonCode.VENUE_UNAVAILABLE
+            return Denial(code, reason, "router")
+        return None
+
+    def _explain(self, plans: list[ChildPlan], parent: Order) -> str:
+        parts = ", ".join(f"{p.venue} {p.quantity} up to {p.limit}" for p in plans)
+        if len(plans) == 1:
+            return f"best all-in price on {plans[0].venue}: {parts}"
+        return f"split by all-in price across {len(plans)} venues: {parts}"
+
+    def _can_post(self, parent: Order) -> bool:
+        if parent.order_type is not OrderType.LIMIT:
+            return False
+        if parent.time_in_force not in (TimeInForce.GTC, TimeInForce.DAY):
+            return False
+        return self.config.strategy is Strategy.PASSIVE or self.config.post_leftover
+
+    @staticmethod
+    def _best_scored(scores: tuple[VenueScore, ...] | list[VenueScore]) -> Venue | None:
+        eligible = [s for s in scores if not s.excluded]
+        if not eligible:
+            return None
+        return min(eligible, key=lambda s: (-s.score, s.venue)).venue
+
+    def _child(
+        self, parent: Order, venue: Venue, qty: Decimal, limit: Decimal | None, tif: TimeInForce
+    ) -> Order:
+        pid = parent.client_order_id
+        n = self._n_children.get(pid, 0) + 1
+        self._n_children[pid] = n
+        child = self.engine.submit_child(
+            parent, ClientOrderId(f"{pid}.{n}"), venue, qty, limit,
+            OrderType.LIMIT if limit is not None else OrderType.MARKET, tif,
+            post_only=parent.post_only,
+        )  # fmt: skip
+        self._hand_over(self.clients[venue], child)
+        self.engine.mark_submitted(child)
+        return child
+
+    # ------------------------------------------------------------------ parent aggregation
+    def on_child_event(self, parent: Order, child: Order, event: Event) -> None:
+        """Called by the engine after a child event is applied (also during replay)."""
+        et = type(event)
+        if et is OrderAccepted:
+            if parent.status is OrderStatus.SUBMITTED:
+                parent.apply(Trigger.ACCEPT, event.ts)
+        elif et is OrderFilled:
+            assert isinstance(event, OrderFilled)
+            parent.fill(event.quantity, event.price, event.ts)
+            if parent.status.is_terminal:
+                self.engine.orders.mark_closed(parent)
+        if child.status.is_terminal and not self.replaying:
+            self.engine.defer(self._child_done, parent, child)
+
+    def _child_done(self, parent: Order, child: Order) -> None:
+        if parent.status.is_terminal:
+            return
+        if any(c.is_open for c in self.engine.orders.children(parent.client_order_id)):
+            return
+        if parent.status is OrderStatus.PENDING_CANCEL:
+            self.engine.cancel_parent(parent, "canceled by request")
+            return
+        if child.status is OrderStatus.REJECTED:
+            self._excluded.setdefault(parent.client_order_id, set()).add(child.instrument_id.venue)
+        attempts = self._attempts.get(parent.client_order_id, 1)
+        if attempts >= self.config.max_attempts:
+            if self._can_post(parent) and self._route_or_none(parent):
+                return
+            self.engine.cancel_parent(
+                parent, f"unfilled {parent.leaves_qty} after {attempts} routing attempts"
+            )
+            return
+        self._attempts[parent.client_order_id] = attempts + 1
+        last = self._last_reject_reason(child)
+        if last in TRANSIENT:
+            delay = backoff_ns(attempts, self.config.retry, self._rng)
+            due = self.engine.clock.now_ns() + delay
+            self.engine.clock.schedule(due, lambda: self.engine.call(self._reroute, parent))
+        else:
+            self._reroute(parent)
+
+    def _route_or_none(self, parent: Order) -> bool:
+        return self._route(parent, first=False) is None
+
+    def _reroute(self, parent: Order) -> None:
+        if parent.status.is_terminal or parent.status is OrderStatus.PENDING_CANCEL:
+            if parent.status is OrderStatus.PENDING_CANCEL:
+                self._close_if_done(parent)
+            return
+        if not self._route_or_none(parent):
+            self.engine.cancel_parent(parent, f"no route for the remaining {parent.leaves_qty}")
+
+    def _close_if_done(self, parent: Order) -> None:
+        if parent.status.is_terminal:
+            return
+        if not any(c.is_open for c in self.engine.orders.children(parent.client_order_id)):
+            self.engine.cancel_parent(parent, "canceled by request")
+
+    def _last_reject_reason(self, child: Order) -> ReasonCode | None:
+        return self._reject_reasons.get(child.client_order_id)
+
+    # ------------------------------------------------------------------ venue statistics
+    def _venue_of(self, coid: ClientOrderId) -> Venue | None:
+        o = self.engine.orders.get(coid)
+        return None if o is None else o.instrument_id.venue
+
+    def _on_accepted(self, e: OrderAccepted) -> None:
+        venue = self._venue_of(e.client_order_id)
+        if venue in self.breakers:
+            assert venue is not None
+            sent = self._sent_at.pop(e.client_order_id, None)
+            if sent is not None:
+                self.stats[venue].record_ack(e.ts - sent)
+            self.breakers[venue].record_success()
+
+    def _on_rejected(self, e: OrderRejected) -> None:
+        venue = self._venue_of(e.client_order_id)
+        self._sent_at.pop(e.client_order_id, None)
+        if venue in self.breakers:
+            assert venue is not None
+            self._reject_reasons[e.client_order_id] = e.reason
+            if e.reason in TRANSIENT or e.reason is ReasonCode.VENUE_REJECT:
+                self.breakers[venue].record_failure(timeout=e.reason is ReasonCode.TIMEOUT)
+            self.stats[venue].record_outcome(False)
+
+    def _on_filled(self, e: OrderFilled) -> None:
+        venue = e.instrument_id.venue
+        if venue in self.stats:
+            self.stats[venue].record_outcome(True)
+
+    # ------------------------------------------------------------------ timeouts
+    def _check_ack(self, coid: ClientOrderId) -> None:
+        """No ack yet? Ask the venue before doing anything: never resend blindly."""
+        order = self.engine.orders.get(coid)
+        if order is None or order.status is not OrderStatus.SUBMITTED or self.replaying:
+            return
+        venue = order.instrument_id.venue
+        client = self.clients[venue]
+        status = client.order_status(coid)
+        self.breakers[venue].record_failure(timeout=True)
+        self._sent_at.pop(coid, None)
+        eng = self.engine
+        if not status.known:
+            client.cancel(order)  # make sure a late arrival cannot trade
+            eng.on_rejected(
+                coid, ReasonCode.TIMEOUT, "no ack and the venue does not know the order"
+            )
+            return
+        if status.venue_order_id is not None:
+            eng.on_accepted(coid, status.venue_order_id)
+        missed = status.filled_qty - order.filled_qty
+        if missed > 0 and status.avg_px is not None:
+            iid = order.instrument_id
+            inst = eng.instruments.get(iid)
+            px = status.avg_px
+            fee_amt = missed * px * self.fees.taker_rate(venue, iid)
+            ccy = inst.quote if inst is not None else Money.of(0, "USD").currency
+            fee = Money(fee_amt, ccy)
+            eng.on_filled(coid, TradeId(f"{coid}-reconciled"), missed, px, fee, LiquiditySide.TAKER)
+        if not status.open and status.filled_qty < order.quantity:
+            eng.on_canceled(coid, "reconciled: not open at the venue")
