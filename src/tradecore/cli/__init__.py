@@ -33,7 +33,11 @@ def _root(
 
 
 # Feature modules; each defines ``register(app)``. Add yours here (one line).
-_MODULES: tuple[str, ...] = ("tradecore.cli.info",)
+_MODULES: tuple[str, ...] = (
+    "tradecore.cli.info",
+    "tradecore.cli.positions",
+    "tradecore.cli.analytics",
+)
 
 for _name in _MODULES:
     importlib.import_module(_name).register(app)

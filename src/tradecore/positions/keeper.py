@@ -1,0 +1,126 @@
+"""Live position keeping from the engine bus.
+
+Subscribes to ``OrderFilled`` (every execution; a routed parent's children each carry their
+own fills, and a parent never emits one, so nothing is counted twice) and ``Quote`` (marks).
+A quote re-marks only the positions in its symbol, and the unrealized total per account and
+currency moves by the difference, so a tick costs O(positions in that symbol), not O(book).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from enum import StrEnum
+
+from tradecore.engine.bus import MessageBus
+from tradecore.engine.instruments import InstrumentRegistry
+from tradecore.model.events import OrderFilled
+from tradecore.model.market import Quote
+from tradecore.model.values import ZERO
+from tradecore.positions.ledger import PositionLedger
+from tradecore.positions.position import Method, Position
+
+
+class MarkSource(StrEnum):
+    MID = "mid"
+    BID = "bid"
+    ASK = "ask"
+    LAST = "last"  # the last fill price
+
+
+class PositionKeeper:
+    def __init__(
+        self,
+        bus: MessageBus,
+        instruments: InstrumentRegistry | None = None,
+        *,
+        method: Method = Method.AVERAGE,
+        mark: MarkSource = MarkSource.MID,
+        default_currency: str = "USD",
+    ) -> None:
+        self.ledger = PositionLedger(method, default_currency)
+        self.instruments = instruments
+        self.mark_source = mark
+        self._by_symbol: dict[str, list[Position]] = {}
+        # unrealized per (account, currency), kept incrementally
+        self.unrealized_total: dict[tuple[str, str], Decimal] = {}
+        self._unreal: dict[int, Decimal] = {}  # id(position) -> its last unrealized
+        self.fills = 0
+        self.listeners: list[Callable[[Position], None]] = []
+        bus.subscribe(OrderFilled, self.on_fill)
+        bus.subscribe(Quote, self.on_quote)
+
+    def on_fill(self, e: OrderFilled) -> None:
+        symbol = e.instrument_id.symbol
+        p = self.ledger.get(e.account, symbol)
+        if p is None:
+            mult = Decimal(1)
+            if self.instruments is not None:
+                inst = self.instruments.get(e.instrument_id)
+                if inst is not None:
+                    mult = inst.multiplier
+            p = self.ledger.position(e.account, symbol, mult)
+            if self.instruments is not None:
+                inst = self.instruments.get(e.instrument_id)
+                if inst is not None:
+                    p.currency = inst.quote
+            self._by_symbol.setdefault(symbol, []).append(p)
+        p.apply(
+            e.side, e.quantity, e.price, e.fee.amount, e.fee.currency.code, e.instrument_id.venue
+        )
+        self.fills += 1
+        if self.mark_source is MarkSource.LAST or p.mark is None:
+            p.mark = e.price
+        self._remark(p)
+        for fn in self.listeners:
+            fn(p)
+
+    def on_quote(self, q: Quote) -> None:
+        positions = self._by_symbol.get(q.instrument_id.symbol)
+        if not positions:
+            return
+        src = self.mark_source
+        if src is MarkSource.LAST:
+            return
+        if src is MarkSource.MID:
+            mark = (q.bid + q.ask) / 2
+        elif src is MarkSource.BID:
+            mark = q.bid
+        else:
+            mark = q.ask
+        for p in positions:
+            p.mark = mark
+            self._remark(p)
+
+    def _remark(self, p: Position) -> None:
+        u = p.unrealized()
+        if u is None:
+            return
+        old = self._unreal.get(id(p), ZERO)
+        if u != old:
+            key = (p.account, p.currency.code)
+            self.unrealized_total[key] = self.unrealized_total.get(key, ZERO) + (u - old)
+            self._unreal[id(p)] = u
+
+    # ------------------------------------------------------------------ reads
+    def position(self, account: str, symbol: str) -> Position | None:
+        return self.ledger.get(account, symbol)
+
+    def positions(self, account: str | None = None) -> list[Position]:
+        return list(self.ledger) if account is None else self.ledger.for_account(account)
+
+    def signed_quantity(self, account: str, symbol: str) -> Decimal:
+        p = self.ledger.get(account, symbol)
+        return ZERO if p is None else p.quantity
+
+    def realized(self, account: str) -> dict[str, Decimal]:
+        out: dict[str, Decimal] = {}
+        for p in self.ledger.for_account(account):
+            out[p.currency.code] = out.get(p.currency.code, ZERO) + p.realized
+        return out
+
+    def unrealized(self, account: str) -> dict[str, Decimal]:
+        return {c: v for (a, c), v in sorted(self.unrealized_total.items()) if a == account}
+
+    def snapshot(self) -> dict[str, object]:
+        return self.ledger.to_json()
