@@ -37,6 +37,7 @@ _MODULES: tuple[str, ...] = (
     "tradecore.cli.info",
     "tradecore.cli.positions",
     "tradecore.cli.analytics",
+    "tradecore.cli.demo",
 )
 
 for _name in _MODULES:

@@ -36,6 +36,8 @@ class VenueProfile:
     depth_levels: int = 5
     size_scale: Decimal = Decimal(1)  # multiplies every level's size
     offset_ticks: int = 1  # max per-update deviation of this venue's mid from fair value
+    spread_bps: Decimal = Decimal(0)  # if > 0: spread in basis points of price (overrides ticks)
+    level_step_bps: Decimal = Decimal(0)  # if > 0: gap between depth levels in bps (else 1 tick)
     outage_prob: float = 0.0  # chance per update to start an outage
     outage_updates: int = 20  # outage length in updates
 
@@ -85,14 +87,22 @@ class SyntheticMarket:
                 fair = ticks[spec.symbol]
                 for v in self.venues:
                     iid = InstrumentId(spec.symbol, v.venue)
-                    off = rng.randint(-v.offset_ticks, v.offset_ticks) if v.offset_ticks else 0
-                    bid_t = fair + off - v.spread_ticks // 2
-                    ask_t = bid_t + v.spread_ticks
+                    spread, step_t = v.spread_ticks, 1
+                    if v.spread_bps > 0:
+                        spread = max(int(fair * v.spread_bps / 10_000), 1)
+                    if v.level_step_bps > 0:
+                        step_t = max(int(fair * v.level_step_bps / 10_000), 1)
+                    off_max = v.offset_ticks * (step_t if v.level_step_bps > 0 else 1)
+                    off = rng.randint(-off_max, off_max) if off_max else 0
+                    bid_t = fair + off - spread // 2
+                    ask_t = bid_t + spread
                     size0 = spec.level_size * v.size_scale
                     bids = tuple(
-                        (spec.tick * (bid_t - k), size0 * (k + 1)) for k in range(v.depth_levels)
+                        (spec.tick * (bid_t - k * step_t), size0 * (k + 1))
+                        for k in range(v.depth_levels)
                     )
                     asks = tuple(
-                        (spec.tick * (ask_t + k), size0 * (k + 1)) for k in range(v.depth_levels)
+                        (spec.tick * (ask_t + k * step_t), size0 * (k + 1))
+                        for k in range(v.depth_levels)
                     )
                     yield MarketUpdate(ts, iid, bids, asks, outage_left[v.venue] == 0)

@@ -1,0 +1,148 @@
+"""``tradecore demo``: the embedded main job on simulated venues."""
+
+from __future__ import annotations
+
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+
+from tradecore.cli._common import user_errors
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def demo(
+        seconds: int | None = typer.Option(
+            None,
+            "--seconds",
+            "--duration",
+            min=1,
+            help="simulated seconds (default from config: 300)",
+        ),
+        seed: int | None = typer.Option(
+            None, "--seed", help="random seed of market and order flow"
+        ),
+        config: Path | None = typer.Option(
+            None, "--config", help="TOML config (defaults: 3 sim venues)"
+        ),
+    ) -> None:
+        """Run 3 simulated venues, stream quotes, route a demo order flow, print a summary."""
+        from tradecore.config import load_config
+        from tradecore.demo import run_demo
+
+        overrides = {"engine": {"seed": seed}} if seed is not None else None
+        with user_errors():
+            cfg = load_config(config, overrides)
+        console = Console()
+        tty = sys.stdout.isatty()
+        live = Live(console=console, refresh_per_second=8, transient=True) if tty else None
+        marks: set[int] = set()
+
+        def progress(step: int, steps: int, r: object) -> None:
+            from tradecore.demo import DemoReport
+
+            assert isinstance(r, DemoReport)
+            pct = step * 100 // steps
+            line = f"[{pct:3d}%] simulated {step * cfg.marketdata.step_ms // 1000}s  orders {r.orders}  fills {sum(r.fills_by_venue.values())}  denials {sum(r.denials.values())}"
+            if live is not None:
+                live.update(line)
+            elif pct // 25 not in marks and pct % 25 == 0:
+                marks.add(pct // 25)
+                console.print(line)
+
+        if live is not None:
+            live.start()
+        try:
+            report = run_demo(cfg, seconds=seconds, progress=progress)
+        finally:
+            if live is not None:
+                live.stop()
+        _summary(console, report)
+
+
+def _summary(console: Console, r: object) -> None:
+    from tradecore.bench.harness import Latencies
+    from tradecore.demo import DemoReport
+
+    assert isinstance(r, DemoReport)
+    console.rule("[bold]tradecore demo summary")
+    console.print(
+        f"simulated {r.seconds}s, seed {r.seed}: {r.updates} market updates, {r.events} engine events, "
+        f"wall time {r.wall_s:.1f}s"
+    )
+    t = Table(title="orders")
+    t.add_column("submitted", justify="right")
+    for s in sorted(r.status):
+        t.add_column(s.lower(), justify="right")
+    t.add_column("split across venues", justify="right")
+    avg_venues = sum(r.venues_per_split) / len(r.venues_per_split) if r.venues_per_split else 0
+    t.add_row(
+        str(r.orders),
+        *[str(r.status[s]) for s in sorted(r.status)],
+        f"{r.split_orders} (avg {avg_venues:.1f} venues)",
+    )
+    console.print(t)
+    fv = Table(title="fills per venue (count, then quantity per instrument)")
+    fv.add_column("venue")
+    fv.add_column("fills", justify="right")
+    symbols = sorted({s for _, s in r.qty_by_venue})
+    for sym in symbols:
+        fv.add_column(sym, justify="right")
+    for v in sorted(r.fills_by_venue):
+        qtys = [str(r.qty_by_venue.get((v, sym), Decimal(0))) for sym in symbols]
+        fv.add_row(v, str(r.fills_by_venue[v]), *qtys)
+    console.print(fv)
+    pt = Table(title="positions (average cost, marked at mid)")
+    for col in ("instrument", "quantity", "avg price", "realized", "unrealized", "ccy", "fees"):
+        pt.add_column(col, justify="left" if col in ("instrument", "ccy") else "right")
+    for p in r.positions:
+        fees = ", ".join(f"{_short(v)} {k}" for k, v in p["fees"].items())
+        pt.add_row(
+            p["instrument"],
+            p["quantity"],
+            _short(p["avg_price"]),
+            _short(p["realized_pnl"]),
+            _short(p["unrealized_pnl"]),
+            p["currency"],
+            fees,
+        )
+    console.print(pt)
+    pf = r.portfolio
+    console.print(
+        f"portfolio ({pf.get('base_currency')}): equity {_short(pf.get('equity'))}  realized {_short(pf.get('realized_pnl'))}  "
+        f"unrealized {_short(pf.get('unrealized_pnl'))}  fees {_short(pf.get('fees'))}  gross {_short(pf.get('gross_exposure'))}  "
+        f"net {_short(pf.get('net_exposure'))}  leverage {pf.get('leverage')}"
+        + (f"  missing FX: {', '.join(pf['missing_fx'])}" if pf.get("missing_fx") else "")
+    )
+    if r.denials:
+        console.print(
+            "risk and routing denials: "
+            + ", ".join(f"{k} {v}" for k, v in sorted(r.denials.items()))
+        )
+    else:
+        console.print("risk and routing denials: none")
+    lat: Latencies = r.submit_latency
+    ls: dict[str, float] = lat.summary_us() if lat.count else {}
+    fl = sorted(r.fill_latency_us)
+
+    def pct(xs: list[int], q: float) -> int:
+        return xs[min(int(len(xs) * q), len(xs) - 1)] if xs else 0
+
+    console.print(
+        f"latency: engine submit (wall) p50 {ls.get('p50_us', 0)} us, p99 {ls.get('p99_us', 0)} us; "
+        f"IOC submit to first fill (simulated) p50 {pct(fl, 0.5)} us, p99 {pct(fl, 0.99)} us"
+    )
+    console.print(f"state digest {r.state_digest[:16]}")
+
+
+def _short(v: object) -> str:
+    """Display rounding only (the JSON and the journal stay exact)."""
+    if v is None:
+        return "-"
+    d = Decimal(str(v))
+    return f"{d:.2f}" if abs(d) >= 1 else f"{d:.6f}".rstrip("0").rstrip(".") or "0"
