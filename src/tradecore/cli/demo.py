@@ -48,7 +48,12 @@ def register(app: typer.Typer) -> None:
 
             assert isinstance(r, DemoReport)
             pct = step * 100 // steps
-            line = f"[{pct:3d}%] simulated {step * cfg.marketdata.step_ms // 1000}s  orders {r.orders}  fills {sum(r.fills_by_venue.values())}  denials {sum(r.denials.values())}"
+            simulated = step * cfg.marketdata.step_ms // 1000
+            fills, denials = sum(r.fills_by_venue.values()), sum(r.denials.values())
+            line = (
+                f"[{pct:3d}%] simulated {simulated}s  orders {r.orders}  fills {fills}  "
+                f"denials {denials}"
+            )
             if live is not None:
                 live.update(line)
             elif pct // 25 not in marks and pct % 25 == 0:
@@ -72,8 +77,8 @@ def _summary(console: Console, r: object) -> None:
     assert isinstance(r, DemoReport)
     console.rule("[bold]tradecore demo summary")
     console.print(
-        f"simulated {r.seconds}s, seed {r.seed}: {r.updates} market updates, {r.events} engine events, "
-        f"wall time {r.wall_s:.1f}s"
+        f"simulated {r.seconds}s, seed {r.seed}: {r.updates} market updates, "
+        f"{r.events} engine events, wall time {r.wall_s:.1f}s"
     )
     t = Table(title="orders")
     t.add_column("submitted", justify="right")
@@ -113,12 +118,18 @@ def _summary(console: Console, r: object) -> None:
         )
     console.print(pt)
     pf = r.portfolio
-    console.print(
-        f"portfolio ({pf.get('base_currency')}): equity {_short(pf.get('equity'))}  realized {_short(pf.get('realized_pnl'))}  "
-        f"unrealized {_short(pf.get('unrealized_pnl'))}  fees {_short(pf.get('fees'))}  gross {_short(pf.get('gross_exposure'))}  "
-        f"net {_short(pf.get('net_exposure'))}  leverage {pf.get('leverage')}"
-        + (f"  missing FX: {', '.join(pf['missing_fx'])}" if pf.get("missing_fx") else "")
-    )
+    parts = [
+        f"equity {_short(pf.get('equity'))}",
+        f"realized {_short(pf.get('realized_pnl'))}",
+        f"unrealized {_short(pf.get('unrealized_pnl'))}",
+        f"fees {_short(pf.get('fees'))}",
+        f"gross {_short(pf.get('gross_exposure'))}",
+        f"net {_short(pf.get('net_exposure'))}",
+        f"leverage {pf.get('leverage')}",
+    ]
+    if pf.get("missing_fx"):
+        parts.append(f"missing FX: {', '.join(pf['missing_fx'])}")
+    console.print(f"portfolio ({pf.get('base_currency')}): " + "  ".join(parts))
     if r.denials:
         console.print(
             "risk and routing denials: "
@@ -134,7 +145,8 @@ def _summary(console: Console, r: object) -> None:
         return xs[min(int(len(xs) * q), len(xs) - 1)] if xs else 0
 
     console.print(
-        f"latency: engine submit (wall) p50 {ls.get('p50_us', 0)} us, p99 {ls.get('p99_us', 0)} us; "
+        f"latency: engine submit (wall) p50 {ls.get('p50_us', 0)} us, "
+        f"p99 {ls.get('p99_us', 0)} us; "
         f"IOC submit to first fill (simulated) p50 {pct(fl, 0.5)} us, p99 {pct(fl, 0.99)} us"
     )
     console.print(f"state digest {r.state_digest[:16]}")
