@@ -40,14 +40,27 @@ class InstrumentId:
 
     @staticmethod
     def parse(text: str) -> InstrumentId:
+        cached = _INTERNED.get(text)
+        if cached is not None:
+            return cached
         symbol, sep, venue = text.partition("@")
         if not sep:
             raise InvalidIdentifier("instrument_id", f"{text!r} is not of the form symbol@venue")
-        return InstrumentId(symbol, Venue(venue))
+        return InstrumentId.of(symbol, venue)
+
+    @staticmethod
+    def of(symbol: str, venue: Venue | str) -> InstrumentId:
+        """An interned id: validated once, then shared (cheap on the hot path)."""
+        iid = _INTERNED.get(f"{symbol}@{venue}")
+        if iid is None:
+            iid = InstrumentId(symbol, venue)
+            if len(_INTERNED) < 100_000:
+                _INTERNED[iid._text] = iid
+        return iid
 
     def on(self, venue: Venue | str) -> InstrumentId:
         """The same symbol on another venue."""
-        return InstrumentId(self.symbol, Venue(venue))
+        return InstrumentId.of(self.symbol, venue)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, InstrumentId) and other._text == self._text
@@ -63,6 +76,9 @@ class InstrumentId:
 
     def __str__(self) -> str:
         return self._text
+
+
+_INTERNED: dict[str, InstrumentId] = {}
 
 
 def client_order_id(value: str) -> ClientOrderId:

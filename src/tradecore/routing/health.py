@@ -97,24 +97,41 @@ class VenueStats:
     """Rolling ack latency and fill/reject ratio of the last ``window`` child orders."""
 
     def __init__(self, window: int, default_latency_us: int) -> None:
-        self._lat: deque[int] = deque(maxlen=window)
-        self._outcomes: deque[bool] = deque(maxlen=window)
+        self._window = window
+        self._lat: deque[int] = deque()
+        self._lat_sum = 0
+        self._outcomes: deque[bool] = deque()
+        self._ok = 0
         self.default_latency_us = default_latency_us
+        self._rate_cache: tuple[int, int, Decimal] | None = None
 
     def record_ack(self, latency_ns: int) -> None:
         self._lat.append(latency_ns)
+        self._lat_sum += latency_ns
+        if len(self._lat) > self._window:
+            self._lat_sum -= self._lat.popleft()
 
     def record_outcome(self, ok: bool) -> None:
         self._outcomes.append(ok)
+        self._ok += ok
+        if len(self._outcomes) > self._window:
+            self._ok -= self._outcomes.popleft()
 
     @property
     def latency_us(self) -> int:
+        """Rolling mean ack latency, O(1)."""
         if not self._lat:
             return self.default_latency_us
-        return sum(self._lat) // len(self._lat) // 1000
+        return self._lat_sum // len(self._lat) // 1000
 
     @property
     def fill_rate(self) -> Decimal:
-        if not self._outcomes:
+        """Filled share of the window's child orders, O(1) (cached until it changes)."""
+        n = len(self._outcomes)
+        if not n:
             return Decimal(1)
-        return Decimal(sum(1 for x in self._outcomes if x)) / Decimal(len(self._outcomes))
+        c = self._rate_cache
+        if c is None or c[0] != self._ok or c[1] != n:
+            c = (self._ok, n, Decimal(self._ok) / Decimal(n))
+            self._rate_cache = c
+        return c[2]

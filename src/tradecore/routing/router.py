@@ -183,7 +183,7 @@ class SmartRouter:
         lat_min = min((r[5] for r in eligible), default=1)
         inputs: list[VenueInput] = []
         scores: list[VenueScore] = []
-        for venue, reason, (inst, levels, _), avail, fee, lat, fill, half in raw:
+        for venue, reason, (inst, levels, book), avail, fee, lat, fill, half in raw:
             score = Decimal(0)
             if not reason:
                 score = venue_score(
@@ -200,6 +200,7 @@ class SmartRouter:
                         inst.lot_size,
                         inst.min_quantity,
                         inst.min_notional,
+                        book.version if book is not None else -1,
                     )
                 )
             health = self.breakers[venue].state.value
@@ -212,7 +213,7 @@ class SmartRouter:
         key = (
             parent.instrument_id.symbol, parent.side, parent.leaves_qty, parent.price, cfg.strategy,
             tuple((s.venue, s.excluded, s.latency_us, s.fill_rate, s.health) for s in scores),
-            tuple((i.venue, i.levels) for i in inputs),
+            tuple((i.venue, i.version) for i in inputs),
         )  # fmt: skip
         hit = self._cache.get(key) if cfg.cache_size else None
         if hit is not None:

@@ -38,6 +38,7 @@ class VenueInput:
     lot: Decimal
     min_qty: Decimal = ZERO
     min_notional: Decimal = ZERO
+    version: int = -1  # the book version the levels come from (cache key)
 
 
 @dataclass(frozen=True, slots=True)

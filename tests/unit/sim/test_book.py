@@ -114,3 +114,21 @@ def test_fills_respect_price_then_time_priority(
         assert [f.price for f in fills] == sorted(
             (f.price for f in fills), reverse=side is Side.SELL
         )
+
+
+@given(ops)
+def test_level_totals_always_equal_the_sum_of_their_queues(
+    seq: list[tuple[Side, Decimal, Decimal, bool]],
+) -> None:
+    b = OrderBook()
+    b.replace_synthetic([(D(95), D(3))], [(D(105), D(3))])
+    for i, (side, px, qty, rest) in enumerate(seq):
+        _apply_limit(b, f"o{i}", side, px, qty, rest)
+        if i % 7 == 3:
+            b.replace_synthetic([(px - 5, D(2))], [(px + 5, D(2))])
+        if i % 5 == 2 and b.get(f"o{i}") is not None:
+            b.amend(f"o{i}", f"o{i}x", qty / 2, px)
+        for s in (b.bids, b.asks):
+            assert set(s.totals) == set(s.levels)
+            for p, q in s.levels.items():
+                assert s.totals[p] == sum((r.qty for r in q), D(0)) > 0

@@ -50,11 +50,12 @@ class Match:
 class _Side:
     """One side of the book: price levels (sorted) of FIFO queues."""
 
-    __slots__ = ("is_bid", "keys", "levels")
+    __slots__ = ("is_bid", "keys", "levels", "totals")
 
     def __init__(self, is_bid: bool) -> None:
         self.is_bid = is_bid
         self.levels: dict[Decimal, deque[Resting]] = {}
+        self.totals: dict[Decimal, Decimal] = {}  # resting size per level, kept incrementally
         self.keys: list[Decimal] = []  # ascending; best is last for bids, first for asks
 
     def best(self) -> Decimal | None:
@@ -67,17 +68,21 @@ class _Side:
         if q is None:
             q = deque()
             self.levels[r.price] = q
+            self.totals[r.price] = ZERO
             bisect.insort(self.keys, r.price)
         q.append(r)
+        self.totals[r.price] += r.qty
 
     def remove(self, r: Resting) -> None:
         q = self.levels[r.price]
         q.remove(r)
+        self.totals[r.price] -= r.qty
         if not q:
             self._drop(r.price)
 
     def _drop(self, price: Decimal) -> None:
         del self.levels[price]
+        del self.totals[price]
         i = bisect.bisect_left(self.keys, price)
         del self.keys[i]
 
@@ -85,7 +90,7 @@ class _Side:
         return list(reversed(self.keys)) if self.is_bid else list(self.keys)
 
     def size_at(self, price: Decimal) -> Decimal:
-        return sum((r.qty for r in self.levels.get(price, ())), ZERO)
+        return self.totals.get(price, ZERO)
 
     def crosses(self, price: Decimal, limit: Decimal | None) -> bool:
         """Whether a level at ``price`` is marketable for an incoming order limited at ``limit``."""
@@ -170,6 +175,7 @@ class OrderBook:
         if r is None:
             return None
         if price == r.price and qty <= r.qty:
+            self._side(r.side).totals[price] -= r.qty - qty
             r.qty = qty
             del self._refs[ref]
             r.ref = new_ref
@@ -199,6 +205,7 @@ class OrderBook:
                 fills.append(Match(maker.ref, maker.owner, best, take))
                 remaining -= take
                 maker.qty -= take
+                opp.totals[best] -= take
                 if maker.qty == 0:
                     queue.popleft()
                     del self._refs[maker.ref]
@@ -244,6 +251,7 @@ class OrderBook:
                 fills.append(Match(maker.ref, maker.owner, maker.price, take))
                 size -= take
                 maker.qty -= take
+                opp.totals[best] -= take
                 if maker.qty == 0:
                     queue.popleft()
                     del self._refs[maker.ref]

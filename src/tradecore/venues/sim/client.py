@@ -70,6 +70,7 @@ class SimVenueClient:
         self._tickets: dict[ClientOrderId, _Ticket] = {}
         self._quote_subs: dict[InstrumentId, list[Callable[[Quote], None]]] = {}
         self._down = False
+        self._snapshots: dict[tuple[InstrumentId, int], BookSnapshot] = {}
         self._n_orders = 0
         self._n_trades = 0
         self.fills_reported = 0
@@ -92,16 +93,22 @@ class SimVenueClient:
         self._quote_subs.setdefault(instrument_id, []).append(fn)
 
     def book(self, instrument_id: InstrumentId, levels: int = 10) -> BookSnapshot | None:
+        """L2 snapshot; rebuilt only when the book's version has changed."""
         b = self.books.get(instrument_id)
         if b is None:
             return None
-        return BookSnapshot(
+        cached = self._snapshots.get((instrument_id, levels))
+        if cached is not None and cached.version == b.version:
+            return cached
+        snap = BookSnapshot(
             instrument_id,
             tuple(BookLevel(p, s) for p, s in b.depth(Side.BUY, levels)),
             tuple(BookLevel(p, s) for p, s in b.depth(Side.SELL, levels)),
             self.clock.now_ns(),
             b.version,
         )
+        self._snapshots[(instrument_id, levels)] = snap
+        return snap
 
     def order_status(self, coid: ClientOrderId) -> VenueOrderStatus:
         t = self._tickets.get(coid)
