@@ -24,6 +24,7 @@ from tradecore.model.market import Quote
 from tradecore.portfolio.fx import FxRates
 from tradecore.portfolio.views import Portfolio
 from tradecore.positions.keeper import PositionKeeper
+from tradecore.risk import RiskConfig, build_risk
 from tradecore.routing.fees import ModelFees
 from tradecore.routing.router import SmartRouter
 from tradecore.venues.model import FeeSchedule, VenueModel
@@ -132,6 +133,16 @@ def build_system(
     if risk_factory is not None:
         system.risk = risk_factory(engine, positions)
         engine.risk = system.risk
+    else:
+        risk_cfg = RiskConfig.from_dict(cfg.risk)
+        if risk_cfg.enabled:
+            pipeline, monitor = build_risk(
+                engine, positions, fx, risk_cfg, base_currency=cfg.engine.base_currency,
+                equity=cfg.engine.initial_cash,
+            )  # fmt: skip
+            system.risk = pipeline
+            engine.risk = pipeline
+            system.extras["risk_monitor"] = monitor
     return system
 
 

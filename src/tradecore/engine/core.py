@@ -373,6 +373,11 @@ class Engine:
             return CommandResult(
                 order, Denial(ReasonCode.ORDER_NOT_OPEN, f"order is {order.status.value}")
             )
+        cancel_gate = getattr(self.risk, "check_cancel", None)
+        if cancel_gate is not None and order.parent_id is None:
+            d = cancel_gate(order.account)
+            if d is not None:
+                return CommandResult(order, d)
         seq, ts = self._next()
         self._emit(OrderPendingCancel(seq, ts, order.client_order_id, order.account))
         if self.gateway is not None:

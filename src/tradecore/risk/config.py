@@ -1,0 +1,85 @@
+"""RiskConfig: pre-trade limits per account (TOML ``[risk]``), validated, exact.
+
+``[risk.defaults]`` applies to every account; ``[risk.accounts.NAME]`` overrides single keys
+for one account. A limit left out is off. Money limits are in the account's base currency.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from tradecore.config_types import ExactDecimal, format_pydantic_error
+from tradecore.errors import ConfigError
+
+_F = ConfigDict(frozen=True, extra="forbid")
+
+
+class Mode(StrEnum):
+    FIRST = "first"  # stop at the first denial (cheapest)
+    ALL = "all"  # evaluate every check; the first denial is returned, all are recorded
+
+
+class BreachAction(StrEnum):
+    BLOCK_NEW_ORDERS = "block_new_orders"
+    REDUCE_ONLY = "reduce_only"
+    CANCEL_ALL = "cancel_all"
+    FLATTEN = "flatten"
+
+
+class Limits(BaseModel):
+    model_config = _F
+    max_order_quantity: dict[str, ExactDecimal] = Field(default_factory=dict)  # symbol or "*"
+    max_order_notional: ExactDecimal | None = None
+    price_band_bps: ExactDecimal | None = None
+    max_position: dict[str, ExactDecimal] = Field(default_factory=dict)  # |signed qty| after
+    max_gross_exposure: ExactDecimal | None = None
+    max_net_exposure: ExactDecimal | None = None
+    max_concentration_pct: ExactDecimal | None = None
+    max_leverage: ExactDecimal | None = None
+    max_orders_per_window: int | None = Field(None, ge=1)
+    max_cancels_per_window: int | None = Field(None, ge=1)
+    rate_window_ms: int = Field(1000, ge=1)
+    duplicate_window_ms: int | None = Field(None, ge=1)
+    max_var: ExactDecimal | None = None  # 1-day parametric VaR at var_confidence
+    max_correlated_exposure: ExactDecimal | None = None
+    trading_hours: bool = False
+    self_trade_prevention: bool = False
+    reduce_only: bool = False
+    halted: bool = False
+
+    def merged(self, override: dict[str, Any]) -> Limits:
+        return Limits.model_validate({**self.model_dump(), **override})
+
+
+class RiskConfig(BaseModel):
+    model_config = _F
+    enabled: bool = True
+    mode: Mode = Mode.FIRST
+    defaults: Limits = Limits()
+    accounts: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    calendars: dict[str, str] = Field(default_factory=dict)  # symbol -> exchange calendar
+    var_confidence: float = Field(0.95, gt=0.5, lt=1)
+    var_bar_ms: int = Field(1000, ge=1, description="sampling period of returns")
+    var_window: int = Field(250, ge=10, description="returns kept per instrument")
+    var_min_obs: int = Field(30, ge=5)
+    warn_pct: ExactDecimal = Decimal(80)
+    breach_actions: tuple[BreachAction, ...] = (BreachAction.BLOCK_NEW_ORDERS,)
+
+    def limits_for(self, account: str) -> Limits:
+        override = self.accounts.get(account)
+        return self.defaults if not override else self.defaults.merged(override)
+
+    @staticmethod
+    def from_dict(data: dict[str, Any]) -> RiskConfig:
+        try:
+            cfg = RiskConfig.model_validate(data)
+            for name in cfg.accounts:
+                cfg.limits_for(name)  # validate overrides now, not at the first order
+            return cfg
+        except ValidationError as err:
+            field, reason = format_pydantic_error(err, "risk")
+            raise ConfigError(field, reason) from None

@@ -1,0 +1,38 @@
+"""Risk events published on the engine bus (and journaled as audit records)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import msgspec
+
+from tradecore.model import codec
+
+
+class RiskAlert(msgspec.Struct, frozen=True, gc=False, tag=True, tag_field="type"):
+    ts: int
+    account: str
+    level: str  # OK | WARN | BREACH
+    limit: str  # e.g. "max_var", "max_gross_exposure", "max_position:BTC/USD"
+    value: Decimal
+    threshold: Decimal
+    utilisation_pct: Decimal
+
+
+class KillSwitchChanged(msgspec.Struct, frozen=True, gc=False, tag=True, tag_field="type"):
+    ts: int
+    scope: str  # "*" (global) or an account
+    engaged: bool
+    who: str
+    why: str
+
+
+class BreachActionTaken(msgspec.Struct, frozen=True, gc=False, tag=True, tag_field="type"):
+    ts: int
+    account: str
+    action: str
+    limit: str
+    detail: str
+
+
+codec.register(RiskAlert, KillSwitchChanged, BreachActionTaken)

@@ -1,0 +1,181 @@
+"""Real-time risk monitor: recomputes limit utilisation on fills and on price moves (no sleep
+loop), publishes WARN/BREACH alerts when a level changes, and runs the breach actions."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from functools import partial
+from typing import Any
+
+from tradecore.model.commands import CancelOrder, SubmitOrder
+from tradecore.model.enums import OrderType, Side, TimeInForce
+from tradecore.model.events import OrderFilled
+from tradecore.model.identifiers import SMART, AccountId, ClientOrderId, InstrumentId
+from tradecore.model.market import Quote
+from tradecore.risk.config import BreachAction
+from tradecore.risk.events import BreachActionTaken, RiskAlert
+from tradecore.risk.pipeline import RiskPipeline
+
+ZERO = Decimal(0)
+HUNDRED = Decimal(100)
+Q2 = Decimal("0.01")
+
+
+class RiskMonitor:
+    def __init__(self, pipeline: RiskPipeline, throttle_ms: int = 100) -> None:
+        self.pipeline = pipeline
+        self.ctx = pipeline.ctx
+        self.engine = pipeline.ctx.engine
+        self.levels: dict[tuple[str, str], str] = {}
+        self.utilisation: dict[str, dict[str, dict[str, str]]] = {}
+        self.alerts: list[RiskAlert] = []
+        self.actions: list[BreachActionTaken] = []
+        self._throttle_ns = throttle_ms * 1_000_000
+        self._last_eval: dict[str, int] = {}
+        self._scheduled: set[str] = set()
+        self._flat_seq = 0
+        bus = self.engine.bus
+        bus.subscribe(OrderFilled, self._on_fill)
+        bus.subscribe(Quote, self._on_quote)
+
+    def _on_fill(self, e: OrderFilled) -> None:
+        self.evaluate(e.account)
+
+    def _on_quote(self, q: Quote) -> None:
+        """Re-evaluate accounts holding the symbol; at most once per throttle period each,
+        with a scheduled evaluation at the period's end so no move is ever skipped."""
+        sym = q.instrument_id.symbol
+        now = self.engine.clock.now_ns()
+        for p in self.ctx.positions.positions():
+            if p.symbol != sym or p.quantity == 0:
+                continue
+            acct = p.account
+            last = self._last_eval.get(acct)
+            if last is None or now - last >= self._throttle_ns:
+                self.evaluate(acct)
+            elif acct not in self._scheduled:
+                self._scheduled.add(acct)
+                self.engine.clock.schedule(last + self._throttle_ns, partial(self._due_call, acct))
+
+    def _due_call(self, account: str) -> None:
+        self.engine.call(self._due, account)
+
+    def _due(self, account: str) -> None:
+        self._scheduled.discard(account)
+        self.evaluate(account)
+
+    # ------------------------------------------------------------------ evaluation
+    def evaluate(self, account: str) -> dict[str, dict[str, str]]:
+        ctx = self.ctx
+        lim = self.pipeline.limits(account)
+        self._last_eval[account] = self.engine.clock.now_ns()
+        exp = ctx.exposures(account)
+        gross = sum((abs(v) for v in exp.values()), ZERO)
+        net = sum(exp.values(), ZERO)
+        values: dict[str, tuple[Decimal, Decimal | None]] = {
+            "max_gross_exposure": (gross, lim.max_gross_exposure),
+            "max_net_exposure": (abs(net), lim.max_net_exposure),
+        }
+        if lim.max_leverage is not None:
+            eq = ctx.equity(account)
+            values["max_leverage"] = (gross / eq if eq > 0 else Decimal("1e9"), lim.max_leverage)
+        if lim.max_var is not None:
+            v = ctx.var(exp)
+            if v is not None:
+                values["max_var"] = (Decimal(repr(round(v, 2))), lim.max_var)
+        if lim.max_correlated_exposure is not None:
+            c = ctx.correlated_exposure(exp)
+            if c is not None:
+                values["max_correlated_exposure"] = (
+                    Decimal(repr(round(c, 2))),
+                    lim.max_correlated_exposure,
+                )
+        if lim.max_concentration_pct is not None and gross > 0 and len(exp) > 1:
+            top = max(abs(v) for v in exp.values()) / gross * HUNDRED
+            values["max_concentration_pct"] = (top, lim.max_concentration_pct)
+        for sym, cap in lim.max_position.items():
+            if sym != "*":
+                values[f"max_position:{sym}"] = (
+                    abs(ctx.positions.signed_quantity(account, sym)),
+                    cap,
+                )
+        util: dict[str, dict[str, str]] = {}
+        for name, (value, limit) in values.items():
+            if limit is None or limit <= 0:
+                continue
+            cap = limit
+            pct = (value / cap * HUNDRED).quantize(Q2)
+            level = (
+                "BREACH" if pct > 100 else "WARN" if pct >= self.pipeline.config.warn_pct else "OK"
+            )
+            util[name] = {
+                "value": str(_display(value)),
+                "limit": str(cap),
+                "utilisation_pct": str(pct),
+                "level": level,
+            }
+            self._level(account, name, level, value, cap, pct)
+        self.utilisation[account] = util
+        return util
+
+    def _level(
+        self, account: str, name: str, level: str, value: Decimal, cap: Decimal, pct: Decimal
+    ) -> None:
+        key = (account, name)
+        old = self.levels.get(key, "OK")
+        if level == old:
+            return
+        self.levels[key] = level
+        alert = RiskAlert(self.engine.clock.now_ns(), account, level, name, value, cap, pct)
+        self.alerts.append(alert)
+        self.engine.bus.publish(alert)
+        if level == "BREACH":
+            for action in self.pipeline.config.breach_actions:
+                self.engine.defer(self._act, account, action, name)
+
+    # ------------------------------------------------------------------ actions
+    def _act(self, account: str, action: BreachAction, limit: str) -> None:
+        eng, pipe = self.engine, self.pipeline
+        detail = ""
+        if action is BreachAction.BLOCK_NEW_ORDERS:
+            pipe.blocked[account] = f"{limit} breached"
+        elif action is BreachAction.REDUCE_ONLY:
+            pipe.set_reduce_only(account)
+        elif action is BreachAction.CANCEL_ALL:
+            opens = [o for o in eng.orders.open_orders(AccountId(account)) if o.parent_id is None]
+            for o in opens:
+                eng.cancel(CancelOrder(client_order_id=o.client_order_id, account=o.account))
+            detail = f"{len(opens)} orders"
+        elif action is BreachAction.FLATTEN:
+            n = 0
+            for p in self.ctx.positions.positions(account):
+                if p.quantity == 0:
+                    continue
+                self._flat_seq += 1
+                n += 1
+                cmd = SubmitOrder(
+                    client_order_id=ClientOrderId(f"FLAT-{account}-{self._flat_seq}"),
+                    account=AccountId(account), instrument_id=InstrumentId.of(p.symbol, SMART),
+                    side=Side.SELL if p.quantity > 0 else Side.BUY, order_type=OrderType.MARKET,
+                    quantity=abs(p.quantity), time_in_force=TimeInForce.IOC, reduce_only=True,
+                    tag="flatten",
+                )  # fmt: skip
+                was = pipe.blocked.pop(account, None)
+                try:
+                    eng.submit(cmd)
+                finally:
+                    if was is not None:
+                        pipe.blocked[account] = was
+            detail = f"{n} positions"
+        taken = BreachActionTaken(eng.clock.now_ns(), account, action.value, limit, detail)
+        self.actions.append(taken)
+        eng.bus.publish(taken)
+
+    def snapshot(self) -> dict[str, Any]:
+        return {"utilisation": self.utilisation, "state": self.pipeline.state()}
+
+
+def _display(value: Decimal) -> Decimal:
+    """At most 2 decimals for the utilisation view (the alert event keeps the exact value)."""
+    exp = value.as_tuple().exponent
+    return value.quantize(Q2) if isinstance(exp, int) and exp < -2 else value

@@ -1,0 +1,160 @@
+"""The pre-trade pipeline: the engine's RiskGate. Kill switches and account states first
+(cheapest, most important), then every configured check in a fixed order."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from tradecore.model.denial import Denial
+from tradecore.model.enums import ReasonCode
+from tradecore.model.orders import Order
+from tradecore.risk.checks import (
+    Check,
+    Concentration,
+    CorrelatedExposure,
+    DuplicateOrder,
+    Exposure,
+    Leverage,
+    MaxOrderNotional,
+    MaxOrderQuantity,
+    MaxPosition,
+    PriceBand,
+    RateLimit,
+    ReduceOnly,
+    SelfTrade,
+    TradingHours,
+    VarLimit,
+)
+from tradecore.risk.config import Limits, Mode, RiskConfig
+from tradecore.risk.context import RiskContext
+from tradecore.risk.events import KillSwitchChanged
+
+GLOBAL = "*"
+
+
+class RiskPipeline:
+    def __init__(self, config: RiskConfig, ctx: RiskContext) -> None:
+        self.config = config
+        self.ctx = ctx
+        self.rate = RateLimit()
+        self.checks: list[Check] = [
+            ReduceOnly(),
+            MaxOrderQuantity(),
+            MaxOrderNotional(),
+            PriceBand(),
+            MaxPosition(),
+            Exposure(),
+            Concentration(),
+            Leverage(),
+            self.rate,
+            DuplicateOrder(),
+            SelfTrade(),
+            TradingHours(config.calendars),
+            VarLimit(),
+            CorrelatedExposure(),
+        ]
+        self._limits: dict[str, Limits] = {}
+        self.killed: dict[str, KillSwitchChanged] = {}
+        self.blocked: dict[str, str] = {}  # account -> why (breach action)
+        self.reduce_only: set[str] = set()
+        self.halted_symbols: set[str] = set()
+        self.denials: Counter[str] = Counter()
+        self.last_all: list[Denial] = []  # every denial of the last order in ALL mode
+
+    def limits(self, account: str) -> Limits:
+        lim = self._limits.get(account)
+        if lim is None:
+            lim = self.config.limits_for(account)
+            if account in self.reduce_only and not lim.reduce_only:
+                lim = lim.merged({"reduce_only": True})
+            self._limits[account] = lim
+        return lim
+
+    def set_reduce_only(self, account: str, on: bool = True) -> None:
+        (self.reduce_only.add if on else self.reduce_only.discard)(account)
+        self._limits.pop(account, None)
+
+    # ------------------------------------------------------------------ RiskGate
+    def check(self, order: Order) -> Denial | None:
+        if not self.config.enabled:
+            return None
+        acct = order.account
+        k = self.killed.get(GLOBAL) or self.killed.get(acct)
+        if k is not None:
+            return self._count(
+                Denial(
+                    ReasonCode.KILL_SWITCH,
+                    f"kill switch engaged by {k.who}: {k.why}",
+                    "kill_switch",
+                    k.scope,
+                    "engaged",
+                )
+            )
+        why = self.blocked.get(acct)
+        if why is not None:
+            return self._count(
+                Denial(
+                    ReasonCode.TRADING_HALTED,
+                    f"new orders blocked: {why}",
+                    "breach_action",
+                    "block_new_orders",
+                    acct,
+                )
+            )
+        lim = self.limits(acct)
+        if lim.halted or order.instrument_id.symbol in self.halted_symbols:
+            return self._count(
+                Denial(
+                    ReasonCode.TRADING_HALTED,
+                    "trading halted",
+                    "halted",
+                    "halted",
+                    order.instrument_id.symbol,
+                )
+            )
+        ctx = self.ctx
+        if self.config.mode is Mode.FIRST:
+            for c in self.checks:
+                d = c.check(order, lim, ctx)
+                if d is not None:
+                    return self._count(d)
+            return None
+        found = [d for c in self.checks if (d := c.check(order, lim, ctx)) is not None]
+        self.last_all = found
+        return self._count(found[0]) if found else None
+
+    def _count(self, d: Denial) -> Denial:
+        self.denials[d.reason.value] += 1
+        return d
+
+    def check_cancel(self, account: str) -> Denial | None:
+        """Cancel-rate limit (call before sending a cancel)."""
+        if self.killed:
+            return None  # cancels always pass while a kill switch is engaged
+        return self.rate.cancel_denial(
+            account, self.limits(account), self.ctx.engine.clock.now_ns()
+        )
+
+    # ------------------------------------------------------------------ kill switch
+    def engage(self, scope: str, who: str, why: str) -> KillSwitchChanged:
+        e = KillSwitchChanged(self.ctx.engine.clock.now_ns(), scope, True, who, why)
+        self.killed[scope] = e
+        self.ctx.engine.bus.publish(e)
+        return e
+
+    def release(self, scope: str, who: str, why: str) -> KillSwitchChanged:
+        e = KillSwitchChanged(self.ctx.engine.clock.now_ns(), scope, False, who, why)
+        self.killed.pop(scope, None)
+        self.ctx.engine.bus.publish(e)
+        return e
+
+    def state(self) -> dict[str, Any]:
+        return {
+            "kill_switches": {
+                k: {"who": v.who, "why": v.why, "ts": v.ts} for k, v in self.killed.items()
+            },
+            "blocked": dict(self.blocked),
+            "reduce_only": sorted(self.reduce_only),
+            "denials": dict(self.denials),
+        }

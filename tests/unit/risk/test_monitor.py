@@ -1,0 +1,82 @@
+"""The real-time monitor: utilisation on fills and price moves, alerts, breach actions."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from tests.unit.risk.conftest import BTC, ETH, desk
+from tradecore.model import OrderStatus, ReasonCode, Side
+from tradecore.risk.events import BreachActionTaken, RiskAlert
+
+D = Decimal
+SEC = 1_000_000_000
+
+
+def warm_up(d, n: int = 60, vol: float = 0.01) -> None:  # type: ignore[no-untyped-def]
+    """Quotes once a second with alternating +-vol moves: a known, stable covariance."""
+    btc, eth = 100.0, 10.0
+    for i in range(n):
+        d.clock.advance_to(d.clock.now_ns() + SEC)
+        f = 1 + (vol if i % 2 else -vol)
+        btc, eth = btc * f, eth * f
+        d.quote(BTC, f"{btc:.1f}", "0.05")
+        d.quote(ETH, f"{eth:.2f}", "0.005")
+
+
+def test_var_limit_denies_an_order_that_would_breach_it() -> None:
+    d = desk({"max_var": "60"})
+    warm_up(d)
+    assert d.pipeline.ctx.covariance() is not None
+    assert d.submit(Side.BUY, "10").ok  # ~1,000 USD at ~1.6% x 1% moves: VaR well below 60
+    res = d.submit(Side.BUY, "100")
+    assert res.denial is not None and res.denial.reason is ReasonCode.VAR_LIMIT
+    assert D(res.denial.value) > 60 and "VaR with order" in res.denial.message
+
+
+def test_price_move_breaching_var_fires_the_configured_actions() -> None:
+    d = desk({"max_var": "250"}, breach_actions=["cancel_all", "block_new_orders"])
+    alerts: list[RiskAlert] = []
+    actions: list[BreachActionTaken] = []
+    d.engine.bus.subscribe(RiskAlert, alerts.append)
+    d.engine.bus.subscribe(BreachActionTaken, actions.append)
+    warm_up(d, vol=0.002)
+    assert d.submit(Side.BUY, "50").ok
+    d.fill_all("100")
+    resting = d.submit(Side.SELL, "1", "150").order
+    assert resting is not None and resting.status is OrderStatus.ACCEPTED
+    assert all(a.level != "BREACH" for a in alerts)
+    # the market turns violent: returns of +-8% every second blow up the covariance
+    warm_up(d, n=40, vol=0.08)
+    breach = [a for a in alerts if a.level == "BREACH" and a.limit == "max_var"]
+    assert breach and breach[0].value > D(250)
+    assert [a.action for a in actions][:2] == ["cancel_all", "block_new_orders"]
+    assert resting.status is OrderStatus.PENDING_CANCEL  # the cancel went out
+    res = d.submit(Side.BUY, "0.001")
+    assert res.denial is not None and res.denial.reason is ReasonCode.TRADING_HALTED
+    assert "max_var breached" in res.denial.message
+
+
+def test_warn_then_breach_alerts_on_exposure_and_flatten_action() -> None:
+    d = desk({"max_gross_exposure": "1000"}, breach_actions=["flatten"], warn_pct="80")
+    alerts: list[RiskAlert] = []
+    d.engine.bus.subscribe(RiskAlert, alerts.append)
+    d.submit(Side.BUY, "8.5")
+    d.fill_all("100")  # 850: WARN
+    assert [(a.level, a.limit) for a in alerts] == [("WARN", "max_gross_exposure")]
+    d.quote(BTC, "130")  # 1105: BREACH by a price move alone (evaluated within 100 ms)
+    d.clock.advance_to(d.clock.now_ns() + 100_000_000)
+    assert alerts[-1].level == "BREACH" and alerts[-1].utilisation_pct == D("110.50")
+    flat = [o for o in d.engine.orders if o.tag == "flatten"]
+    assert len(flat) == 1 and flat[0].side is Side.SELL and flat[0].quantity == D("8.5")
+    assert flat[0].reduce_only
+
+
+def test_utilisation_view_lists_every_configured_limit() -> None:
+    d = desk({"max_gross_exposure": "1000", "max_position": {"BTC/USD": "10"}, "max_leverage": "2"})
+    d.submit(Side.BUY, "2")
+    d.fill_all("100")
+    util = d.monitor.utilisation["acct"]
+    assert util["max_gross_exposure"]["utilisation_pct"] == "20.00"
+    assert util["max_position:BTC/USD"]["value"] == "2"
+    assert util["max_leverage"]["value"] == "0.00"  # 200 / 100,000, shown at 2 decimals
+    assert util["max_leverage"]["level"] == "OK"
