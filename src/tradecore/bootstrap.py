@@ -120,6 +120,13 @@ def build_system(
     router = SmartRouter(
         engine, venues.values(), ModelFees(models), cfg.routing, seed=cfg.engine.seed
     )
+    record = getattr(journal, "record", None)
+    if record is not None:  # routing decisions and risk events go to the audit trail
+        from tradecore.risk.events import BreachActionTaken, KillSwitchChanged, RiskAlert
+        from tradecore.routing.decisions import RoutingDecision
+
+        for kind in (RoutingDecision, RiskAlert, KillSwitchChanged, BreachActionTaken):
+            engine.bus.subscribe(kind, record)
     for c in venues.values():
         c.bind(engine)
     positions = PositionKeeper(engine.bus, registry, default_currency=cfg.engine.base_currency)

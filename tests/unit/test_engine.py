@@ -286,3 +286,18 @@ def test_closed_orders_are_evicted_but_their_ids_stay_idempotent(btc: Instrument
     assert again.denial is not None
     assert again.denial.reason is ReasonCode.DUPLICATE_CLIENT_ORDER_ID
     assert len(v.submitted) == 10  # never a second order for an old id
+
+
+def test_late_cancel_reject_after_the_fill_is_tolerated(
+    engine: Engine, venue: ScriptedVenue
+) -> None:
+    """A fill races the cancel: the venue's cancel-reject arrives for a FILLED order."""
+    engine.submit(limit("race", qty="1"))
+    engine.on_accepted(ClientOrderId("race"), venue.next_vid())
+    engine.cancel(CancelOrder(client_order_id=ClientOrderId("race"), account=ACC))
+    venue.fill("race", "1", "100")
+    engine.on_cancel_rejected(ClientOrderId("race"), ReasonCode.ORDER_NOT_OPEN, "too late")
+    engine.on_canceled(ClientOrderId("race"), "late confirm")
+    order = engine.orders.get(ClientOrderId("race"))
+    assert order is not None and order.status is OrderStatus.FILLED
+    assert engine.late_reports == 2

@@ -38,6 +38,7 @@ _MODULES: tuple[str, ...] = (
     "tradecore.cli.positions",
     "tradecore.cli.analytics",
     "tradecore.cli.demo",
+    "tradecore.cli.journal",
 )
 
 for _name in _MODULES:

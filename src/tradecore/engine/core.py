@@ -86,12 +86,16 @@ class Engine:
         self.orders = OrderStore(retain_closed)
         self.seq = 0
         self.last_quotes: dict[Any, Quote] = {}
+        self.late_reports = 0  # reports about orders already terminal, ignored (counted)
+        self.replaying = False  # set by recovery: components must not act (send, flatten)
         self._pending_replace: dict[ClientOrderId, OrderPendingReplace] = {}
         self._inbox: deque[tuple[Callable[..., None], tuple[Any, ...]]] = deque()
         self._outbox: deque[Event] = deque()
         self._busy = False
         self._publishing = False
         self._child_listener: Any = getattr(gateway, "on_child_event", None)
+        # a journal with commit() gets one call per command/report, before the caller's answer
+        self._commit: Callable[[], None] | None = getattr(journal, "commit", None)
         self._appliers: dict[type[Event], Callable[[Any], None]] = {
             OrderInitialized: self._apply_initialized,
             OrderDenied: self._apply_denied,
@@ -149,6 +153,8 @@ class Engine:
             result = fn(arg)
             if self._inbox:
                 self._drain()
+            if self._commit is not None:
+                self._commit()
             return result
         finally:
             self._busy = False
@@ -163,6 +169,8 @@ class Engine:
             fn(*args)
             if self._inbox:
                 self._drain()
+            if self._commit is not None:
+                self._commit()
         finally:
             self._busy = False
 
@@ -525,6 +533,9 @@ class Engine:
 
     def _canceled(self, coid: ClientOrderId, message: str) -> None:
         o = self._order(coid)
+        if o.status.is_terminal:
+            self.late_reports += 1  # e.g. a cancel confirm after the last fill: no-op
+            return
         seq, ts = self._next()
         self._emit(OrderCanceled(seq, ts, coid, o.account, message))
 
@@ -533,6 +544,9 @@ class Engine:
 
     def _cancel_rejected(self, coid: ClientOrderId, reason: ReasonCode, message: str) -> None:
         o = self._order(coid)
+        if o.status.is_terminal:
+            self.late_reports += 1  # the order finished first (a fill raced the cancel): no-op
+            return
         seq, ts = self._next()
         self._emit(OrderCancelRejected(seq, ts, coid, o.account, reason, message))
 
@@ -557,6 +571,9 @@ class Engine:
 
     def _replace_rejected(self, coid: ClientOrderId, reason: ReasonCode, message: str) -> None:
         o = self._order(coid)
+        if o.status.is_terminal:
+            self.late_reports += 1
+            return
         seq, ts = self._next()
         self._emit(OrderReplaceRejected(seq, ts, coid, o.account, reason, message))
 

@@ -8,15 +8,17 @@ currency moves by the difference, so a tick costs O(positions in that symbol), n
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 from tradecore.engine.bus import MessageBus
 from tradecore.engine.instruments import InstrumentRegistry
 from tradecore.model.events import OrderFilled
 from tradecore.model.market import Quote
-from tradecore.model.values import ZERO
+from tradecore.model.values import ZERO, Currency
 from tradecore.positions.ledger import PositionLedger
 from tradecore.positions.position import Method, Position
 
@@ -124,3 +126,36 @@ class PositionKeeper:
 
     def snapshot(self) -> dict[str, object]:
         return self.ledger.to_json()
+
+    # ------------------------------------------------------------------ snapshots
+    def export_state(self) -> list[dict[str, object]]:
+        out: list[dict[str, object]] = []
+        for p in self.ledger:
+            out.append(
+                {
+                    "account": p.account, "symbol": p.symbol, "currency": p.currency.code,
+                    "precision": p.currency.precision, "method": p.method.value,
+                    "multiplier": str(p.multiplier), "quantity": str(p.quantity),
+                    "cost": str(p.cost), "realized": str(p.realized),
+                    "fees": {k: str(v) for k, v in p.fees.items()},
+                    "lots": [[str(q), str(px)] for q, px in p.lots],
+                    "mark": None if p.mark is None else str(p.mark),
+                    "venue_qty": {k: str(v) for k, v in p.venue_qty.items()},
+                }
+            )  # fmt: skip
+        return out
+
+    def import_state(self, rows: list[dict[str, Any]]) -> None:
+        for r in rows:
+            p = self.ledger.position(r["account"], r["symbol"], Decimal(r["multiplier"]))
+            p.currency = Currency(r["currency"], int(r["precision"]))
+            p.method = Method(r["method"])
+            p.quantity, p.cost = Decimal(r["quantity"]), Decimal(r["cost"])
+            p.realized = Decimal(r["realized"])
+            p.fees = {k: Decimal(v) for k, v in r["fees"].items()}
+            p.lots = deque([Decimal(q), Decimal(px)] for q, px in r["lots"])
+            p.mark = None if r["mark"] is None else Decimal(r["mark"])
+            p.venue_qty = {k: Decimal(v) for k, v in r["venue_qty"].items()}
+            if p not in self._by_symbol.setdefault(p.symbol, []):
+                self._by_symbol[p.symbol].append(p)
+            self._remark(p)

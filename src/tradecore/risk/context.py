@@ -106,14 +106,19 @@ class RiskContext:
         return out
 
     def equity(self, account: str) -> Decimal:
+        """Initial equity + realized + unrealized - fees, in the base currency. Amounts in a
+        currency without an FX rate yet are left out (and reported by the portfolio view)."""
         eq = self.initial_equity.get(account, self.initial_equity.get("*", ZERO))
-        for ccy, amt in self.positions.realized(account).items():
-            eq += self.to_base(amt, ccy)
-        for ccy, amt in self.positions.unrealized(account).items():
-            eq += self.to_base(amt, ccy)
+        parts: list[tuple[Decimal, str]] = []
+        parts.extend((amt, c) for c, amt in self.positions.realized(account).items())
+        parts.extend((amt, c) for c, amt in self.positions.unrealized(account).items())
         for p in self.positions.positions(account):
-            for ccy, fee in p.fees.items():
-                eq -= self.to_base(fee, ccy)
+            parts.extend((-fee, c) for c, fee in p.fees.items())
+        for amt, ccy in parts:
+            try:
+                eq += self.to_base(amt, ccy)
+            except FxRateMissing:
+                continue
         return eq
 
     # ------------------------------------------------------------------ statistics

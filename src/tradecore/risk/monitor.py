@@ -39,11 +39,14 @@ class RiskMonitor:
         bus.subscribe(Quote, self._on_quote)
 
     def _on_fill(self, e: OrderFilled) -> None:
-        self.evaluate(e.account)
+        if not self.engine.replaying:
+            self.evaluate(e.account)
 
     def _on_quote(self, q: Quote) -> None:
         """Re-evaluate accounts holding the symbol; at most once per throttle period each,
         with a scheduled evaluation at the period's end so no move is ever skipped."""
+        if self.engine.replaying:
+            return
         sym = q.instrument_id.symbol
         now = self.engine.clock.now_ns()
         for p in self.ctx.positions.positions():
@@ -129,7 +132,7 @@ class RiskMonitor:
         alert = RiskAlert(self.engine.clock.now_ns(), account, level, name, value, cap, pct)
         self.alerts.append(alert)
         self.engine.bus.publish(alert)
-        if level == "BREACH":
+        if level == "BREACH" and not self.engine.replaying:
             for action in self.pipeline.config.breach_actions:
                 self.engine.defer(self._act, account, action, name)
 

@@ -314,7 +314,8 @@ class SmartRouter:
         self, parent: Order, venue: Venue, qty: Decimal, limit: Decimal | None, tif: TimeInForce
     ) -> Order:
         pid = parent.client_order_id
-        n = self._n_children.get(pid, 0) + 1
+        # numbered from the store, so the next id stays unique after a restart
+        n = max(self._n_children.get(pid, 0), len(self.engine.orders.children(pid))) + 1
         self._n_children[pid] = n
         child = self.engine.submit_child(
             parent, ClientOrderId(f"{pid}.{n}"), venue, qty, limit,
@@ -337,7 +338,7 @@ class SmartRouter:
             parent.fill(event.quantity, event.price, event.ts)
             if parent.status.is_terminal:
                 self.engine.orders.mark_closed(parent)
-        if child.status.is_terminal and not self.replaying:
+        if child.status.is_terminal and not (self.replaying or self.engine.replaying):
             self.engine.defer(self._child_done, parent, child)
 
     def _child_done(self, parent: Order, child: Order) -> None:
@@ -420,7 +421,7 @@ class SmartRouter:
     def _check_ack(self, coid: ClientOrderId) -> None:
         """No ack yet? Ask the venue before doing anything: never resend blindly."""
         order = self.engine.orders.get(coid)
-        if order is None or order.status is not OrderStatus.SUBMITTED or self.replaying:
+        if order is None or order.status is not OrderStatus.SUBMITTED or self.engine.replaying:
             return
         venue = order.instrument_id.venue
         client = self.clients[venue]

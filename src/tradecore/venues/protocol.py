@@ -38,6 +38,8 @@ class VenueOrderStatus:
     open: bool
     filled_qty: Decimal
     avg_px: Decimal | None
+    #: the venue's executions for this order, in order: (trade id, quantity, price, fee)
+    trades: tuple[tuple[str, Decimal, Decimal, Decimal], ...] = ()
 
 
 class ExecutionSink(Protocol):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from tradecore.engine.clock import Clock
@@ -55,6 +55,7 @@ class _Ticket:
     notional: Decimal = Decimal(0)
     open: bool = False
     silent: bool = False
+    trades: list[tuple[str, Decimal, Decimal, Decimal]] = field(default_factory=list)
 
 
 class SimVenueClient:
@@ -115,7 +116,7 @@ class SimVenueClient:
         if t is None:
             return VenueOrderStatus(coid, None, False, False, Decimal(0), None)
         avg = t.notional / t.filled if t.filled else None
-        return VenueOrderStatus(coid, t.vid, True, t.open, t.filled, avg)
+        return VenueOrderStatus(coid, t.vid, True, t.open, t.filled, avg, tuple(t.trades))
 
     def submit(self, order: Order) -> None:
         t = _Ticket(
@@ -250,6 +251,7 @@ class SimVenueClient:
         self._n_trades += 1
         tid = TradeId(f"{self.venue}-T{self._n_trades}")
         qty, price = m.qty, m.price
+        t.trades.append((tid, qty, price, fee.amount))
 
         def report() -> None:
             self.fills_reported += 1

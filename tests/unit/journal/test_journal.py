@@ -1,0 +1,159 @@
+"""The journal: migrations, durability policies, replay, snapshots, audit, CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tradecore.bootstrap import build_system
+from tradecore.cli import app
+from tradecore.config import load_config
+from tradecore.demo import run_demo
+from tradecore.journal import Durability, Journal
+from tradecore.journal import snapshot as snap
+from tradecore.journal.recovery import business_digest, replay
+from tradecore.journal.store import SQLiteStore
+
+
+def journaled_run(path: Path, seconds: int = 30, durability: Durability = Durability.BATCH):  # type: ignore[no-untyped-def]
+    cfg = load_config(None, {"demo": {"seconds": seconds}})
+    store = SQLiteStore(path)
+    jr = Journal(store, durability)
+    system = build_system(cfg, journal=jr)
+    jr._clock_ns = system.clock.now_ns
+    run_demo(cfg, seconds=seconds, system=system)
+    jr.flush()
+    return cfg, system, store, jr
+
+
+def test_schema_is_versioned_and_migrations_are_idempotent(tmp_path: Path) -> None:
+    s = SQLiteStore(tmp_path / "j.db")
+    assert s.schema_version() == 1
+    s.close()
+    s2 = SQLiteStore(tmp_path / "j.db")
+    assert s2.schema_version() == 1
+    assert s2.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_every_event_is_journaled_before_the_answer_and_replays_to_the_same_state(
+    tmp_path: Path,
+) -> None:
+    cfg, system, store, jr = journaled_run(tmp_path / "j.db")
+    assert store.max_seq() == system.engine.seq == jr.appended
+    fresh = build_system(cfg)
+    rep = replay(fresh.engine, store, fresh.positions)
+    assert rep.replayed == system.engine.seq
+    assert fresh.engine.state_digest() == system.engine.state_digest()
+    assert business_digest(fresh.engine, fresh.positions) == business_digest(
+        system.engine, system.positions
+    )
+
+
+def test_batch_policy_commits_once_per_command_or_report(tmp_path: Path) -> None:
+    _, _, _, jr = journaled_run(tmp_path / "j.db", seconds=10)
+    assert 0 < jr.commits < jr.appended  # grouped per command, not per event
+
+
+def test_group_policy_commits_less_often(tmp_path: Path) -> None:
+    _, _, _, batch = journaled_run(tmp_path / "a.db", seconds=10)
+    _, _, _, group = journaled_run(tmp_path / "b.db", seconds=10, durability=Durability.GROUP)
+    assert group.appended == batch.appended and group.commits < batch.commits
+
+
+def test_snapshot_plus_tail_equals_full_replay(tmp_path: Path) -> None:
+    cfg, system, store, _ = journaled_run(tmp_path / "j.db", seconds=20)
+    # snapshot a replica at half the journal, then let the tail finish it
+    half = store.max_seq() // 2
+    replica = build_system(cfg)
+    replica.engine.replaying = True
+    from tradecore.model import codec
+
+    for seq, payload in store.read(0):
+        if seq > half:
+            break
+        replica.engine.apply_event(codec.loads(payload))
+    replica.engine.replaying = False
+    store.save_snapshot(replica.engine.seq, 0, snap.take(replica.engine, replica.positions))
+    restored = build_system(cfg)
+    rep = replay(restored.engine, store, restored.positions)
+    assert rep.snapshot_seq == half and rep.replayed == store.max_seq() - half
+    assert business_digest(restored.engine, restored.positions) == business_digest(
+        system.engine, system.positions
+    )
+    assert restored.engine.state_digest() == system.engine.state_digest()
+
+
+def test_run_replay_and_audit_commands(tmp_path: Path) -> None:
+    db = tmp_path / "j.db"
+    runner = CliRunner()
+    res = runner.invoke(app, ["run", "--journal", str(db), "--seconds", "20", "--json"])
+    assert res.exit_code == 0, res.output
+    ran = json.loads(res.output)
+    res = runner.invoke(app, ["replay", "--journal", str(db), "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output)["state_digest"] == ran["state_digest"]
+    res = runner.invoke(app, ["audit", "--journal", str(db), "--order", "D000002", "--json"])
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.output)
+    types = [r["type"] for r in rows]
+    assert types[0] == "OrderInitialized"
+    assert "RoutingDecision" in types or "OrderDenied" in types
+    res = runner.invoke(
+        app,
+        [
+            "audit",
+            "--journal",
+            str(db),
+            "--account",
+            "DEMO",
+            "--since",
+            "2026-01-01T00:00:10Z",
+            "--json",
+        ],
+    )
+    assert res.exit_code == 0
+    assert all(r["time"] >= "2026-01-01T00:00:10" for r in json.loads(res.output))
+
+
+def test_cli_errors_are_clean(tmp_path: Path) -> None:
+    runner = CliRunner()
+    res = runner.invoke(app, ["audit", "--journal", str(tmp_path / "nope.db"), "--order", "X"])
+    assert res.exit_code == 2 and "not found" in res.output
+    db = tmp_path / "j.db"
+    runner.invoke(app, ["run", "--journal", str(db), "--seconds", "5"])
+    res = runner.invoke(app, ["run", "--journal", str(db), "--seconds", "5"])
+    assert res.exit_code == 2 and "not empty" in res.output
+    res = runner.invoke(
+        app, ["audit", "--journal", str(db), "--account", "DEMO", "--since", "yesterday"]
+    )
+    assert res.exit_code == 2 and "--since" in res.output
+
+
+@pytest.mark.postgres
+def test_postgres_store_round_trip() -> None:
+    import uuid
+
+    try:
+        from tradecore.journal.postgres import PostgresStore
+
+        store = PostgresStore(
+            "host=127.0.0.1 port=5432 dbname=test user=postgres", schema=f"t_{uuid.uuid4().hex[:8]}"
+        )
+    except Exception as e:  # pragma: no cover - environment
+        pytest.skip(f"PostgreSQL unavailable: {e}")
+    try:
+        cfg = load_config(None, {"demo": {"seconds": 10}})
+        jr = Journal(store, Durability.BATCH)
+        system = build_system(cfg, journal=jr)
+        run_demo(cfg, seconds=10, system=system)
+        jr.flush()
+        fresh = build_system(cfg)
+        replay(fresh.engine, store, fresh.positions)
+        assert fresh.engine.state_digest() == system.engine.state_digest()
+        assert store.has_order("D000001")
+    finally:
+        store.drop()
+        store.close()
