@@ -160,7 +160,7 @@ def pump(
 ) -> int:
     """Feed market updates through the venues in time order; ``on_step(step, ts)`` runs once
     per distinct timestamp, after that timestamp's updates. Returns the number of updates."""
-    clock, venues = system.clock, system.venues
+    clock = system.clock
     n = 0
     step = -1
     last_ts: int | None = None
@@ -171,17 +171,22 @@ def pump(
             step += 1
             last_ts = u.ts
             clock.advance_to(u.ts)
-        v = venues.get(u.instrument_id.venue)
-        if v is None:
-            continue
-        v.set_down(not u.up)
-        if u.up:
-            v.on_market(u.instrument_id, u.bids, u.asks)
-        n += 1
+        n += apply_update(system, u)
     if last_ts is not None and on_step is not None:
         on_step(step, last_ts)
     clock.run_all()
     return n
+
+
+def apply_update(system: System, u: MarketUpdate) -> int:
+    """One market update into its venue (outage flag, then new depth and quotes)."""
+    v = system.venues.get(u.instrument_id.venue)
+    if v is None:
+        return 0
+    v.set_down(not u.up)
+    if u.up:
+        v.on_market(u.instrument_id, u.bids, u.asks)
+    return 1
 
 
 def total_fees(system: System) -> dict[str, Decimal]:

@@ -39,6 +39,7 @@ _MODULES: tuple[str, ...] = (
     "tradecore.cli.analytics",
     "tradecore.cli.demo",
     "tradecore.cli.journal",
+    "tradecore.cli.serve",
 )
 
 for _name in _MODULES:

@@ -89,7 +89,7 @@ class Engine:
         self.late_reports = 0  # reports about orders already terminal, ignored (counted)
         self.replaying = False  # set by recovery: components must not act (send, flatten)
         self._pending_replace: dict[ClientOrderId, OrderPendingReplace] = {}
-        self._inbox: deque[tuple[Callable[..., None], tuple[Any, ...]]] = deque()
+        self._inbox: deque[tuple[Callable[..., object], tuple[Any, ...]]] = deque()
         self._outbox: deque[Event] = deque()
         self._busy = False
         self._publishing = False
@@ -159,7 +159,7 @@ class Engine:
         finally:
             self._busy = False
 
-    def _report(self, fn: Callable[..., None], *args: Any) -> None:
+    def _report(self, fn: Callable[..., object], *args: Any) -> None:
         """A venue report runs now, or after the command on the stack if one is running."""
         if self._busy:
             self._inbox.append((fn, args))
@@ -178,7 +178,7 @@ class Engine:
         """Run ``fn`` now, or queue it after the command on the stack (like a report)."""
         self._report(fn)
 
-    def call(self, fn: Callable[..., None], *args: Any) -> None:
+    def call(self, fn: Callable[..., object], *args: Any) -> None:
         """Run ``fn(*args)`` on the engine's stack (timers and I/O callbacks of components):
         now if idle, else right after the current command or report."""
         self._report(fn, *args)

@@ -1,0 +1,168 @@
+"""The engine inside the service. Threading model: the engine, its simulated venues and the
+market feed all run on the asyncio event loop's thread; REST and WebSocket handlers are
+``async`` and call the engine directly on that same thread, so the engine stays
+single-threaded with no locks. The feed advances the simulated clock in real time."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections import deque
+from decimal import Decimal
+from typing import Any
+
+from tradecore.bootstrap import System, apply_update, market_source
+from tradecore.demo import DemoFlow, DemoReport
+from tradecore.model import codec
+from tradecore.model.events import Event, OrderDenied, OrderFilled
+from tradecore.model.market import Quote
+from tradecore.risk.events import BreachActionTaken, KillSwitchChanged, RiskAlert
+from tradecore.routing.decisions import RoutingDecision
+from tradecore.service.metrics import Metrics
+
+QUOTE_EVERY_NS = 250_000_000
+
+
+class EngineService:
+    def __init__(
+        self, system: System, metrics: Metrics, *, speed: float = 1.0, demo_flow: bool = False
+    ) -> None:
+        self.system = system
+        self.metrics = metrics
+        self.speed = speed
+        self.demo_flow = demo_flow
+        self.fills: deque[dict[str, Any]] = deque(maxlen=2000)
+        self.equity: deque[tuple[int, str]] = deque(maxlen=3600)
+        self._clients: dict[asyncio.Queue[str], str | frozenset[str]] = {}
+        self._last_quote: dict[str, int] = {}
+        self.running = False
+        self.steps = 0
+        bus = system.engine.bus
+        bus.subscribe_all(self._on_message)
+
+    # ------------------------------------------------------------------ fan-out
+    def _account_of(self, m: Any) -> str | None:
+        return getattr(m, "account", None)
+
+    def _on_message(self, m: Any) -> None:
+        if isinstance(m, OrderFilled):
+            f = codec.encode(m)
+            self.fills.append(f)
+            self.metrics.fills.labels(m.instrument_id.venue).inc()
+        elif isinstance(m, OrderDenied):
+            self.metrics.denials.labels(m.reason.value).inc()
+        if not self._clients:
+            return
+        if isinstance(m, Quote):
+            sym = m.instrument_id.symbol
+            if m.ts - self._last_quote.get(sym, -QUOTE_EVERY_NS) < QUOTE_EVERY_NS:
+                return
+            self._last_quote[sym] = m.ts
+            self._broadcast("quote", codec_quote(m), None)
+            return
+        if isinstance(m, (Event, RiskAlert, KillSwitchChanged, BreachActionTaken, RoutingDecision)):
+            acct = self._account_of(m)
+            self._broadcast(type(m).__name__, codec.encode(m), acct)
+            if isinstance(m, OrderFilled):
+                self._broadcast("positions", self.positions(m.account), m.account)
+
+    def _broadcast(self, kind: str, data: Any, account: str | None) -> None:
+        msg = json.dumps({"type": kind, "data": data}, default=str)
+        dead = []
+        for q, allowed in self._clients.items():
+            if account is not None and allowed != "*" and account not in allowed:
+                continue
+            try:
+                q.put_nowait(msg)
+            except asyncio.QueueFull:
+                dead.append(q)  # a slow consumer is dropped, never allowed to block the engine
+        for q in dead:
+            self._clients.pop(q, None)
+
+    def connect(self, accounts: frozenset[str]) -> asyncio.Queue[str]:
+        q: asyncio.Queue[str] = asyncio.Queue(maxsize=5000)
+        self._clients[q] = "*" if "*" in accounts else accounts
+        self.metrics.ws_clients.set(len(self._clients))
+        return q
+
+    def disconnect(self, q: asyncio.Queue[str]) -> None:
+        self._clients.pop(q, None)
+        self.metrics.ws_clients.set(len(self._clients))
+
+    # ------------------------------------------------------------------ views
+    def positions(self, account: str) -> list[dict[str, Any]]:
+        return [p for p in self.system.positions.snapshot()["positions"] if p["account"] == account]  # type: ignore[attr-defined]
+
+    def portfolio(self, account: str) -> dict[str, Any]:
+        return self.system.portfolio.snapshot(account)
+
+    def venues(self) -> list[dict[str, Any]]:
+        out = []
+        for name, v in sorted(self.system.venues.items()):
+            br = self.system.router.breakers[name]
+            st = self.system.router.stats[name]
+            up = v.health().value == "UP" and br.state.value == "CLOSED"
+            self.metrics.venue_health.labels(name).set(1 if up else 0)
+            out.append(
+                {
+                    "venue": name,
+                    "health": v.health().value,
+                    "breaker": br.state.value,
+                    "latency_us": st.latency_us,
+                    "fill_rate": str(st.fill_rate),
+                }
+            )
+        return out
+
+    # ------------------------------------------------------------------ the feed
+    async def run(self) -> None:
+        sys_ = self.system
+        cfg = sys_.config
+        flow = DemoFlow(sys_, DemoReport(0, cfg.engine.seed)) if self.demo_flow else None
+        step_s = cfg.marketdata.step_ms / 1000.0
+        self.running = True
+        last_ts: int | None = None
+        t0 = time.monotonic()
+        try:
+            for u in market_source(cfg, seconds=10**7):
+                if u.ts != last_ts:
+                    if last_ts is not None:
+                        self._after_step(flow, last_ts)
+                        self.steps += 1
+                        delay = t0 + self.steps * step_s / self.speed - time.monotonic()
+                        await asyncio.sleep(max(delay, 0))
+                    last_ts = u.ts
+                    sys_.engine.call(sys_.clock.advance_to, u.ts)
+                sys_.engine.call(apply_update, sys_, u)
+        finally:
+            self.running = False
+
+    def _after_step(self, flow: DemoFlow | None, ts: int) -> None:
+        eng = self.system.engine
+        if flow is not None and self.steps % self.system.config.demo.order_every == 0:
+            cmd = flow.order()
+            if cmd is not None:
+                self.submit_timed(cmd)
+        if self.steps % 10 == 0:
+            acct = self.system.config.demo.account
+            eq = self.portfolio(acct)["equity"]
+            self.equity.append((ts, eq))
+            if self._clients:
+                self._broadcast("equity", {"ts": ts, "equity": eq, "account": acct}, acct)
+        _ = eng
+
+    def submit_timed(self, cmd: Any) -> Any:
+        t0 = time.perf_counter()
+        res = self.system.engine.submit(cmd)
+        self.metrics.order_latency.observe(time.perf_counter() - t0)
+        self.metrics.orders.labels(cmd.account).inc()
+        return res
+
+
+def codec_quote(q: Quote) -> dict[str, Any]:
+    return {
+        "instrument_id": str(q.instrument_id), "bid": str(q.bid), "ask": str(q.ask),
+        "bid_size": str(q.bid_size), "ask_size": str(q.ask_size), "ts": q.ts,
+        "mid": str((q.bid + q.ask) / Decimal(2)),
+    }  # fmt: skip
