@@ -9,7 +9,7 @@ Policies (``[journal] durability``) and what an acknowledged order survives:
   it finishes, *before* the caller gets its answer (``Engine._command`` calls :meth:`commit`).
   WAL ``synchronous=NORMAL``: survives a process crash (SIGKILL) with nothing acknowledged
   lost; a power loss may lose the last commits.
-* ``group``  buffer and commit every ``group_ms`` of engine time or ``group_events`` events.
+* ``group``  buffer and commit every ``group_ms`` of wall time or ``group_events`` events.
   Fastest; a crash may lose up to that window of acknowledged events (they are re-learned
   from the venues by reconciliation, but acknowledged-but-unsent orders are lost).
 * ``none``   nothing written (benchmarks).
@@ -17,6 +17,7 @@ Policies (``[journal] durability``) and what an acknowledged order survives:
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from enum import StrEnum
 from typing import Any
@@ -88,15 +89,18 @@ class Journal:
     def commit(self) -> None:
         """End of a command or report (called by the engine before it answers)."""
         d = self.durability
-        if d is Durability.BATCH or d is Durability.FSYNC:
+        if (
+            d is Durability.BATCH
+            or d is Durability.FSYNC
+            or (
+                d is Durability.GROUP
+                and (
+                    len(self._events) >= self.group_events
+                    or time.monotonic_ns() - self._last_flush >= self._group_ns
+                )
+            )
+        ):
             self.flush()
-        elif d is Durability.GROUP:
-            if len(self._events) >= self.group_events:
-                self.flush()
-            elif self._clock_ns is not None:
-                now = self._clock_ns()
-                if now - self._last_flush >= self._group_ns:
-                    self.flush()
 
     def flush(self) -> None:
         if self.store is None or not (self._events or self._audit):
@@ -105,8 +109,7 @@ class Journal:
         self._events = []
         self._audit = []
         self.commits += 1
-        if self._clock_ns is not None:
-            self._last_flush = self._clock_ns()
+        self._last_flush = time.monotonic_ns()
 
     def close(self) -> None:
         self.flush()

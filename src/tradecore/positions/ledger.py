@@ -38,6 +38,7 @@ class PositionLedger:
         self.method = method
         self.default_currency = default_currency
         self._positions: dict[tuple[str, str], Position] = {}
+        self._by_account: dict[str, list[Position]] = {}
 
     def position(self, account: str, symbol: str, multiplier: Decimal = Decimal(1)) -> Position:
         key = (account, symbol)
@@ -51,6 +52,9 @@ class PositionLedger:
                 multiplier,
             )
             self._positions[key] = p
+            acct = self._by_account.setdefault(account, [])
+            acct.append(p)
+            acct.sort(key=lambda x: x.symbol)
         return p
 
     def get(self, account: str, symbol: str) -> Position | None:
@@ -81,7 +85,7 @@ class PositionLedger:
         return iter(sorted(self._positions.values(), key=lambda p: (p.account, p.symbol)))
 
     def for_account(self, account: str) -> list[Position]:
-        return [p for p in self if p.account == account]
+        return self._by_account.get(account, [])
 
     def to_json(self, marks: dict[str, Decimal] | None = None) -> dict[str, Any]:
         """The ``tradecore positions --json`` shape: decimals as exact strings."""

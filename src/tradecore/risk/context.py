@@ -39,6 +39,8 @@ class RiskContext:
         self.base = base_currency
         self.initial_equity = dict(equity or {})
         self.mid: dict[str, Decimal] = {}  # by symbol, latest mid of any venue
+        self._memo: dict[tuple[str, tuple[str, Decimal] | None], dict[str, Decimal]] = {}
+        self._memoizing = False
         # returns per symbol sampled every var_bar_ms (floats: statistics)
         self._bar_ns = config.var_bar_ms * 1_000_000
         self._last_bar: dict[str, tuple[int, float]] = {}
@@ -82,6 +84,26 @@ class RiskContext:
     def exposures(
         self, account: str, extra: tuple[str, Decimal] | None = None
     ) -> dict[str, Decimal]:
+        """Memoised only while one order is being checked (between :meth:`begin` and
+        :meth:`end`), so several checks share one computation and nothing goes stale."""
+        if not self._memoizing:
+            return self._exposures(account, extra)
+        key = (account, extra)
+        hit = self._memo.get(key)
+        if hit is None:
+            hit = self._exposures(account, extra)
+            self._memo[key] = hit
+        return hit
+
+    def begin(self) -> None:
+        self._memo.clear()
+        self._memoizing = True
+
+    def end(self) -> None:
+        self._memo.clear()
+        self._memoizing = False
+
+    def _exposures(self, account: str, extra: tuple[str, Decimal] | None) -> dict[str, Decimal]:
         """Signed base-currency exposure per symbol, optionally with ``extra`` = (symbol,
         signed quantity) added at the reference price. Symbols without a price or FX rate are
         left out (the checks that need them deny on their own)."""

@@ -40,7 +40,7 @@ class RiskMonitor:
 
     def _on_fill(self, e: OrderFilled) -> None:
         if not self.engine.replaying:
-            self.evaluate(e.account)
+            self._soon(e.account)
 
     def _on_quote(self, q: Quote) -> None:
         """Re-evaluate accounts holding the symbol; at most once per throttle period each,
@@ -52,13 +52,17 @@ class RiskMonitor:
         for p in self.ctx.positions.positions():
             if p.symbol != sym or p.quantity == 0:
                 continue
-            acct = p.account
-            last = self._last_eval.get(acct)
-            if last is None or now - last >= self._throttle_ns:
-                self.evaluate(acct)
-            elif acct not in self._scheduled:
-                self._scheduled.add(acct)
-                self.engine.clock.schedule(last + self._throttle_ns, partial(self._due_call, acct))
+            self._soon(p.account, now)
+
+    def _soon(self, acct: str, now: int | None = None) -> None:
+        """Evaluate now, or at the end of the throttle period (scheduled, never skipped)."""
+        now = self.engine.clock.now_ns() if now is None else now
+        last = self._last_eval.get(acct)
+        if last is None or now - last >= self._throttle_ns:
+            self.evaluate(acct)
+        elif acct not in self._scheduled:
+            self._scheduled.add(acct)
+            self.engine.clock.schedule(last + self._throttle_ns, partial(self._due_call, acct))
 
     def _due_call(self, account: str) -> None:
         self.engine.call(self._due, account)

@@ -114,6 +114,13 @@ class RiskPipeline:
                 )
             )
         ctx = self.ctx
+        ctx.begin()
+        try:
+            return self._run_checks(order, lim, ctx)
+        finally:
+            ctx.end()
+
+    def _run_checks(self, order: Order, lim: Limits, ctx: RiskContext) -> Denial | None:
         if self.config.mode is Mode.FIRST:
             for c in self.checks:
                 d = c.check(order, lim, ctx)

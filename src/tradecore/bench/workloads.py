@@ -1,0 +1,302 @@
+"""The shared workloads of the design notes (seeded random-walk quotes, spread 2 ticks,
+quotes 100 ms apart, one instrument unless stated), run through the real components.
+
+* W1  quotes into the engine with an open position re-marked on every quote (positions, FX,
+      risk context and monitor all subscribed): quotes/s.
+* W2  quotes feeding three simulated venues' books; a market order every 10th quote through
+      risk -> router (3 venues) -> sim venue -> fill -> position, journal on: orders/s.
+* W3  per order: submit -> fill -> position updated, p50/p99/p99.9 (books refreshed between
+      orders, outside the timing). Variants: direct to one venue, or SMART over 3 venues with
+      splitting; risk on/off; journal off/batch/group.
+* W4  resting limit orders submitted then cancelled: pairs/s.
+"""
+
+from __future__ import annotations
+
+import random
+import tempfile
+import time
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from tradecore.bench.harness import Latencies, engine_gc, result_line
+from tradecore.bootstrap import System, build_system
+from tradecore.config import load_config
+from tradecore.model import (
+    AccountId,
+    CancelOrder,
+    ClientOrderId,
+    InstrumentId,
+    OrderType,
+    Side,
+    SubmitOrder,
+    TimeInForce,
+    Venue,
+)
+from tradecore.model.market import Quote
+
+D = Decimal
+ACC = AccountId("BENCH")
+TICK = D("0.01")
+RELAXED_RISK = {
+    "mode": "first",
+    "breach_actions": [],
+    "defaults": {
+        "max_order_quantity": {"*": "1000"},
+        "max_order_notional": "10000000",
+        "price_band_bps": "100",
+        "max_position": {"*": "1000"},
+        "max_gross_exposure": "100000000",
+        "max_leverage": "100",
+        "max_orders_per_window": 1000000,
+        "self_trade_prevention": True,
+    },
+}
+
+
+def _system(
+    *, venues: int = 3, risk: bool = True, journal: str = "none", tmp: Path | None = None
+) -> System:
+    overrides: dict[str, Any] = {
+        "risk": RELAXED_RISK if risk else {"enabled": False},
+        "engine": {"seed": 42, "retain_closed": 50_000},
+    }
+    cfg = load_config(None, overrides)
+    cfg = cfg.model_copy(update={"venues": cfg.venues[:venues], "instruments": cfg.instruments[:1]})
+    jr = None
+    if journal != "none":
+        from tradecore.journal import open_journal
+
+        path = (tmp or Path(tempfile.mkdtemp())) / "bench.db"
+        jr = open_journal({"backend": "sqlite", "path": str(path), "durability": journal})
+    system = build_system(cfg, journal=jr)
+    if jr is not None:
+        jr._clock_ns = system.clock.now_ns
+    return system
+
+
+def _walk(seed: int, n: int, start_ticks: int = 6_000_000) -> Iterator[int]:
+    rng = random.Random(seed)
+    t = start_ticks
+    for _ in range(n):
+        t += rng.choice((-2, -1, -1, 0, 0, 0, 1, 1, 2))
+        yield t
+
+
+def _book(
+    mid_ticks: int, depth: int = 5, size: D = D("0.5")
+) -> tuple[tuple[tuple[D, D], ...], tuple[tuple[D, D], ...]]:
+    bids = tuple((TICK * (mid_ticks - 1 - k), size * (k + 1)) for k in range(depth))
+    asks = tuple((TICK * (mid_ticks + 1 + k), size * (k + 1)) for k in range(depth))
+    return bids, asks
+
+
+def _refresh(system: System, mid: int) -> None:
+    bids, asks = _book(mid)
+    for v in system.venues.values():
+        for iid in v.books:
+            v.on_market(iid, bids, asks)
+
+
+# ---------------------------------------------------------------------- W1
+def w1(n: int = 1_000_000) -> str:
+    system = _system(venues=1)
+    eng = system.engine
+    iid = InstrumentId.of("BTC/USD", Venue("SIMA"))
+    _refresh(system, 6_000_000)
+    eng.submit(
+        SubmitOrder(
+            client_order_id=ClientOrderId("open"), account=ACC, instrument_id=iid,
+            side=Side.BUY, order_type=OrderType.MARKET, quantity=D("0.3"),
+        )
+    )  # fmt: skip
+    system.clock.run_all()
+    pos = system.positions.position("BENCH", "BTC/USD")
+    assert pos is not None and pos.quantity > 0, "W1 needs an open position"
+    ts = system.clock.now_ns()
+    lat = Latencies()
+    busy = 0
+    chunk = 100_000
+    done = 0
+    walk = _walk(1, n)
+    with engine_gc():
+        while done < n:
+            m = min(chunk, n - done)
+            quotes = []
+            for _ in range(m):
+                t = next(walk)
+                ts += 100_000_000
+                quotes.append(Quote(iid, TICK * (t - 1), D("0.5"), TICK * (t + 1), D("0.5"), ts))
+            on_quote = eng.on_quote
+            pc = time.perf_counter_ns
+            t0 = pc()
+            for i, q in enumerate(quotes):
+                if i & 63 == 0:
+                    a = pc()
+                    on_quote(q)
+                    lat.record_ns(pc() - a)
+                else:
+                    on_quote(q)
+            busy += pc() - t0
+            done += m
+    return result_line(
+        "W1", quotes=n, quotes_per_s=round(n / (busy / 1e9)), **lat.summary_us(),
+        unrealized=str(pos.unrealized()),
+        note="engine.on_quote -> positions re-mark, FX, risk context/monitor; latency 1/64",
+    )  # fmt: skip
+
+
+# ---------------------------------------------------------------------- W2
+def w2(n_quotes: int = 1_000_000, journal: str = "group") -> str:
+    with tempfile.TemporaryDirectory() as tmp:
+        system = _system(venues=3, journal=journal, tmp=Path(tmp))
+        eng, clock = system.engine, system.clock
+        iids = [InstrumentId.of("BTC/USD", v) for v in system.venues]
+        clients = [system.venues[i.venue] for i in iids]
+        smart = InstrumentId.of("BTC/USD", Venue("SMART"))
+        orders = 0
+        filled = 0
+        ts = clock.now_ns()
+        t0 = time.perf_counter()
+        with engine_gc():
+            for i, mid in enumerate(_walk(2, n_quotes)):
+                ts += 100_000_000
+                clock.advance_to(ts)
+                k = i % 3
+                bids, asks = _book(mid)
+                clients[k].on_market(iids[k], bids, asks)
+                if i % 10 == 9:
+                    orders += 1
+                    res = eng.submit(SubmitOrder(
+                        client_order_id=ClientOrderId(f"w2-{orders}"), account=ACC,
+                        instrument_id=smart,
+                        side=Side.BUY if orders % 2 else Side.SELL, order_type=OrderType.MARKET,
+                        quantity=D("0.2"), time_in_force=TimeInForce.IOC,
+                    ))  # fmt: skip
+                    filled += res.ok
+            clock.run_all()
+        wall = time.perf_counter() - t0
+        if eng.journal is not None:
+            eng.journal.flush()  # type: ignore[attr-defined]
+        pos = system.positions.position("BENCH", "BTC/USD")
+        return result_line(
+            "W2", quotes=n_quotes, orders=orders, accepted=filled, seconds=round(wall, 2),
+            orders_per_s=round(orders / wall), quotes_per_s=round(n_quotes / wall), journal=journal,
+            events=eng.seq, position=str(pos.quantity if pos else 0),
+        )  # fmt: skip
+
+
+# ---------------------------------------------------------------------- W3
+def w3(
+    n: int = 20_000,
+    *,
+    smart: bool = True,
+    risk: bool = True,
+    journal: str = "group",
+    label: str = "",
+) -> str:
+    with tempfile.TemporaryDirectory() as tmp:
+        system = _system(venues=3 if smart else 1, risk=risk, journal=journal, tmp=Path(tmp))
+        eng, clock = system.engine, system.clock
+        keeper = system.positions
+        target = InstrumentId.of("BTC/USD", Venue("SMART" if smart else "SIMA"))
+        lat = Latencies()
+        split = 0
+        walk = _walk(3, n)
+        # large enough to need more than one venue's top level when SMART
+        qty = D("0.8") if smart else D("0.2")
+        with engine_gc():
+            for i in range(n):
+                _refresh(system, next(walk))
+                cmd = SubmitOrder(
+                    client_order_id=ClientOrderId(f"w3-{i}"), account=ACC, instrument_id=target,
+                    side=Side.BUY if i % 2 else Side.SELL, order_type=OrderType.MARKET,
+                    quantity=qty, time_in_force=TimeInForce.IOC,
+                )  # fmt: skip
+                before = keeper.fills
+                t0 = time.perf_counter_ns()
+                eng.submit(cmd)
+                clock.run_all()  # venue ack + fills (simulated latency elapses instantly)
+                lat.record_ns(time.perf_counter_ns() - t0)
+                if keeper.fills - before > 1:
+                    split += 1
+        name = (
+            label
+            or f"W3-{'router-3venues' if smart else 'direct-1venue'}"
+            f"-risk-{'on' if risk else 'off'}-journal-{journal}"
+        )
+        return result_line(name, orders=n, split_orders=split, **lat.summary_us(), events=eng.seq)
+
+
+# ---------------------------------------------------------------------- W4
+def w4(n: int = 100_000) -> str:
+    system = _system(venues=1, risk=False)
+    eng, clock = system.engine, system.clock
+    iid = InstrumentId.of("BTC/USD", Venue("SIMA"))
+    _refresh(system, 6_000_000)
+    lat = Latencies()
+    t0 = time.perf_counter()
+    with engine_gc():
+        for i in range(n):
+            coid = ClientOrderId(f"w4-{i}")
+            a = time.perf_counter_ns()
+            eng.submit(SubmitOrder(
+                client_order_id=coid, account=ACC, instrument_id=iid, side=Side.BUY,
+                order_type=OrderType.LIMIT, quantity=D("0.01"), price=D(59000) + TICK * (i % 1000),
+                time_in_force=TimeInForce.GTC,
+            ))  # fmt: skip
+            clock.run_all()
+            eng.cancel(CancelOrder(client_order_id=coid, account=ACC))
+            clock.run_all()
+            lat.record_ns(time.perf_counter_ns() - a)
+    wall = time.perf_counter() - t0
+    return result_line(
+        "W4",
+        pairs=n,
+        pairs_per_s=round(n / wall),
+        **lat.summary_us(),
+        open_orders=len(eng.orders.open_orders()),
+    )
+
+
+# ---------------------------------------------------------------------- recovery
+def recovery(n_events: int = 1_000_000) -> str:
+    """Journal ``n_events`` (initialized/submitted/accepted/filled per order), then time a
+    full replay into a fresh engine from the SQLite file."""
+    from tradecore.journal import Durability, Journal
+    from tradecore.journal.recovery import replay
+    from tradecore.journal.store import SQLiteStore
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "recovery.db"
+        system = _system(venues=1, risk=False)
+        jr = Journal(SQLiteStore(path), Durability.GROUP, group_events=20_000)
+        system.engine.journal = jr
+        system.engine._commit = jr.commit
+        iid = InstrumentId.of("BTC/USD", Venue("SIMA"))
+        t0 = time.perf_counter()
+        i = 0
+        while system.engine.seq < n_events:
+            _refresh(system, 6_000_000 + (i % 50))
+            system.engine.submit(SubmitOrder(
+                client_order_id=ClientOrderId(f"r-{i}"), account=ACC, instrument_id=iid,
+                side=Side.BUY if i % 2 else Side.SELL, order_type=OrderType.MARKET,
+                quantity=D("0.1"),
+            ))  # fmt: skip
+            system.clock.run_all()
+            i += 1
+        jr.flush()
+        write_s = time.perf_counter() - t0
+        events = jr.store.max_seq() if jr.store else 0
+        fresh = _system(venues=1, risk=False)
+        store = SQLiteStore(path)
+        with engine_gc():
+            rep = replay(fresh.engine, store, fresh.positions)
+        assert fresh.engine.state_digest() == system.engine.state_digest()
+        return result_line(
+            "recovery", events=events, replay_seconds=round(rep.seconds, 2),
+            events_per_s=round(rep.replayed / rep.seconds), write_seconds=round(write_s, 2),
+            db_mb=round(path.stat().st_size / 2**20, 1), digest_matches=True,
+        )  # fmt: skip

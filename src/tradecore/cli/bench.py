@@ -1,0 +1,45 @@
+"""``tradecore bench``: the shared workloads, one JSON line each."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import typer
+
+
+class Workload(StrEnum):
+    W1 = "W1"
+    W2 = "W2"
+    W3 = "W3"
+    W4 = "W4"
+    RECOVERY = "recovery"
+    ALL = "all"
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def bench(
+        workload: Workload = typer.Argument(Workload.ALL, help="W1, W2, W3, W4, recovery or all"),
+        scale: float = typer.Option(1.0, "--scale", min=0.001, max=10, help="multiply every size"),
+    ) -> None:
+        """Run benchmark workloads (docs/performance.md); prints one JSON line per workload."""
+        from tradecore.bench import workloads as w
+
+        def n(x: int) -> int:
+            return max(int(x * scale), 10)
+
+        run = workload
+        if run in (Workload.W1, Workload.ALL):
+            typer.echo(w.w1(n(1_000_000)))
+        if run in (Workload.W2, Workload.ALL):
+            typer.echo(w.w2(n(1_000_000)))
+        if run in (Workload.W3, Workload.ALL):
+            typer.echo(w.w3(n(20_000), smart=False, risk=False, journal="none"))
+            typer.echo(w.w3(n(20_000), smart=False, risk=True, journal="none"))
+            typer.echo(w.w3(n(20_000), smart=False, risk=True, journal="group"))
+            typer.echo(w.w3(n(20_000), smart=False, risk=True, journal="batch"))
+            typer.echo(w.w3(n(20_000), smart=True, risk=True, journal="group"))
+        if run in (Workload.W4, Workload.ALL):
+            typer.echo(w.w4(n(100_000)))
+        if run in (Workload.RECOVERY, Workload.ALL):
+            typer.echo(w.recovery(n(1_000_000)))
