@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -16,7 +16,7 @@ from typing import Any
 from tradecore.bench.harness import Latencies
 from tradecore.bootstrap import System, build_system, market_source, pump
 from tradecore.config import AppConfig
-from tradecore.model.commands import SubmitOrder
+from tradecore.model.commands import CancelOrder, SubmitOrder
 from tradecore.model.enums import AssetClass, OrderStatus, OrderType, Side, TimeInForce
 from tradecore.model.events import OrderDenied, OrderFilled
 from tradecore.model.identifiers import SMART, AccountId, ClientOrderId, InstrumentId
@@ -56,6 +56,19 @@ class DemoFlow:
         self.account = AccountId(cfg.demo.account)
         self.specs = [i for i in cfg.instruments if i.asset_class is not AssetClass.FX]
         self.n = 0
+        self.resting: deque[tuple[int, ClientOrderId]] = deque()
+
+    def cancel_stale(self, now_ns: int, max_age_ns: int = 10_000_000_000) -> int:
+        """Cancel our resting orders older than ``max_age_ns`` (a strategy refreshing quotes)."""
+        eng = self.system.engine
+        n = 0
+        while self.resting and now_ns - self.resting[0][0] >= max_age_ns:
+            _, coid = self.resting.popleft()
+            o = eng.orders.get(coid)
+            if o is not None and o.is_open and o.status is not OrderStatus.PENDING_CANCEL:
+                eng.cancel(CancelOrder(client_order_id=coid, account=self.account))
+                n += 1
+        return n
 
     def order(self) -> SubmitOrder | None:
         rng, eng = self.rng, self.system.engine
@@ -126,6 +139,7 @@ def run_demo(
     every = config.demo.order_every
 
     def on_step(step: int, ts: int) -> None:
+        flow.cancel_stale(ts)
         if step % every == every - 1:
             cmd = flow.order()
             if cmd is not None:
@@ -136,6 +150,8 @@ def run_demo(
                 submitted_at[cmd.client_order_id] = ts
                 if cmd.time_in_force is TimeInForce.IOC:
                     marketable.add(cmd.client_order_id)
+                else:
+                    flow.resting.append((ts, cmd.client_order_id))
         if ts % 1_000_000_000 == 0:
             sys_.portfolio.record_equity(ts, config.demo.account)
         if progress is not None:

@@ -140,10 +140,14 @@ class EngineService:
 
     def _after_step(self, flow: DemoFlow | None, ts: int) -> None:
         eng = self.system.engine
+        if flow is not None:
+            flow.cancel_stale(ts)
         if flow is not None and self.steps % self.system.config.demo.order_every == 0:
             cmd = flow.order()
             if cmd is not None:
                 self.submit_timed(cmd)
+                if cmd.time_in_force.value != "IOC":
+                    flow.resting.append((ts, cmd.client_order_id))
         if self.steps % 10 == 0:
             acct = self.system.config.demo.account
             eq = self.portfolio(acct)["equity"]
