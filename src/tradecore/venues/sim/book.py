@@ -196,23 +196,9 @@ class OrderBook:
             best = opp.best()
             if best is None or not opp.crosses(best, limit):
                 break
-            queue = opp.levels[best]
-            while queue and remaining > 0:
-                maker = queue[0]
-                if taker and maker.owner == taker:
-                    break  # never match an order against itself
-                take = maker.qty if maker.qty <= remaining else remaining
-                fills.append(Match(maker.ref, maker.owner, best, take))
-                remaining -= take
-                maker.qty -= take
-                opp.totals[best] -= take
-                if maker.qty == 0:
-                    queue.popleft()
-                    del self._refs[maker.ref]
-            if not queue:
-                opp._drop(best)
-            elif remaining > 0:
-                break
+            remaining = self._consume(opp, best, remaining, fills, taker)
+            if remaining > 0 and best in opp.levels:
+                break  # the rest of the level is our own order: never self-match
         if fills:
             self.version += 1
         return fills
@@ -244,17 +230,27 @@ class OrderBook:
             best = opp.best()
             if best is None or not opp.crosses(best, price):
                 break
-            queue = opp.levels[best]
-            while queue and size > 0:
-                maker = queue[0]
-                take = maker.qty if maker.qty <= size else size
-                fills.append(Match(maker.ref, maker.owner, maker.price, take))
-                size -= take
-                maker.qty -= take
-                opp.totals[best] -= take
-                if maker.qty == 0:
-                    queue.popleft()
-                    del self._refs[maker.ref]
-            if not queue:
-                opp._drop(best)
+            size = self._consume(opp, best, size, fills)
         return size
+
+    def _consume(
+        self, opp: _Side, price: Decimal, qty: Decimal, fills: list[Match], taker: str = ""
+    ) -> Decimal:
+        """Take up to ``qty`` from the level at ``price``, oldest first (stopping at the
+        ``taker``'s own order); returns what is left. Drops the level when it empties."""
+        queue = opp.levels[price]
+        while queue and qty > 0:
+            maker = queue[0]
+            if taker and maker.owner == taker:
+                break
+            take = maker.qty if maker.qty <= qty else qty
+            fills.append(Match(maker.ref, maker.owner, price, take))
+            qty -= take
+            maker.qty -= take
+            opp.totals[price] -= take
+            if maker.qty == 0:
+                queue.popleft()
+                del self._refs[maker.ref]
+        if not queue:
+            opp._drop(price)
+        return qty
