@@ -15,7 +15,7 @@ def test_every_workload_prints_a_json_line_with_percentiles() -> None:
     lines = [json.loads(x) for x in res.output.splitlines() if x.startswith("{")]
     names = [x["workload"] for x in lines]
     assert names[0] == "W1" and names[1] == "W2" and names[-2] == "W4" and names[-1] == "recovery"
-    assert sum(n.startswith("W3") for n in names) == 5
+    assert sum(n.startswith("W3") for n in names) == 6
     for x in lines:
         assert x["python"] and x["peak_rss_mb"] > 0
     w3 = next(x for x in lines if x["workload"].startswith("W3-router"))

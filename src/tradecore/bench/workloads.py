@@ -300,3 +300,47 @@ def recovery(n_events: int = 1_000_000) -> str:
             events_per_s=round(rep.replayed / rep.seconds), write_seconds=round(write_s, 2),
             db_mb=round(path.stat().st_size / 2**20, 1), digest_matches=True,
         )  # fmt: skip
+
+
+# ---------------------------------------------------------------------- W3 positions
+def w3_positions(n: int = 20_000) -> str:
+    """The position-update path alone: an ``OrderFilled`` published on the bus until the
+    position (average cost, marks, incremental unrealized totals) is updated."""
+    from tradecore.engine.bus import MessageBus
+    from tradecore.model import LiquiditySide, Money, OrderFilled, TradeId, VenueOrderId
+    from tradecore.positions.keeper import PositionKeeper
+
+    bus = MessageBus()
+    keeper = PositionKeeper(bus)
+    iid = InstrumentId.of("BTC/USD", Venue("SIMA"))
+    fee = Money.of("0.01", "USD")
+    rng = random.Random(5)
+    lat = Latencies()
+    fills = [
+        OrderFilled(
+            i,
+            i,
+            ClientOrderId(f"p{i}"),
+            ACC,
+            iid,
+            VenueOrderId("v"),
+            TradeId(f"t{i}"),
+            Side.BUY if rng.random() < 0.5 else Side.SELL,
+            D(rng.randint(1, 50)) / 100,
+            D(60000) + D(rng.randint(-500, 500)) / 100,
+            fee,
+            LiquiditySide.TAKER,
+            None,
+        )
+        for i in range(n)
+    ]
+    publish = bus.publish
+    with engine_gc():
+        for f in fills:
+            t0 = time.perf_counter_ns()
+            publish(f)
+            lat.record_ns(time.perf_counter_ns() - t0)
+    pos = keeper.position("BENCH", "BTC/USD")
+    return result_line(
+        "W3-fill-to-position", fills=n, **lat.summary_us(), position=str(pos.quantity if pos else 0)
+    )
