@@ -103,6 +103,9 @@ def build_system(
     insts = instruments_from(cfg)
     registry = InstrumentRegistry(insts)
     engine = Engine(clock, registry, journal=journal, retain_closed=cfg.engine.retain_closed)
+    store = getattr(journal, "store", None)
+    if store is not None:  # evicted orders' ids are answered by the journal, not kept in RAM
+        engine.orders.archived_lookup = store.has_order
     models: dict[Venue, VenueModel] = {}
     venues: dict[Venue, SimVenueClient] = {}
     for n, v in enumerate(cfg.venues):

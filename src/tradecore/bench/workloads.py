@@ -344,3 +344,46 @@ def w3_positions(n: int = 20_000) -> str:
     return result_line(
         "W3-fill-to-position", fills=n, **lat.summary_us(), position=str(pos.quantity if pos else 0)
     )
+
+
+# ---------------------------------------------------------------------- memory
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        pages = int(f.read().split()[1])
+    import os
+
+    return round(pages * os.sysconf("SC_PAGE_SIZE") / 2**20, 1)
+
+
+def memory(n_events: int = 10_000_000, sample_every: int = 1_000_000) -> str:
+    """Current RSS every ``sample_every`` events of a long run (market orders, risk on, group
+    journal on SQLite): flat memory means closed orders live in the journal, not in RAM."""
+    with tempfile.TemporaryDirectory() as tmp:
+        system = _system(venues=1, risk=True, journal="group", tmp=Path(tmp))
+        eng, clock = system.engine, system.clock
+        iid = InstrumentId.of("BTC/USD", Venue("SIMA"))
+        samples: list[tuple[int, float]] = [(0, _rss_mb())]
+        next_sample = sample_every
+        i = 0
+        t0 = time.perf_counter()
+        with engine_gc():
+            while eng.seq < n_events:
+                if i % 50 == 0:
+                    _refresh(system, 6_000_000 + (i // 50) % 7)
+                eng.submit(SubmitOrder(
+                    client_order_id=ClientOrderId(f"m-{i}"), account=ACC, instrument_id=iid,
+                    side=Side.BUY if i % 2 else Side.SELL, order_type=OrderType.MARKET,
+                    quantity=D("0.01"),
+                ))  # fmt: skip
+                clock.run_all()
+                i += 1
+                if eng.seq >= next_sample:
+                    samples.append((eng.seq, _rss_mb()))
+                    next_sample += sample_every
+        if eng.journal is not None:
+            eng.journal.flush()  # type: ignore[attr-defined]
+        wall = time.perf_counter() - t0
+        return result_line(
+            "memory", events=eng.seq, orders=i, seconds=round(wall, 1),
+            rss_mb_by_events=samples, orders_in_ram=len(eng.orders), evicted=eng.orders.evicted,
+        )  # fmt: skip

@@ -13,6 +13,7 @@ class Workload(StrEnum):
     W3 = "W3"
     W4 = "W4"
     RECOVERY = "recovery"
+    MEMORY = "memory"
     ALL = "all"
 
 
@@ -44,3 +45,5 @@ def register(app: typer.Typer) -> None:
             typer.echo(w.w4(n(100_000)))
         if run in (Workload.RECOVERY, Workload.ALL):
             typer.echo(w.recovery(n(1_000_000)))
+        if run is Workload.MEMORY:  # long (10M events): not part of `all`
+            typer.echo(w.memory(n(10_000_000), max(n(1_000_000), 10)))

@@ -47,6 +47,9 @@ class PositionKeeper:
         # unrealized per (account, currency), kept incrementally
         self.unrealized_total: dict[tuple[str, str], Decimal] = {}
         self._unreal: dict[int, Decimal] = {}  # id(position) -> its last unrealized
+        self.realized_total: dict[str, dict[str, Decimal]] = {}  # account -> ccy -> realized
+        self.fees_total: dict[str, dict[str, Decimal]] = {}  # account -> ccy -> fees
+        self._unreal_by_account: dict[str, dict[str, Decimal]] = {}
         self.fills = 0
         self.listeners: list[Callable[[Position], None]] = []
         bus.subscribe(OrderFilled, self.on_fill)
@@ -67,9 +70,16 @@ class PositionKeeper:
                 if inst is not None:
                     p.currency = inst.quote
             self._by_symbol.setdefault(symbol, []).append(p)
-        p.apply(
+        pnl = p.apply(
             e.side, e.quantity, e.price, e.fee.amount, e.fee.currency.code, e.instrument_id.venue
         )
+        if pnl:
+            r = self.realized_total.setdefault(e.account, {})
+            r[p.currency.code] = r.get(p.currency.code, ZERO) + pnl
+        if e.fee.amount:
+            f = self.fees_total.setdefault(e.account, {})
+            fc = e.fee.currency.code
+            f[fc] = f.get(fc, ZERO) + e.fee.amount
         self.fills += 1
         if self.mark_source is MarkSource.LAST or p.mark is None:
             p.mark = e.price
@@ -101,7 +111,9 @@ class PositionKeeper:
         old = self._unreal.get(id(p), ZERO)
         if u != old:
             key = (p.account, p.currency.code)
-            self.unrealized_total[key] = self.unrealized_total.get(key, ZERO) + (u - old)
+            total = self.unrealized_total.get(key, ZERO) + (u - old)
+            self.unrealized_total[key] = total
+            self._unreal_by_account.setdefault(p.account, {})[p.currency.code] = total
             self._unreal[id(p)] = u
 
     # ------------------------------------------------------------------ reads
@@ -116,13 +128,14 @@ class PositionKeeper:
         return ZERO if p is None else p.quantity
 
     def realized(self, account: str) -> dict[str, Decimal]:
-        out: dict[str, Decimal] = {}
-        for p in self.ledger.for_account(account):
-            out[p.currency.code] = out.get(p.currency.code, ZERO) + p.realized
-        return out
+        """Realized PnL per currency (kept incrementally, O(currencies))."""
+        return dict(self.realized_total.get(account, {}))
+
+    def fees(self, account: str) -> dict[str, Decimal]:
+        return dict(self.fees_total.get(account, {}))
 
     def unrealized(self, account: str) -> dict[str, Decimal]:
-        return {c: v for (a, c), v in sorted(self.unrealized_total.items()) if a == account}
+        return dict(sorted(self._unreal_by_account.get(account, {}).items()))
 
     def snapshot(self) -> dict[str, object]:
         return self.ledger.to_json()
@@ -158,4 +171,10 @@ class PositionKeeper:
             p.venue_qty = {k: Decimal(v) for k, v in r["venue_qty"].items()}
             if p not in self._by_symbol.setdefault(p.symbol, []):
                 self._by_symbol[p.symbol].append(p)
+            if p.realized:
+                r = self.realized_total.setdefault(p.account, {})
+                r[p.currency.code] = r.get(p.currency.code, ZERO) + p.realized
+            for fc, amt in p.fees.items():
+                f = self.fees_total.setdefault(p.account, {})
+                f[fc] = f.get(fc, ZERO) + amt
             self._remark(p)

@@ -131,16 +131,19 @@ class RiskContext:
         """Initial equity + realized + unrealized - fees, in the base currency. Amounts in a
         currency without an FX rate yet are left out (and reported by the portfolio view)."""
         eq = self.initial_equity.get(account, self.initial_equity.get("*", ZERO))
-        parts: list[tuple[Decimal, str]] = []
-        parts.extend((amt, c) for c, amt in self.positions.realized(account).items())
-        parts.extend((amt, c) for c, amt in self.positions.unrealized(account).items())
-        for p in self.positions.positions(account):
-            parts.extend((-fee, c) for c, fee in p.fees.items())
-        for amt, ccy in parts:
-            try:
-                eq += self.to_base(amt, ccy)
-            except FxRateMissing:
+        k = self.positions
+        for totals, sign in (
+            (k.realized_total.get(account), 1),
+            (k._unreal_by_account.get(account), 1),
+            (k.fees_total.get(account), -1),
+        ):
+            if not totals:
                 continue
+            for ccy, amt in totals.items():
+                try:
+                    eq += sign * (amt if ccy == self.base else self.to_base(amt, ccy))
+                except FxRateMissing:
+                    continue
         return eq
 
     # ------------------------------------------------------------------ statistics
@@ -187,10 +190,18 @@ class RiskContext:
         if o is None or o.order_type is not OrderType.LIMIT or o.price is None:
             return
         key = (o.account, o.instrument_id.symbol)
-        if o.side is Side.BUY:
-            heapq.heappush(self._bids.setdefault(key, []), (-o.price, o.client_order_id))
-        else:
-            heapq.heappush(self._asks.setdefault(key, []), (o.price, o.client_order_id))
+        book = self._bids if o.side is Side.BUY else self._asks
+        heap = book.setdefault(key, [])
+        heapq.heappush(heap, (-o.price if o.side is Side.BUY else o.price, o.client_order_id))
+        if len(heap) >= 256 and len(heap) % 256 == 0:
+            # bounded memory: drop closed orders (lazy deletion alone keeps never-queried ones)
+            live = [x for x in heap if self._resting(x[1])]
+            heapq.heapify(live)
+            book[key] = live
+
+    def _resting(self, coid: str) -> bool:
+        o = self.engine.orders.get(coid)  # type: ignore[arg-type]
+        return o is not None and o.status in _RESTING
 
     def best_own(self, account: str, symbol: str, side: Side) -> Decimal | None:
         """Best price of our own resting orders on ``side`` (lazy deletion of closed ones)."""

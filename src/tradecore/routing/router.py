@@ -338,16 +338,29 @@ class SmartRouter:
             parent.fill(event.quantity, event.price, event.ts)
             if parent.status.is_terminal:
                 self.engine.orders.mark_closed(parent)
+                self._forget(parent.client_order_id)
         if child.status.is_terminal and not (self.replaying or self.engine.replaying):
             self.engine.defer(self._child_done, parent, child)
 
+    def _close(self, parent: Order, message: str) -> None:
+        self.engine.cancel_parent(parent, message)
+        self._forget(parent.client_order_id)
+
+    def _forget(self, pid: ClientOrderId) -> None:
+        """A finished parent's routing state goes (memory stays flat on long runs)."""
+        self._attempts.pop(pid, None)
+        self._excluded.pop(pid, None)
+        self._n_children.pop(pid, None)
+
     def _child_done(self, parent: Order, child: Order) -> None:
+        reason = self._reject_reasons.pop(child.client_order_id, None)
         if parent.status.is_terminal:
+            self._forget(parent.client_order_id)
             return
         if any(c.is_open for c in self.engine.orders.children(parent.client_order_id)):
             return
         if parent.status is OrderStatus.PENDING_CANCEL:
-            self.engine.cancel_parent(parent, "canceled by request")
+            self._close(parent, "canceled by request")
             return
         if child.status is OrderStatus.REJECTED:
             self._excluded.setdefault(parent.client_order_id, set()).add(child.instrument_id.venue)
@@ -355,13 +368,10 @@ class SmartRouter:
         if attempts >= self.config.max_attempts:
             if self._can_post(parent) and self._route_or_none(parent):
                 return
-            self.engine.cancel_parent(
-                parent, f"unfilled {parent.leaves_qty} after {attempts} routing attempts"
-            )
+            self._close(parent, f"unfilled {parent.leaves_qty} after {attempts} routing attempts")
             return
         self._attempts[parent.client_order_id] = attempts + 1
-        last = self._last_reject_reason(child)
-        if last in TRANSIENT:
+        if reason in TRANSIENT:
             delay = backoff_ns(attempts, self.config.retry, self._rng)
             due = self.engine.clock.now_ns() + delay
             self.engine.clock.schedule(due, lambda: self.engine.call(self._reroute, parent))
@@ -377,16 +387,13 @@ class SmartRouter:
                 self._close_if_done(parent)
             return
         if not self._route_or_none(parent):
-            self.engine.cancel_parent(parent, f"no route for the remaining {parent.leaves_qty}")
+            self._close(parent, f"no route for the remaining {parent.leaves_qty}")
 
     def _close_if_done(self, parent: Order) -> None:
         if parent.status.is_terminal:
             return
         if not any(c.is_open for c in self.engine.orders.children(parent.client_order_id)):
-            self.engine.cancel_parent(parent, "canceled by request")
-
-    def _last_reject_reason(self, child: Order) -> ReasonCode | None:
-        return self._reject_reasons.get(child.client_order_id)
+            self._close(parent, "canceled by request")
 
     # ------------------------------------------------------------------ venue statistics
     def _venue_of(self, coid: ClientOrderId) -> Venue | None:
@@ -403,11 +410,13 @@ class SmartRouter:
             self.breakers[venue].record_success()
 
     def _on_rejected(self, e: OrderRejected) -> None:
-        venue = self._venue_of(e.client_order_id)
+        order = self.engine.orders.get(e.client_order_id)
+        venue = None if order is None else order.instrument_id.venue
         self._sent_at.pop(e.client_order_id, None)
         if venue in self.breakers:
-            assert venue is not None
-            self._reject_reasons[e.client_order_id] = e.reason
+            assert venue is not None and order is not None
+            if order.parent_id is not None:  # read (and dropped) when the child is done
+                self._reject_reasons[e.client_order_id] = e.reason
             if e.reason in TRANSIENT or e.reason is ReasonCode.VENUE_REJECT:
                 self.breakers[venue].record_failure(timeout=e.reason is ReasonCode.TIMEOUT)
             self.stats[venue].record_outcome(False)

@@ -204,3 +204,18 @@ def test_bad_risk_config_names_the_key() -> None:
     assert err.value.field == "risk.defaults.max_leverage"
     with pytest.raises(ConfigError, match="max_lvrg"):
         RiskConfig.from_dict({"accounts": {"A": {"max_lvrg": "2"}}})
+
+
+def test_self_trade_index_stays_bounded_as_orders_close() -> None:
+    from tradecore.model import CancelOrder
+
+    d = desk({"self_trade_prevention": True})
+    for i in range(600):
+        o = d.submit(Side.SELL, "0.001", str(110 + (i % 10)))
+        d.engine.cancel(
+            CancelOrder(client_order_id=o.order.client_order_id, account=o.order.account)
+        )
+        d.venue.sink.on_canceled(o.order.client_order_id)  # type: ignore[union-attr]
+    heap = d.pipeline.ctx._asks[("acct", "BTC/USD")]
+    assert len(heap) < 300  # compacted, not 600
+    assert d.submit(Side.BUY, "1", "115").ok  # nothing resting: no false self-trade

@@ -186,3 +186,16 @@ def test_no_duplicate_child_and_no_lost_or_doubled_fill_under_timeouts(
         assert executed == parent.filled_qty <= D(tenths) / 10
         engine_fills = sum((f.quantity for f in m.fills if f.parent_id == pid), D(0))
         assert engine_fills == executed
+
+
+def test_routing_state_of_finished_parents_is_forgotten() -> None:
+    """Memory stays flat on long runs: nothing per parent survives its completion."""
+    m = build_market(RoutingConfig(**NO_PENALTY))
+    for i in range(30):
+        m.reset_books()
+        m.submit(f"M{i}", Side.BUY if i % 2 else Side.SELL, "2.5")
+        m.clock.run_all()
+    assert all(m.engine.orders.get(ClientOrderId(f"M{i}")).status.is_terminal for i in range(30))  # type: ignore[union-attr]
+    r = m.router
+    assert r._attempts == {} and r._excluded == {} and r._n_children == {}
+    assert r._reject_reasons == {} and r._sent_at == {}
