@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from tradecore.config import AppConfig, load_config
@@ -190,11 +189,3 @@ def apply_update(system: System, u: MarketUpdate) -> int:
     if u.up:
         v.on_market(u.instrument_id, u.bids, u.asks)
     return 1
-
-
-def total_fees(system: System) -> dict[str, Decimal]:
-    out: dict[str, Decimal] = {}
-    for p in system.positions.positions():
-        for c, a in p.fees.items():
-            out[c] = out.get(c, Decimal(0)) + a
-    return out

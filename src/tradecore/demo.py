@@ -20,7 +20,6 @@ from tradecore.model.commands import CancelOrder, SubmitOrder
 from tradecore.model.enums import AssetClass, OrderStatus, OrderType, Side, TimeInForce
 from tradecore.model.events import OrderDenied, OrderFilled
 from tradecore.model.identifiers import SMART, AccountId, ClientOrderId, InstrumentId
-from tradecore.positions.ledger import fmt
 from tradecore.routing.decisions import RoutingDecision
 
 
@@ -170,8 +169,4 @@ def run_demo(
     return report
 
 
-def open_status(report: DemoReport) -> int:
-    return sum(n for s, n in report.status.items() if OrderStatus(s).is_open)
-
-
-__all__ = ["DemoReport", "fmt", "open_status", "run_demo"]
+__all__ = ["DemoFlow", "DemoReport", "run_demo"]

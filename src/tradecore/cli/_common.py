@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any
 
 import typer
 
 from tradecore.errors import TradecoreError, ValidationError
-
-T = TypeVar("T")
 
 
 @contextmanager
@@ -25,12 +23,6 @@ def user_errors() -> Iterator[None]:
     except TradecoreError as e:
         typer.echo(f"error: {e}", err=True)
         raise typer.Exit(2) from None
-
-
-def guarded(fn: Callable[[], T]) -> T:
-    with user_errors():
-        return fn()
-    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def print_json(data: Any) -> None:

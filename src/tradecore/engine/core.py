@@ -174,10 +174,6 @@ class Engine:
         finally:
             self._busy = False
 
-    def _run(self, fn: Callable[[], None]) -> None:
-        """Run ``fn`` now, or queue it after the command on the stack (like a report)."""
-        self._report(fn)
-
     def call(self, fn: Callable[..., object], *args: Any) -> None:
         """Run ``fn(*args)`` on the engine's stack (timers and I/O callbacks of components):
         now if idle, else right after the current command or report."""

@@ -79,16 +79,3 @@ class InstrumentId:
 
 
 _INTERNED: dict[str, InstrumentId] = {}
-
-
-def client_order_id(value: str) -> ClientOrderId:
-    """Validate and brand a client order id."""
-    if not value or len(value) > 64 or any(c.isspace() for c in value):
-        raise InvalidIdentifier("client_order_id", f"{value!r}: 1-64 chars, no spaces")
-    return ClientOrderId(value)
-
-
-def account_id(value: str) -> AccountId:
-    if not value or len(value) > 64 or any(c.isspace() for c in value):
-        raise InvalidIdentifier("account", f"{value!r}: 1-64 chars, no spaces")
-    return AccountId(value)

@@ -132,11 +132,3 @@ def sweep(
             return plans
         pool = [v for v in pool if v.venue != dropped]
     return []
-
-
-def single_venue_plan(
-    side: Side, qty: Decimal, limit: Decimal | None, vi: VenueInput
-) -> ChildPlan | None:
-    """The whole order on one venue (for the BEST strategy and for comparisons)."""
-    plans = sweep(side, qty, limit, [vi])
-    return plans[0] if plans else None

@@ -127,11 +127,6 @@ class OrderBook:
     def get(self, ref: str) -> Resting | None:
         return self._refs.get(ref)
 
-    def resting_of(self, owner_prefix: str = "") -> list[Resting]:
-        return [
-            r for r in self._refs.values() if not r.synthetic and r.owner.startswith(owner_prefix)
-        ]
-
     def available(self, side: Side, limit: Decimal | None) -> Decimal:
         """Quantity an incoming ``side`` order limited at ``limit`` could take right now."""
         opp = self.asks if side is Side.BUY else self.bids
