@@ -80,3 +80,62 @@ def test_utilisation_view_lists_every_configured_limit() -> None:
     assert util["max_position:BTC/USD"]["value"] == "2"
     assert util["max_leverage"]["value"] == "0.00"  # 200 / 100,000, shown at 2 decimals
     assert util["max_leverage"]["level"] == "OK"
+
+
+def _statistic_of_order(d, name: str) -> Decimal:  # type: ignore[no-untyped-def]
+    """The rounded statistic the check compares for a BUY 10 BTC market order."""
+    from tradecore.model import AccountId, ClientOrderId, InstrumentId, OrderType
+    from tradecore.model.orders import Order
+
+    probe = Order(
+        ClientOrderId("probe"),
+        AccountId("acct"),
+        InstrumentId.parse("BTC/USD@FAKE"),
+        Side.BUY,
+        OrderType.MARKET,
+        D(10),
+    )
+    ctx = d.pipeline.ctx
+    exp = ctx.exposures("acct", ("BTC/USD", probe.quantity))
+    v = ctx.var(exp) if name == "max_var" else ctx.correlated_exposure(exp)
+    return Decimal(repr(round(v, 2)))
+
+
+def test_var_limit_boundary_and_text() -> None:
+    probe = desk({"max_var": "1000000"})
+    warm_up(probe)
+    at = _statistic_of_order(probe, "max_var")
+    ok = desk({"max_var": str(at)})
+    warm_up(ok)
+    assert ok.submit(Side.BUY, "10").ok  # exactly at the limit
+    tight = desk({"max_var": str(at - D("0.01"))})
+    warm_up(tight)
+    res = tight.submit(Side.BUY, "10")
+    assert res.denial is not None and res.denial.reason is ReasonCode.VAR_LIMIT
+    assert res.denial.value == str(at) and res.denial.check == "max_var"
+
+
+def test_correlated_exposure_boundary_and_text() -> None:
+    probe = desk({"max_correlated_exposure": "1000000"})
+    warm_up(probe)
+    at = _statistic_of_order(probe, "max_correlated_exposure")
+    assert D(990) < at < D(1001)  # one instrument: sqrt(wCw) = |w| (10 x ~99.7)
+    ok = desk({"max_correlated_exposure": str(at)})
+    warm_up(ok)
+    assert ok.submit(Side.BUY, "10").ok
+    tight = desk({"max_correlated_exposure": str(at - D("0.01"))})
+    warm_up(tight)
+    res = tight.submit(Side.BUY, "10")
+    assert res.denial is not None and res.denial.reason is ReasonCode.CORRELATED_EXPOSURE
+    assert "correlation-adjusted exposure" in res.denial.message
+
+
+def test_correlated_exposure_nets_perfectly_correlated_opposite_positions() -> None:
+    d = desk({"max_correlated_exposure": "1500"})
+    warm_up(d)  # BTC and ETH move together: correlation 1
+    assert d.submit(Side.BUY, "10").ok  # ~997 of BTC
+    d.fill_all("100")
+    assert not d.submit(Side.BUY, "10").ok  # ~1,994 of BTC alone: over the limit
+    assert d.submit(Side.SELL, "100", iid=ETH).ok  # a hedge of the same size: ~0 adjusted
+    d.fill_all("10")
+    assert d.submit(Side.BUY, "10").ok  # now allowed: gross would be ~2,991, adjusted ~997
