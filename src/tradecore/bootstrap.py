@@ -113,7 +113,7 @@ def build_system(
         models[venue] = VenueModel(venue, FeeSchedule(v.maker_bps, v.taker_bps), listed)
         sim_cfg = SimVenueConfig(
             v.ack_latency_us, v.ack_jitter_us, v.fill_delay_us, v.reject_rate, v.timeout_rate,
-            seed=cfg.engine.seed * 1000 + n,
+            seed=cfg.engine.seed * 1000 + n, fill_jitter_us=v.fill_jitter_us,
         )  # fmt: skip
         client = SimVenueClient(models[venue], clock, sim_cfg)
         venues[venue] = client

@@ -52,6 +52,7 @@ class VenueConfig(BaseModel):
     ack_latency_us: int = Field(300, ge=1)
     ack_jitter_us: int = Field(100, ge=0)
     fill_delay_us: int = Field(50, ge=0)
+    fill_jitter_us: int = Field(0, ge=0)
     reject_rate: float = Field(0.0, ge=0, le=1)
     timeout_rate: float = Field(0.0, ge=0, le=1)
     outage_prob: float = Field(0.0, ge=0, le=1)

@@ -183,3 +183,16 @@ def test_fees_are_exact_and_fills_never_exceed_orders(flow: list[tuple[Side, int
         assert o.filled_qty == sum(
             (f.quantity for f in fills if f.client_order_id == o.client_order_id), D(0)
         )
+
+
+def test_fill_delay_follows_its_configured_distribution() -> None:
+    eng, _, clock, fills = make(
+        SimVenueConfig(ack_jitter_us=0, fill_delay_us=100, fill_jitter_us=400, seed=3)
+    )
+    times = []
+    for i in range(20):
+        start = clock.now_ns()
+        eng.submit(order(f"j{i}", Side.BUY if i % 2 else Side.SELL, "0.1"))
+        clock.run_all()
+        times.append((fills[-1].ts - start) // 1000 - 300)  # minus the 300 us ack latency
+    assert all(100 <= t <= 500 for t in times) and len(set(times)) > 5

@@ -38,6 +38,7 @@ class SimVenueConfig:
     reject_rate: float = 0.0
     timeout_rate: float = 0.0
     seed: int = 0
+    fill_jitter_us: int = 0  # fill delay is uniform in [fill_delay_us, + fill_jitter_us]
 
 
 @dataclass(slots=True)
@@ -174,6 +175,11 @@ class SimVenueClient:
         )
         return max(us, 1) * 1000
 
+    def _fill_delay(self) -> int:
+        c = self.config
+        us = c.fill_delay_us + (self._rng.randint(0, c.fill_jitter_us) if c.fill_jitter_us else 0)
+        return us * 1000
+
     def _report(self, t: _Ticket, fn: Callable[[], None]) -> None:
         if not t.silent:
             fn()
@@ -214,7 +220,7 @@ class SimVenueClient:
         if t.tif is TimeInForce.FOK and book.available(t.side, limit) < t.qty:
             self._report(t, lambda: sink.on_canceled(t.coid, "FOK: not fillable in full"))
             return
-        delay = self.config.fill_delay_us * 1000
+        delay = self._fill_delay()
         for m in book.match(t.side, t.qty, limit, taker=t.coid):
             self._fill(t, m, LiquiditySide.TAKER, delay)
         left = t.qty - t.filled
