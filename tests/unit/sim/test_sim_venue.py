@@ -196,3 +196,14 @@ def test_fill_delay_follows_its_configured_distribution() -> None:
         clock.run_all()
         times.append((fills[-1].ts - start) // 1000 - 300)  # minus the 300 us ack latency
     assert all(100 <= t <= 500 for t in times) and len(set(times)) > 5
+
+
+def test_the_venue_forgets_old_closed_orders_but_answers_for_recent_ones() -> None:
+    eng, v, clock, _ = make(SimVenueConfig(ack_jitter_us=0, retain_closed=5))
+    eng.submit(order("rest", Side.BUY, "0.1", "90"))  # rests: never forgotten while open
+    for i in range(20):
+        eng.submit(order(f"c{i}", Side.BUY if i % 2 else Side.SELL, "0.1"))
+        clock.run_all()
+    assert len(v._tickets) == 6  # 5 recent closed + the resting one
+    assert not v.order_status(ClientOrderId("c0")).known
+    assert v.order_status(ClientOrderId("c19")).known and v.order_status(ClientOrderId("rest")).open

@@ -10,6 +10,7 @@ router and recovery must check it before any resend). ``set_down(True)`` is an o
 from __future__ import annotations
 
 import random
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -39,6 +40,7 @@ class SimVenueConfig:
     timeout_rate: float = 0.0
     seed: int = 0
     fill_jitter_us: int = 0  # fill delay is uniform in [fill_delay_us, + fill_jitter_us]
+    retain_closed: int = 100_000  # closed orders the venue still answers order_status for
 
 
 @dataclass(slots=True)
@@ -56,6 +58,7 @@ class _Ticket:
     notional: Decimal = Decimal(0)
     open: bool = False
     silent: bool = False
+    closed: bool = False
     trades: list[tuple[str, Decimal, Decimal, Decimal]] = field(default_factory=list)
 
 
@@ -70,6 +73,7 @@ class SimVenueClient:
         self._sink: ExecutionSink | None = None
         self.books: dict[InstrumentId, OrderBook] = {i: OrderBook() for i in model.instruments}
         self._tickets: dict[ClientOrderId, _Ticket] = {}
+        self._closed: deque[ClientOrderId] = deque()
         self._quote_subs: dict[InstrumentId, list[Callable[[Quote], None]]] = {}
         self._down = False
         self._snapshots: dict[tuple[InstrumentId, int], BookSnapshot] = {}
@@ -190,6 +194,11 @@ class SimVenueClient:
         return self._sink
 
     def _arrive(self, t: _Ticket) -> None:
+        self._arrive_match(t)
+        if t.coid in self._tickets:
+            self._retire(t)  # no-op while it rests on the book
+
+    def _arrive_match(self, t: _Ticket) -> None:
         sink = self._sink_or_fail()
         c = self.config
         if self._down:
@@ -238,6 +247,20 @@ class SimVenueClient:
             now = self.clock.now_ns()
             self.clock.schedule((now // DAY_NS + 1) * DAY_NS, lambda: self._expire(t))
 
+    def _retire(self, t: _Ticket) -> None:
+        """Remember a closed order for a while (order_status), then forget it: a long-running
+        venue must not keep every order it ever saw."""
+        if t.open or t.closed:
+            return
+        t.closed = True
+        closed = self._closed
+        closed.append(t.coid)
+        if len(closed) > self.config.retain_closed:
+            old = closed.popleft()
+            done = self._tickets.get(old)
+            if done is not None and done.closed:
+                del self._tickets[old]
+
     def _later(self, delay: int, t: _Ticket, fn: Callable[[], None]) -> None:
         if t.silent:
             return
@@ -254,6 +277,7 @@ class SimVenueClient:
         t.notional += m.qty * m.price
         if t.filled >= t.qty:
             t.open = False
+            self._retire(t)
         self._n_trades += 1
         tid = TradeId(f"{self.venue}-T{self._n_trades}")
         qty, price = m.qty, m.price
@@ -271,6 +295,7 @@ class SimVenueClient:
         book = self.books[t.instrument_id]
         book.cancel(t.coid)
         t.open = False
+        self._retire(t)
         self._report(t, lambda: self._sink_or_fail().on_expired(t.coid))
 
     def _cancel(self, coid: ClientOrderId) -> None:
@@ -283,6 +308,7 @@ class SimVenueClient:
             return
         self.books[t.instrument_id].cancel(coid)
         t.open = False
+        self._retire(t)
         self._report(t, lambda: sink.on_canceled(coid, "canceled by request"))
 
     def _replace(
@@ -295,6 +321,7 @@ class SimVenueClient:
             return
         book = self.books[t.instrument_id]
         t.open = False
+        self._retire(t)
         nt = _Ticket(
             new,
             t.instrument_id,
