@@ -102,9 +102,10 @@ def build_system(
     insts = instruments_from(cfg)
     registry = InstrumentRegistry(insts)
     engine = Engine(clock, registry, journal=journal, retain_closed=cfg.engine.retain_closed)
-    store = getattr(journal, "store", None)
-    if store is not None:  # evicted orders' ids are answered by the journal, not kept in RAM
-        engine.orders.archived_lookup = store.has_order
+    if getattr(journal, "store", None) is not None:
+        # evicted orders' ids are answered by the journal, not kept in RAM
+        engine.orders.archived_lookup = journal.has_order  # type: ignore[union-attr]
+        engine.orders.archive_prefilled = journal.store.max_seq() > 0  # type: ignore[union-attr]
     models: dict[Venue, VenueModel] = {}
     venues: dict[Venue, SimVenueClient] = {}
     for n, v in enumerate(cfg.venues):

@@ -301,3 +301,17 @@ def test_late_cancel_reject_after_the_fill_is_tolerated(
     order = engine.orders.get(ClientOrderId("race"))
     assert order is not None and order.status is OrderStatus.FILLED
     assert engine.late_reports == 2
+
+
+def test_a_cancel_refused_before_the_ack_leaves_the_order_submitted(
+    engine: Engine, venue: ScriptedVenue
+) -> None:
+    """The cancel overtakes the order on the way to the venue: the venue refuses the cancel,
+    then acknowledges the order. The order must be able to take that ack."""
+    engine.submit(limit("overtaken", qty="1"))
+    engine.cancel(CancelOrder(client_order_id=ClientOrderId("overtaken"), account=ACC))
+    engine.on_cancel_rejected(ClientOrderId("overtaken"), ReasonCode.ORDER_NOT_OPEN, "unknown")
+    order = engine.orders.get(ClientOrderId("overtaken"))
+    assert order is not None and order.status is OrderStatus.SUBMITTED
+    engine.on_accepted(ClientOrderId("overtaken"), venue.next_vid())
+    assert order.status is OrderStatus.ACCEPTED

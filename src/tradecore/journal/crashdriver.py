@@ -283,7 +283,7 @@ def run(args: argparse.Namespace) -> str:
             assert isinstance(cmd, tuple)
             engine.call(venue.tick, int(cmd[0]), Decimal(cmd[1]))
         if args.snapshot_every and i % args.snapshot_every == args.snapshot_every - 1:
-            store.save_snapshot(engine.seq, clock.now_ns(), take(engine, keeper))
+            journal.save_snapshot(engine.seq, clock.now_ns(), take(engine, keeper))
     journal.flush()
     digest = business_digest(engine, keeper)
     venue_filled = venue.filled()

@@ -75,7 +75,7 @@ TRANSITIONS: dict[tuple[OrderStatus, Trigger], OrderStatus] = {
     (S.PENDING_REPLACE, T.FILL_FULL): S.FILLED,
     (S.PENDING_REPLACE, T.CANCEL): S.CANCELED,
     (S.PENDING_REPLACE, T.EXPIRE): S.EXPIRED,
-    # CANCEL_REJECT / REPLACE_REJECT return to ACCEPTED or PARTIALLY_FILLED: see Order.apply
+    # CANCEL_REJECT / REPLACE_REJECT restore SUBMITTED, ACCEPTED or PARTIALLY_FILLED: Order.apply
 }
 
 _RESTORING = {
@@ -172,7 +172,14 @@ class Order:
             raise InvalidOrderTransition(self.client_order_id, self.status.value, trigger.value)
         key = (self.status, trigger)
         if key in _RESTORING:
-            new = S.PARTIALLY_FILLED if self.filled_qty > 0 else S.ACCEPTED
+            # back to where the request found it: a cancel can be refused before the venue
+            # has even acknowledged the order (the cancel overtook it), so not always ACCEPTED
+            if self.filled_qty > 0:
+                new = S.PARTIALLY_FILLED
+            elif self.venue_order_id is None and trigger is T.CANCEL_REJECT:
+                new = S.SUBMITTED
+            else:
+                new = S.ACCEPTED
         else:
             try:
                 new = TRANSITIONS[key]

@@ -22,6 +22,7 @@ class OrderStore:
         "_children",
         "_closed",
         "_open_by_account",
+        "archive_prefilled",
         "archived_lookup",
         "evicted",
         "retain_closed",
@@ -39,13 +40,20 @@ class OrderStore:
         self._archived_ids: set[ClientOrderId] = set()
         self.retain_closed = retain_closed
         self.archived_lookup = archived_lookup
+        # the journal held events before this process started: ids not in RAM may be there
+        self.archive_prefilled = False
         self.evicted = 0
 
     def get(self, coid: ClientOrderId) -> Order | None:
         return self._by_id.get(coid)
 
     def was_archived(self, coid: ClientOrderId) -> bool:
-        """Whether ``coid`` belonged to an order evicted from memory (idempotency)."""
+        """Whether ``coid`` belonged to an order evicted from memory (idempotency).
+
+        Nothing to look up (no I/O on the order path) until an order has been evicted or the
+        journal came with history."""
+        if not self.evicted and not self.archive_prefilled:
+            return False
         if coid in self._archived_ids:
             return True
         lookup = self.archived_lookup

@@ -63,6 +63,101 @@ def test_group_policy_commits_less_often(tmp_path: Path) -> None:
     assert group.appended == batch.appended and group.commits < batch.commits
 
 
+def test_group_commits_run_on_the_writer_thread_and_flush_waits_for_them(tmp_path: Path) -> None:
+    import threading
+
+    store = SQLiteStore(tmp_path / "g.db")
+    writers: list[str] = []
+    real_append = store.append
+
+    def spy(events, audit):  # type: ignore[no-untyped-def]
+        writers.append(threading.current_thread().name)
+        real_append(events, audit)
+
+    store.append = spy  # type: ignore[method-assign]
+    jr = Journal(store, Durability.GROUP, group_events=50)
+    cfg = load_config(None, {"demo": {"seconds": 10}})
+    system = build_system(cfg, journal=jr)
+    jr._clock_ns = system.clock.now_ns
+    run_demo(cfg, seconds=10, system=system)
+    jr.flush()  # returns only when the writer has committed everything
+    assert store.max_seq() == system.engine.seq == jr.appended
+    assert writers and set(writers) == {"tradecore-journal"}
+    assert jr.commits == len(writers)
+
+
+def test_a_failed_background_write_is_raised_on_the_engine_thread(tmp_path: Path) -> None:
+    from tradecore.errors import JournalError
+
+    store = SQLiteStore(tmp_path / "e.db")
+
+    def broken(events, audit):  # type: ignore[no-untyped-def]
+        raise JournalError("append failed: disk I/O error")
+
+    store.append = broken  # type: ignore[method-assign]
+    jr = Journal(store, Durability.GROUP, group_events=1)
+    cfg = load_config(None, {"demo": {"seconds": 10}})
+    system = build_system(cfg, journal=jr)
+    with pytest.raises(JournalError, match="disk I/O error"):
+        run_demo(cfg, seconds=10, system=system)
+        jr.flush()
+
+
+def test_evicted_ids_stay_idempotent_through_the_journal_also_after_a_restart(
+    tmp_path: Path,
+) -> None:
+    from decimal import Decimal
+
+    from tradecore.model import (
+        AccountId,
+        CancelOrder,
+        ClientOrderId,
+        InstrumentId,
+        OrderType,
+        ReasonCode,
+        Side,
+        SubmitOrder,
+        Venue,
+    )
+
+    def order(coid: str) -> SubmitOrder:
+        return SubmitOrder(
+            client_order_id=ClientOrderId(coid), account=AccountId("A"),
+            instrument_id=InstrumentId.of("BTC/USD", Venue("SIMA")), side=Side.BUY,
+            order_type=OrderType.LIMIT, quantity=Decimal("0.01"), price=Decimal("100"),
+        )  # fmt: skip
+
+    cfg = load_config(None, {"engine": {"retain_closed": 2}, "risk": {"enabled": False}})
+    path = tmp_path / "i.db"
+    jr = Journal(SQLiteStore(path), Durability.GROUP)
+    system = build_system(cfg, journal=jr)
+    for i in range(6):
+        assert system.engine.submit(order(f"i{i}")).ok
+        system.clock.run_all()
+        system.engine.cancel(
+            CancelOrder(client_order_id=ClientOrderId(f"i{i}"), account=AccountId("A"))
+        )
+        system.clock.run_all()
+    assert (
+        system.engine.orders.evicted >= 3 and system.engine.orders.get(ClientOrderId("i0")) is None
+    )
+    again = system.engine.submit(order("i0"))
+    assert again.denial is not None and again.denial.reason is ReasonCode.DUPLICATE_CLIENT_ORDER_ID
+    assert system.engine.submit(order("fresh")).ok
+    jr.close()
+    # a new process on the same journal recovers by replay; evicted ids stay known
+    jr2 = Journal(SQLiteStore(path), Durability.GROUP)
+    restarted = build_system(cfg, journal=jr2)
+    assert restarted.engine.orders.archive_prefilled
+    assert jr2.store is not None
+    replay(restarted.engine, jr2.store, restarted.positions)
+    assert restarted.engine.orders.get(ClientOrderId("i1")) is None
+    res = restarted.engine.submit(order("i1"))
+    assert res.denial is not None and res.denial.reason is ReasonCode.DUPLICATE_CLIENT_ORDER_ID
+    assert restarted.engine.submit(order("brand-new")).ok
+    jr2.close()
+
+
 def test_snapshot_plus_tail_equals_full_replay(tmp_path: Path) -> None:
     cfg, system, store, _ = journaled_run(tmp_path / "j.db", seconds=20)
     # snapshot a replica at half the journal, then let the tail finish it
