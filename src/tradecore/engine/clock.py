@@ -53,7 +53,8 @@ class SimClock:
         return self._now
 
     def schedule(self, at_ns: int, fn: Callback) -> None:
-        self._timers.push(max(at_ns, self._now), fn)
+        t = self._timers
+        heapq.heappush(t._heap, (at_ns if at_ns > self._now else self._now, next(t._counter), fn))
 
     def pending(self) -> int:
         return len(self._timers)
@@ -64,12 +65,10 @@ class SimClock:
     def advance_to(self, ts_ns: int) -> int:
         """Fire every timer due at or before ``ts_ns`` in order, then set now. Returns count."""
         fired = 0
-        timers = self._timers
-        while True:
-            nt = timers.next_time()
-            if nt is None or nt > ts_ns:
-                break
-            at, fn = timers.pop()
+        heap = self._timers._heap
+        pop = heapq.heappop
+        while heap and heap[0][0] <= ts_ns:
+            at, _, fn = pop(heap)
             if at > self._now:
                 self._now = at
             fn()
@@ -81,8 +80,14 @@ class SimClock:
     def run_all(self) -> int:
         """Fire timers until none are left (time jumps forward as needed)."""
         fired = 0
-        while (nt := self._timers.next_time()) is not None:
-            fired += self.advance_to(nt)
+        heap = self._timers._heap
+        pop = heapq.heappop
+        while heap:
+            at, _, fn = pop(heap)
+            if at > self._now:
+                self._now = at
+            fn()
+            fired += 1
         return fired
 
 

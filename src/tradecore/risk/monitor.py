@@ -27,7 +27,9 @@ class RiskMonitor:
         self.ctx = pipeline.ctx
         self.engine = pipeline.ctx.engine
         self.levels: dict[tuple[str, str], str] = {}
-        self.utilisation: dict[str, dict[str, dict[str, str]]] = {}
+        # per account: (limit name, value, cap, pct, level) of the last evaluation; the text
+        # view (``utilisation``) is built only when someone reads it, not on every fill
+        self._util: dict[str, list[tuple[str, Decimal, Decimal, Decimal, str]]] = {}
         self.alerts: list[RiskAlert] = []
         self.actions: list[BreachActionTaken] = []
         self._throttle_ns = throttle_ms * 1_000_000
@@ -59,7 +61,7 @@ class RiskMonitor:
         now = self.engine.clock.now_ns() if now is None else now
         last = self._last_eval.get(acct)
         if last is None or now - last >= self._throttle_ns:
-            self.evaluate(acct)
+            self._evaluate(acct)
         elif acct not in self._scheduled:
             self._scheduled.add(acct)
             self.engine.clock.schedule(last + self._throttle_ns, partial(self._due_call, acct))
@@ -69,10 +71,15 @@ class RiskMonitor:
 
     def _due(self, account: str) -> None:
         self._scheduled.discard(account)
-        self.evaluate(account)
+        self._evaluate(account)
 
     # ------------------------------------------------------------------ evaluation
     def evaluate(self, account: str) -> dict[str, dict[str, str]]:
+        """Re-evaluate ``account`` now; returns its utilisation view."""
+        self._evaluate(account)
+        return self.utilisation_of(account)
+
+    def _evaluate(self, account: str) -> None:
         ctx = self.ctx
         lim = self.pipeline.limits(account)
         self._last_eval[account] = self.engine.clock.now_ns()
@@ -106,24 +113,33 @@ class RiskMonitor:
                     abs(ctx.positions.signed_quantity(account, sym)),
                     cap,
                 )
-        util: dict[str, dict[str, str]] = {}
+        rows: list[tuple[str, Decimal, Decimal, Decimal, str]] = []
+        warn = self.pipeline.config.warn_pct
         for name, (value, limit) in values.items():
             if limit is None or limit <= 0:
                 continue
-            cap = limit
-            pct = (value / cap * HUNDRED).quantize(Q2)
-            level = (
-                "BREACH" if pct > 100 else "WARN" if pct >= self.pipeline.config.warn_pct else "OK"
-            )
-            util[name] = {
+            pct = (value / limit * HUNDRED).quantize(Q2)
+            level = "BREACH" if pct > 100 else "WARN" if pct >= warn else "OK"
+            rows.append((name, value, limit, pct, level))
+            if level != self.levels.get((account, name), "OK"):
+                self._level(account, name, level, value, limit, pct)
+        self._util[account] = rows
+
+    def utilisation_of(self, account: str) -> dict[str, dict[str, str]]:
+        """The last evaluation of ``account`` as text: value, limit, utilisation %, level."""
+        return {
+            name: {
                 "value": str(_display(value)),
                 "limit": str(cap),
                 "utilisation_pct": str(pct),
                 "level": level,
             }
-            self._level(account, name, level, value, cap, pct)
-        self.utilisation[account] = util
-        return util
+            for name, value, cap, pct, level in self._util.get(account, ())
+        }
+
+    @property
+    def utilisation(self) -> dict[str, dict[str, dict[str, str]]]:
+        return {acct: self.utilisation_of(acct) for acct in self._util}
 
     def _level(
         self, account: str, name: str, level: str, value: Decimal, cap: Decimal, pct: Decimal

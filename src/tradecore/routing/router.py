@@ -20,9 +20,17 @@ from typing import Any
 from tradecore.engine.core import Engine
 from tradecore.model.commands import CancelOrder
 from tradecore.model.denial import Denial
-from tradecore.model.enums import LiquiditySide, OrderStatus, OrderType, ReasonCode, TimeInForce
+from tradecore.model.enums import (
+    LiquiditySide,
+    OrderStatus,
+    OrderType,
+    ReasonCode,
+    Side,
+    TimeInForce,
+)
 from tradecore.model.events import Event, OrderAccepted, OrderFilled, OrderRejected
 from tradecore.model.identifiers import SMART, ClientOrderId, TradeId, Venue
+from tradecore.model.market import BookLevel
 from tradecore.model.orders import Order, Trigger
 from tradecore.model.values import Money
 from tradecore.routing.config import RoutingConfig, Strategy
@@ -34,6 +42,7 @@ from tradecore.routing.sweep import ChildPlan, VenueInput, sweep
 from tradecore.venues.protocol import VenueClient, VenueHealth
 
 MS = 1_000_000
+ZERO = Decimal(0)
 TRANSIENT = frozenset({ReasonCode.VENUE_UNAVAILABLE, ReasonCode.TIMEOUT})
 
 
@@ -69,6 +78,7 @@ class SmartRouter:
         ] = OrderedDict()
         self.cache_hits = 0
         self._reject_reasons: dict[ClientOrderId, ReasonCode] = {}
+        self._tables: dict[str, list[tuple[Any, ...]]] = {}
         engine.set_gateway(self)
         engine.bus.subscribe(OrderAccepted, self._on_accepted)
         engine.bus.subscribe(OrderRejected, self._on_rejected)
@@ -130,81 +140,92 @@ class SmartRouter:
         self.engine.clock.schedule(due, lambda: self.engine.call(self._check_ack, coid))
 
     # ------------------------------------------------------------------ planning
+    def _venue_table(self, parent: Order) -> list[tuple[Any, ...]]:
+        """Per symbol, the static part of each venue's input (client, listing, fee rate, breaker,
+        stats), built once: instruments and fee schedules do not change while the engine runs
+        (``reload()`` forgets them if they do)."""
+        symbol = parent.instrument_id.symbol
+        table = self._tables.get(symbol)
+        if table is None:
+            table = []
+            for venue in sorted(self.clients):
+                iid = parent.instrument_id.on(venue)
+                inst = self.engine.instruments.get(iid)
+                if inst is None:
+                    continue
+                table.append(
+                    (
+                        venue, self.clients[venue], iid, inst, self.fees.taker_rate(venue, iid),
+                        self.breakers[venue], self.stats[venue],
+                        venue in self.config.disabled_venues,
+                    )
+                )  # fmt: skip
+            self._tables[symbol] = table
+        return table
+
+    def reload(self) -> None:
+        """Forget the cached venue tables (after instruments or fee schedules change)."""
+        self._tables.clear()
+        self._cache.clear()
+
     def _inputs(self, parent: Order) -> tuple[list[VenueInput], list[VenueScore]]:
-        side = parent.side
+        buy = parent.side is Side.BUY
         qty, limit = parent.leaves_qty, parent.price
-        excluded = self._excluded.get(parent.client_order_id, set())
-        raw: list[tuple[Venue, str, Any, Decimal, Decimal, int, Decimal, bool]] = []
-        for venue in sorted(self.clients):
-            client = self.clients[venue]
-            iid = parent.instrument_id.on(venue)
-            inst = self.engine.instruments.get(iid)
-            br = self.breakers[venue]
+        excluded = self._excluded.get(parent.client_order_id)
+        raw: list[tuple[Any, ...]] = []
+        fee_min = fee_max = lat_min = None
+        for venue, client, iid, inst, fee, br, st, disabled in self._venue_table(parent):
             reason = ""
-            if inst is None:
-                continue
-            if venue in self.config.disabled_venues:
+            if disabled:
                 reason = "disabled by config"
-            elif venue in excluded:
+            elif excluded is not None and venue in excluded:
                 reason = "failed earlier for this order"
             elif client.health() is VenueHealth.DOWN:
                 reason = "venue DOWN"
             elif not br.allow():
                 reason = f"circuit breaker {br.state.value}"
-            book = client.book(iid) if not reason else None
-            if not reason and book is None:
-                reason = "no book"
-            levels = (book.asks if side.value == "BUY" else book.bids) if book is not None else ()
-            avail = sum(
-                (
-                    lv.size
-                    for lv in levels
-                    if limit is None
-                    or (lv.price <= limit if side.value == "BUY" else lv.price >= limit)
-                ),
-                Decimal(0),
-            )
-            st = self.stats[venue]
-            raw.append(
-                (
-                    venue,
-                    reason,
-                    (inst, levels, book),
-                    avail,
-                    self.fees.taker_rate(venue, iid),
-                    st.latency_us,
-                    st.fill_rate,
-                    br.state is BreakerState.HALF_OPEN,
-                )
-            )
-        eligible = [r for r in raw if not r[1]]
-        fee_min = min((r[4] for r in eligible), default=Decimal(0))
-        fee_max = max((r[4] for r in eligible), default=Decimal(0))
-        lat_min = min((r[5] for r in eligible), default=1)
+            book = None
+            levels: tuple[BookLevel, ...] = ()
+            avail = ZERO
+            if not reason:
+                book = client.book(iid)
+                if book is None:
+                    reason = "no book"
+                else:
+                    levels = book.asks if buy else book.bids
+                    for lv in levels:
+                        if limit is not None and (lv.price > limit if buy else lv.price < limit):
+                            break  # best first: nothing further is within the limit either
+                        avail += lv.size
+            lat = st.latency_us
+            if not reason:
+                if fee_min is None or fee < fee_min:
+                    fee_min = fee
+                if fee_max is None or fee > fee_max:
+                    fee_max = fee
+                if lat_min is None or lat < lat_min:
+                    lat_min = lat
+            state = br.state
+            raw.append((venue, reason, inst, levels, book, avail, fee, lat, st.fill_rate, state))
         inputs: list[VenueInput] = []
         scores: list[VenueScore] = []
-        for venue, reason, (inst, levels, book), avail, fee, lat, fill, half in raw:
-            score = Decimal(0)
+        weights = self.config.weights
+        for venue, reason, inst, levels, book, avail, fee, lat, fill, state in raw:
+            score = ZERO
             if not reason:
                 score = venue_score(
-                    self.config.weights, available=avail, quantity=qty, fee_rate=fee,
-                    fee_min=fee_min, fee_max=fee_max, latency_us=lat, latency_min_us=lat_min,
-                    fill_rate=fill, half_open=half,
+                    weights, available=avail, quantity=qty, fee_rate=fee,
+                    fee_min=fee_min or ZERO, fee_max=fee_max or ZERO, latency_us=lat,
+                    latency_min_us=lat_min or 1, fill_rate=fill,
+                    half_open=state is BreakerState.HALF_OPEN,
                 )  # fmt: skip
                 inputs.append(
                     VenueInput(
-                        venue,
-                        tuple(levels),
-                        fee,
-                        lat,
-                        inst.lot_size,
-                        inst.min_quantity,
-                        inst.min_notional,
-                        book.version if book is not None else -1,
+                        venue, levels, fee, lat, inst.lot_size, inst.min_quantity,
+                        inst.min_notional, book.version if book is not None else -1,
                     )
-                )
-            health = self.breakers[venue].state.value
-            scores.append(VenueScore(venue, avail, fee, lat, fill, health, score, reason))
+                )  # fmt: skip
+            scores.append(VenueScore(venue, avail, fee, lat, fill, state.value, score, reason))
         return inputs, scores
 
     def _plan(self, parent: Order) -> tuple[list[ChildPlan], tuple[VenueScore, ...], bool]:

@@ -70,20 +70,33 @@ def _within(side: Side, price: Decimal, limit: Decimal | None) -> bool:
 def _allocate(
     side: Side, qty: Decimal, limit: Decimal | None, venues: list[VenueInput], penalty: Decimal
 ) -> dict[Venue, list[tuple[Decimal, Decimal]]]:
+    buy = side is Side.BUY
     cands: list[tuple[Decimal, str, Decimal, Decimal]] = []
+    scale = Decimal(1000) * TEN_K
     for vi in venues:
+        # all_in_price(p) = p x factor exactly (buy: 1 + fee + lat.penalty/1e7; sell: 1 - ...)
+        drag = Decimal(vi.latency_us) * penalty / scale if penalty else ZERO
+        factor = ONE + vi.fee_rate + drag if buy else ONE - vi.fee_rate - drag
+        covered = ZERO
         for lv in vi.levels:
-            if lv.size > 0 and _within(side, lv.price, limit):
-                key = all_in_price(side, lv.price, vi.fee_rate, vi.latency_us, penalty)
-                cands.append((key if side is Side.BUY else -key, vi.venue, lv.price, lv.size))
-    cands.sort(key=lambda c: (c[0], c[1], c[2] if side is Side.BUY else -c[2]))
+            price, size = lv.price, lv.size
+            if limit is not None and (price > limit if buy else price < limit):
+                break  # levels come best first
+            if size <= 0:
+                continue
+            key = price * factor
+            cands.append((key if buy else -key, vi.venue, price if buy else -price, size))
+            covered += size
+            if covered >= qty:
+                break  # deeper levels of this venue are worse than these and never needed
+    cands.sort()
     alloc: dict[Venue, list[tuple[Decimal, Decimal]]] = {}
     remaining = qty
-    for _, venue, price, size in cands:
+    for _, venue, signed_price, size in cands:
         if remaining <= 0:
             break
         take = size if size < remaining else remaining
-        alloc.setdefault(Venue(venue), []).append((price, take))
+        alloc.setdefault(Venue(venue), []).append((signed_price if buy else -signed_price, take))
         remaining -= take
     return alloc
 
