@@ -15,10 +15,13 @@ def test_every_workload_prints_a_json_line_with_percentiles() -> None:
     lines = [json.loads(x) for x in res.output.splitlines() if x.startswith("{")]
     names = [x["workload"] for x in lines]
     assert names[0] == "W1" and names[1] == "W2" and names[-2] == "W4" and names[-1] == "recovery"
-    assert sum(n.startswith("W3") for n in names) == 6
+    assert sum(n.startswith("W3") for n in names) == 7
     for x in lines:
         assert x["python"] and x["peak_rss_mb"] > 0
-    w3 = next(x for x in lines if x["workload"].startswith("W3-router"))
+    w3 = next(x for x in lines if x["workload"].startswith("W3-router-3venues-risk"))
     assert w3["p50_us"] <= w3["p99_us"] <= w3["p99_9_us"] <= w3["max_us"]
-    assert w3["split_orders"] > 0
+    split = next(x for x in lines if x["workload"].startswith("W3-router-3venues-split"))
+    # every split order really went to two venues, and each venue's child filled
+    assert split["multi_venue_orders"] == split["orders"] > 0
+    assert split["fills"] > 2 * split["orders"]
     assert next(x for x in lines if x["workload"] == "recovery")["digest_matches"] is True

@@ -40,6 +40,7 @@ def register(app: typer.Typer) -> None:
             typer.echo(w.w3(n(20_000), smart=False, risk=True, journal="group"))
             typer.echo(w.w3(n(20_000), smart=False, risk=True, journal="batch"))
             typer.echo(w.w3(n(20_000), smart=True, risk=True, journal="group"))
+            typer.echo(w.w3(n(20_000), smart=True, risk=True, journal="group", split=True))
             typer.echo(w.w3_positions(n(20_000)))
         if run in (Workload.W4, Workload.ALL):
             typer.echo(w.w4(n(100_000)))
