@@ -84,6 +84,7 @@ class Engine:
         self.gateway = gateway
         self.journal = journal
         self.orders = OrderStore(retain_closed)
+        self._by_id = self.orders._by_id  # the hot path reads orders without a method call
         self.seq = 0
         self.last_quotes: dict[Any, Quote] = {}
         self.late_reports = 0  # reports about orders already terminal, ignored (counted)
@@ -473,7 +474,7 @@ class Engine:
 
     # ------------------------------------------------------------------ execution sink
     def _order(self, coid: ClientOrderId) -> Order:
-        o = self.orders.get(coid)
+        o = self._by_id.get(coid)
         if o is None:
             raise UnknownOrder(coid)
         return o

@@ -137,7 +137,12 @@ class SmartRouter:
         self._sent_at[coid] = self.engine.clock.now_ns()
         client.submit(order)
         due = self.engine.clock.now_ns() + self.config.ack_timeout_ms * MS
-        self.engine.clock.schedule(due, lambda: self.engine.call(self._check_ack, coid))
+        self.engine.clock.schedule(due, lambda: self._ack_due(coid))
+
+    def _ack_due(self, coid: ClientOrderId) -> None:
+        # acknowledged (or rejected) in time: nothing to check, no trip through the engine
+        if coid in self._sent_at:
+            self.engine.call(self._check_ack, coid)
 
     # ------------------------------------------------------------------ planning
     def _venue_table(self, parent: Order) -> list[tuple[Any, ...]]:
@@ -450,6 +455,7 @@ class SmartRouter:
     # ------------------------------------------------------------------ timeouts
     def _check_ack(self, coid: ClientOrderId) -> None:
         """No ack yet? Ask the venue before doing anything: never resend blindly."""
+        self._sent_at.pop(coid, None)
         order = self.engine.orders.get(coid)
         if order is None or order.status is not OrderStatus.SUBMITTED or self.engine.replaying:
             return

@@ -225,8 +225,8 @@ class SimVenueClient:
                 ),
             )
             return
-        vid = t.vid
-        self._report(t, lambda: sink.on_accepted(t.coid, vid))
+        if not t.silent:
+            sink.on_accepted(t.coid, t.vid)
         limit = t.price if t.order_type is OrderType.LIMIT else None
         if t.tif is TimeInForce.FOK and book.available(t.side, limit) < t.qty:
             self._report(t, lambda: sink.on_canceled(t.coid, "FOK: not fillable in full"))
