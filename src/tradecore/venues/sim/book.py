@@ -48,20 +48,37 @@ class Match:
 
 
 class _Side:
-    """One side of the book: price levels (sorted) of FIFO queues."""
+    """One side of the book.
 
-    __slots__ = ("is_bid", "keys", "levels", "totals")
+    Our own resting orders: price levels (sorted) of FIFO queues, with their totals. The market
+    makers' (synthetic) depth: one size per price, swapped wholesale on every market update and
+    stamped with the time of that update, so at a shared price our orders that rested before
+    the update come first, then the synthetic size, then ours that rested after it.
+    """
+
+    __slots__ = ("is_bid", "keys", "levels", "syn", "syn_keys", "totals")
 
     def __init__(self, is_bid: bool) -> None:
         self.is_bid = is_bid
         self.levels: dict[Decimal, deque[Resting]] = {}
-        self.totals: dict[Decimal, Decimal] = {}  # resting size per level, kept incrementally
+        self.totals: dict[Decimal, Decimal] = {}  # our resting size per level, kept incrementally
         self.keys: list[Decimal] = []  # ascending; best is last for bids, first for asks
+        self.syn: dict[Decimal, Decimal] = {}  # synthetic size per price
+        self.syn_keys: list[Decimal] = []  # ascending, like keys
 
     def best(self) -> Decimal | None:
-        if not self.keys:
-            return None
-        return self.keys[-1] if self.is_bid else self.keys[0]
+        own, syn = self.keys, self.syn_keys
+        if self.is_bid:
+            a = own[-1] if own else None
+            b = syn[-1] if syn else None
+            if a is None:
+                return b
+            return a if b is None or a >= b else b
+        a = own[0] if own else None
+        b = syn[0] if syn else None
+        if a is None:
+            return b
+        return a if b is None or a <= b else b
 
     def add(self, r: Resting) -> None:
         q = self.levels.get(r.price)
@@ -86,11 +103,34 @@ class _Side:
         i = bisect.bisect_left(self.keys, price)
         del self.keys[i]
 
+    def _drop_syn(self, price: Decimal) -> None:
+        del self.syn[price]
+        i = bisect.bisect_left(self.syn_keys, price)
+        del self.syn_keys[i]
+
     def prices_best_first(self) -> list[Decimal]:
-        return list(reversed(self.keys)) if self.is_bid else list(self.keys)
+        if not self.syn_keys:
+            keys = self.keys
+        elif not self.keys:
+            keys = self.syn_keys
+        else:
+            keys = sorted(set(self.keys).union(self.syn_keys))
+        return list(reversed(keys)) if self.is_bid else list(keys)
 
     def size_at(self, price: Decimal) -> Decimal:
-        return self.totals.get(price, ZERO)
+        own = self.totals.get(price)
+        syn = self.syn.get(price)
+        if own is None:
+            return ZERO if syn is None else syn
+        return own if syn is None else own + syn
+
+    def depth(self, n: int) -> list[tuple[Decimal, Decimal]]:
+        """The best ``n`` levels, (price, total size), best first."""
+        if not self.keys:  # only market makers: no merge needed
+            syn, keys = self.syn, self.syn_keys
+            picked = keys[: -n - 1 : -1] if self.is_bid else keys[:n]
+            return [(p, syn[p]) for p in picked]
+        return [(p, self.size_at(p)) for p in self.prices_best_first()[:n]]
 
     def crosses(self, price: Decimal, limit: Decimal | None) -> bool:
         """Whether a level at ``price`` is marketable for an incoming order limited at ``limit``."""
@@ -107,6 +147,7 @@ class OrderBook:
         self.asks = _Side(False)
         self._refs: dict[str, Resting] = {}
         self._stamp = 0
+        self._syn_stamp = 0  # when the synthetic depth was last replaced
         self.version = 0
 
     # ---------------------------------------------------------------- queries
@@ -121,8 +162,7 @@ class OrderBook:
         return b is not None and a is not None and b >= a
 
     def depth(self, side: Side, levels: int = 10) -> list[tuple[Decimal, Decimal]]:
-        s = self.bids if side is Side.BUY else self.asks
-        return [(p, s.size_at(p)) for p in s.prices_best_first()[:levels]]
+        return (self.bids if side is Side.BUY else self.asks).depth(levels)
 
     def get(self, ref: str) -> Resting | None:
         return self._refs.get(ref)
@@ -192,8 +232,8 @@ class OrderBook:
             if best is None or not opp.crosses(best, limit):
                 break
             remaining = self._consume(opp, best, remaining, fills, taker)
-            if remaining > 0 and best in opp.levels:
-                break  # the rest of the level is our own order: never self-match
+            if remaining > 0 and (best in opp.levels or best in opp.syn):
+                break  # the rest of the level is behind our own order: never self-match
         if fills:
             self.version += 1
         return fills
@@ -204,19 +244,39 @@ class OrderBook:
         """Swap the market makers' quotes for new ones. Our resting orders stay in place; new
         quotes that cross them trade against them first (ours are the makers, at our price).
         Returns those passive fills. The book is never left crossed."""
-        for ref in [r for r, x in self._refs.items() if x.synthetic]:
-            self.cancel(ref)
+        b, a = self.bids, self.asks
+        b.syn, b.syn_keys, a.syn, a.syn_keys = {}, [], {}, []
+        self._stamp += 1
+        self._syn_stamp = self._stamp  # every order resting now is older than this depth
         fills: list[Match] = []
+        own_bids = b.keys
         for price, size in asks:
-            left = self._hit_resting(self.bids, price, size, fills)
-            if left > 0:
-                self.add(f"~a{self._stamp + 1}", "", Side.SELL, price, left)
+            if own_bids and own_bids[-1] >= price:
+                size = self._hit_resting(b, price, size, fills)
+            if size > 0:
+                self._put_syn(a, price, size)
+        own_asks = a.keys
+        syn_asks = a.syn_keys
         for price, size in bids:
-            left = self._hit_resting(self.asks, price, size, fills)
-            if left > 0:
-                self.add(f"~b{self._stamp + 1}", "", Side.BUY, price, left)
+            if (own_asks and own_asks[0] <= price) or (syn_asks and syn_asks[0] <= price):
+                size = self._hit_resting(a, price, size, fills)
+            if size > 0:
+                self._put_syn(b, price, size)
         self.version += 1
         return fills
+
+    @staticmethod
+    def _put_syn(s: _Side, price: Decimal, size: Decimal) -> None:
+        syn = s.syn
+        if price in syn:
+            syn[price] += size
+            return
+        syn[price] = size
+        keys = s.syn_keys
+        if not keys or price > keys[-1]:
+            keys.append(price)
+        else:
+            bisect.insort(keys, price)
 
     def _hit_resting(
         self, opp: _Side, price: Decimal, size: Decimal, fills: list[Match]
@@ -231,12 +291,26 @@ class OrderBook:
     def _consume(
         self, opp: _Side, price: Decimal, qty: Decimal, fills: list[Match], taker: str = ""
     ) -> Decimal:
-        """Take up to ``qty`` from the level at ``price``, oldest first (stopping at the
-        ``taker``'s own order); returns what is left. Drops the level when it empties."""
-        queue = opp.levels[price]
-        while queue and qty > 0:
-            maker = queue[0]
-            if taker and maker.owner == taker:
+        """Take up to ``qty`` from the level at ``price`` in time order (our orders older than
+        the synthetic depth, the synthetic size, our newer orders), stopping at the ``taker``'s
+        own order; returns what is left. Drops what empties."""
+        queue = opp.levels.get(price)
+        syn = opp.syn.get(price)
+        syn_stamp = self._syn_stamp
+        while qty > 0:
+            maker = queue[0] if queue else None
+            if syn is not None and (maker is None or maker.stamp > syn_stamp):
+                take = syn if syn <= qty else qty
+                fills.append(Match("~syn", "", price, take))
+                qty -= take
+                syn -= take
+                if syn == 0:
+                    opp._drop_syn(price)
+                    syn = None
+                else:
+                    opp.syn[price] = syn
+                continue
+            if maker is None or (taker and maker.owner == taker):
                 break
             take = maker.qty if maker.qty <= qty else qty
             fills.append(Match(maker.ref, maker.owner, price, take))
@@ -244,8 +318,8 @@ class OrderBook:
             maker.qty -= take
             opp.totals[price] -= take
             if maker.qty == 0:
-                queue.popleft()
+                queue.popleft()  # type: ignore[union-attr]
                 del self._refs[maker.ref]
-        if not queue:
+        if queue is not None and not queue:
             opp._drop(price)
         return qty

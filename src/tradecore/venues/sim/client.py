@@ -106,12 +106,10 @@ class SimVenueClient:
         cached = self._snapshots.get((instrument_id, levels))
         if cached is not None and cached.version == b.version:
             return cached
-        bt, at = b.bids.totals, b.asks.totals
-        bk, ak = b.bids.keys, b.asks.keys
         snap = BookSnapshot(
             instrument_id,
-            tuple([BookLevel(p, bt[p]) for p in bk[: -levels - 1 : -1]]),
-            tuple([BookLevel(p, at[p]) for p in ak[:levels]]),
+            tuple([BookLevel(p, s) for p, s in b.bids.depth(levels)]),
+            tuple([BookLevel(p, s) for p, s in b.asks.depth(levels)]),
             self.clock.now_ns(),
             b.version,
         )
