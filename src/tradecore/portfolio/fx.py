@@ -17,6 +17,7 @@ class FxRates:
     def __init__(self, pivot: str = "USD") -> None:
         self.pivot = pivot
         self._rates: dict[tuple[str, str], Decimal] = {}
+        self._pairs: dict[str, tuple[str, str] | None] = {}  # symbol -> legs, parsed once
 
     def set(self, base: str, quote: str, rate: Decimal) -> None:
         """1 ``base`` = ``rate`` ``quote``."""
@@ -26,9 +27,17 @@ class FxRates:
 
     def on_quote(self, q: Quote) -> None:
         """Use the mid of any ``XXX/YYY`` quote whose both legs look like currencies."""
-        base, sep, quote = q.instrument_id.symbol.partition("/")
-        if sep and len(base) == 3 and len(quote) == 3 and base.isalpha() and quote.isalpha():
-            self.set(base, quote, (q.bid + q.ask) / 2)
+        sym = q.instrument_id.symbol
+        try:
+            legs = self._pairs[sym]
+        except KeyError:
+            base, sep, quote = sym.partition("/")
+            ok = sep and len(base) == 3 and len(quote) == 3 and base.isalpha() and quote.isalpha()
+            legs = self._pairs[sym] = (base, quote) if ok else None
+        if legs is not None:
+            mid = (q.bid + q.ask) / 2
+            if mid > 0:
+                self._rates[legs] = mid
 
     def _direct(self, a: str, b: str) -> Decimal | None:
         if a == b:

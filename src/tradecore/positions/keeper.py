@@ -30,6 +30,9 @@ class MarkSource(StrEnum):
     LAST = "last"  # the last fill price
 
 
+_NONE: list[Position] = []
+
+
 class PositionKeeper:
     def __init__(
         self,
@@ -122,6 +125,11 @@ class PositionKeeper:
 
     def positions(self, account: str | None = None) -> list[Position]:
         return list(self.ledger) if account is None else self.ledger.for_account(account)
+
+    def positions_in(self, symbol: str) -> list[Position]:
+        """Every account's position in ``symbol`` (the index the re-marking uses; do not
+        modify the list)."""
+        return self._by_symbol.get(symbol, _NONE)
 
     def signed_quantity(self, account: str, symbol: str) -> Decimal:
         p = self.ledger.get(account, symbol)

@@ -27,15 +27,17 @@ class RiskMonitor:
         self.ctx = pipeline.ctx
         self.engine = pipeline.ctx.engine
         self.levels: dict[tuple[str, str], str] = {}
-        # per account: (limit name, value, cap, pct, level) of the last evaluation; the text
+        # per account: (limit name, value, cap, level) of the last evaluation; the text
         # view (``utilisation``) is built only when someone reads it, not on every fill
-        self._util: dict[str, list[tuple[str, Decimal, Decimal, Decimal, str]]] = {}
+        self._util: dict[str, list[tuple[str, Decimal, Decimal, str]]] = {}
+        self._names: dict[str, str] = {}
         self.alerts: list[RiskAlert] = []
         self.actions: list[BreachActionTaken] = []
         self._throttle_ns = throttle_ms * 1_000_000
         self._last_eval: dict[str, int] = {}
         self._scheduled: set[str] = set()
         self._flat_seq = 0
+        self.evaluations = 0
         bus = self.engine.bus
         bus.subscribe(OrderFilled, self._on_fill)
         bus.subscribe(Quote, self._on_quote)
@@ -51,10 +53,9 @@ class RiskMonitor:
             return
         sym = q.instrument_id.symbol
         now = self.engine.clock.now_ns()
-        for p in self.ctx.positions.positions():
-            if p.symbol != sym or p.quantity == 0:
-                continue
-            self._soon(p.account, now)
+        for p in self.ctx.positions.positions_in(sym):
+            if p.quantity:
+                self._soon(p.account, now)
 
     def _soon(self, acct: str, now: int | None = None) -> None:
         """Evaluate now, or at the end of the throttle period (scheduled, never skipped)."""
@@ -80,49 +81,64 @@ class RiskMonitor:
         return self.utilisation_of(account)
 
     def _evaluate(self, account: str) -> None:
+        self.evaluations += 1
         ctx = self.ctx
         lim = self.pipeline.limits(account)
         self._last_eval[account] = self.engine.clock.now_ns()
         exp = ctx.exposures(account)
-        gross = sum((abs(v) for v in exp.values()), ZERO)
-        net = sum(exp.values(), ZERO)
-        values: dict[str, tuple[Decimal, Decimal | None]] = {
-            "max_gross_exposure": (gross, lim.max_gross_exposure),
-            "max_net_exposure": (abs(net), lim.max_net_exposure),
-        }
+        gross = net = ZERO
+        for v in exp.values():
+            gross += abs(v)
+            net += v
+        values: list[tuple[str, Decimal, Decimal | None]] = [
+            ("max_gross_exposure", gross, lim.max_gross_exposure),
+            ("max_net_exposure", abs(net), lim.max_net_exposure),
+        ]
         if lim.max_leverage is not None:
             eq = ctx.equity(account)
-            values["max_leverage"] = (gross / eq if eq > 0 else Decimal("1e9"), lim.max_leverage)
+            values.append(
+                ("max_leverage", gross / eq if eq > 0 else Decimal("1e9"), lim.max_leverage)
+            )
         if lim.max_var is not None:
             v = ctx.var(exp)
             if v is not None:
-                values["max_var"] = (Decimal(repr(round(v, 2))), lim.max_var)
+                values.append(("max_var", Decimal(repr(round(v, 2))), lim.max_var))
         if lim.max_correlated_exposure is not None:
             c = ctx.correlated_exposure(exp)
             if c is not None:
-                values["max_correlated_exposure"] = (
-                    Decimal(repr(round(c, 2))),
-                    lim.max_correlated_exposure,
+                values.append(
+                    (
+                        "max_correlated_exposure",
+                        Decimal(repr(round(c, 2))),
+                        lim.max_correlated_exposure,
+                    )
                 )
         if lim.max_concentration_pct is not None and gross > 0 and len(exp) > 1:
             top = max(abs(v) for v in exp.values()) / gross * HUNDRED
-            values["max_concentration_pct"] = (top, lim.max_concentration_pct)
+            values.append(("max_concentration_pct", top, lim.max_concentration_pct))
         for sym, cap in lim.max_position.items():
             if sym != "*":
-                values[f"max_position:{sym}"] = (
-                    abs(ctx.positions.signed_quantity(account, sym)),
-                    cap,
-                )
-        rows: list[tuple[str, Decimal, Decimal, Decimal, str]] = []
+                name = self._names.get(sym)
+                if name is None:
+                    name = self._names[sym] = f"max_position:{sym}"
+                values.append((name, abs(ctx.positions.signed_quantity(account, sym)), cap))
+        # levels by exact comparison (at the limit is OK, above it is a BREACH); the
+        # percentage is worked out only for an alert or when the view is read
+        rows: list[tuple[str, Decimal, Decimal, str]] = []
         warn = self.pipeline.config.warn_pct
-        for name, (value, limit) in values.items():
+        levels = self.levels
+        for name, value, limit in values:
             if limit is None or limit <= 0:
                 continue
-            pct = (value / limit * HUNDRED).quantize(Q2)
-            level = "BREACH" if pct > 100 else "WARN" if pct >= warn else "OK"
-            rows.append((name, value, limit, pct, level))
-            if level != self.levels.get((account, name), "OK"):
-                self._level(account, name, level, value, limit, pct)
+            if value > limit:
+                level = "BREACH"
+            elif value * HUNDRED >= warn * limit:
+                level = "WARN"
+            else:
+                level = "OK"
+            rows.append((name, value, limit, level))
+            if level != levels.get((account, name), "OK"):
+                self._level(account, name, level, value, limit, _pct(value, limit))
         self._util[account] = rows
 
     def utilisation_of(self, account: str) -> dict[str, dict[str, str]]:
@@ -134,7 +150,8 @@ class RiskMonitor:
                 "utilisation_pct": str(pct),
                 "level": level,
             }
-            for name, value, cap, pct, level in self._util.get(account, ())
+            for name, value, cap, level in self._util.get(account, ())
+            for pct in (_pct(value, cap),)
         }
 
     @property
@@ -196,6 +213,10 @@ class RiskMonitor:
 
     def snapshot(self) -> dict[str, Any]:
         return {"utilisation": self.utilisation, "state": self.pipeline.state()}
+
+
+def _pct(value: Decimal, limit: Decimal) -> Decimal:
+    return (value / limit * HUNDRED).quantize(Q2)
 
 
 def _display(value: Decimal) -> Decimal:
