@@ -87,9 +87,9 @@ class RiskMonitor:
         self._last_eval[account] = self.engine.clock.now_ns()
         exp = ctx.exposures(account)
         gross = net = ZERO
-        for v in exp.values():
-            gross += abs(v)
-            net += v
+        for x in exp.values():
+            gross += abs(x)
+            net += x
         values: list[tuple[str, Decimal, Decimal | None]] = [
             ("max_gross_exposure", gross, lim.max_gross_exposure),
             ("max_net_exposure", abs(net), lim.max_net_exposure),
