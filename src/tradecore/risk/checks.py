@@ -33,12 +33,19 @@ class Check:
     def check(self, o: Order, lim: Limits, ctx: RiskContext) -> Denial | None:
         raise NotImplementedError
 
+    def applies(self, lim: Limits) -> bool:
+        """Whether ``lim`` configures this check at all (the pipeline skips it otherwise)."""
+        return True
+
     def deny(self, code: ReasonCode, msg: str, limit: object, value: object) -> Denial:
         return Denial(code, msg, self.name, str(limit), str(value))
 
 
 class MaxOrderQuantity(Check):
     name = "max_order_quantity"
+
+    def applies(self, lim: Limits) -> bool:
+        return bool(lim.max_order_quantity)
 
     def check(self, o: Order, lim: Limits, ctx: RiskContext) -> Denial | None:
         m = lim.max_order_quantity
@@ -54,6 +61,9 @@ class MaxOrderQuantity(Check):
 
 class MaxOrderNotional(Check):
     name = "max_order_notional"
+
+    def applies(self, lim: Limits) -> bool:
+        return lim.max_order_notional is not None
 
     def check(self, o: Order, lim: Limits, ctx: RiskContext) -> Denial | None:
         cap = lim.max_order_notional
@@ -79,6 +89,9 @@ class PriceBand(Check):
 
     name = "price_band"
 
+    def applies(self, lim: Limits) -> bool:
+        return lim.price_band_bps is not None
+
     def check(self, o: Order, lim: Limits, ctx: RiskContext) -> Denial | None:
         band = lim.price_band_bps
         if band is None or o.price is None:
@@ -96,6 +109,9 @@ class PriceBand(Check):
 
 class MaxPosition(Check):
     name = "max_position"
+
+    def applies(self, lim: Limits) -> bool:
+        return bool(lim.max_position)
 
     def check(self, o: Order, lim: Limits, ctx: RiskContext) -> Denial | None:
         m = lim.max_position
@@ -117,6 +133,9 @@ class Exposure(Check):
     """Gross and net exposure (base currency) with the order included."""
 
     name = "exposure"
+
+    def applies(self, lim: Limits) -> bool:
+        return lim.max_gross_exposure is not None or lim.max_net_exposure is not None
 
     def check(self, o: Order, lim: Limits, ctx: RiskContext) -> Denial | None:
         g, n = lim.max_gross_exposure, lim.max_net_exposure
@@ -149,6 +168,9 @@ class Exposure(Check):
 class Concentration(Check):
     name = "max_concentration_pct"
 
+    def applies(self, lim: Limits) -> bool:
+        return lim.max_concentration_pct is not None
+
     def check(self, o: Order, lim: Limits, ctx: RiskContext) -> Denial | None:
         cap = lim.max_concentration_pct
         if cap is None:
@@ -171,6 +193,9 @@ class Concentration(Check):
 class Leverage(Check):
     name = "max_leverage"
 
+    def applies(self, lim: Limits) -> bool:
+        return lim.max_leverage is not None
+
     def check(self, o: Order, lim: Limits, ctx: RiskContext) -> Denial | None:
         cap = lim.max_leverage
         if cap is None:
@@ -192,6 +217,9 @@ class RateLimit(Check):
     """Orders per sliding window per account (cancels are counted by :meth:`on_cancel`)."""
 
     name = "order_rate"
+
+    def applies(self, lim: Limits) -> bool:
+        return lim.max_orders_per_window is not None
 
     def __init__(self) -> None:
         self._orders: dict[str, deque[int]] = {}
@@ -239,6 +267,9 @@ class RateLimit(Check):
 class DuplicateOrder(Check):
     name = "duplicate_order"
 
+    def applies(self, lim: Limits) -> bool:
+        return lim.duplicate_window_ms is not None
+
     def __init__(self) -> None:
         self._seen: dict[tuple[str, str, Side, Decimal, Decimal | None], int] = {}
 
@@ -266,6 +297,9 @@ class DuplicateOrder(Check):
 class SelfTrade(Check):
     name = "self_trade_prevention"
 
+    def applies(self, lim: Limits) -> bool:
+        return lim.self_trade_prevention
+
     def check(self, o: Order, lim: Limits, ctx: RiskContext) -> Denial | None:
         if not lim.self_trade_prevention:
             return None
@@ -287,6 +321,9 @@ class TradingHours(Check):
     """Equities only trade in their exchange session (exchange-calendars); crypto is 24/7."""
 
     name = "trading_hours"
+
+    def applies(self, lim: Limits) -> bool:
+        return lim.trading_hours
 
     def __init__(self, calendars: dict[str, str]) -> None:
         self._names = calendars
@@ -331,6 +368,9 @@ class VarLimit(Check):
 
     name = "max_var"
 
+    def applies(self, lim: Limits) -> bool:
+        return lim.max_var is not None
+
     def check(self, o: Order, lim: Limits, ctx: RiskContext) -> Denial | None:
         cap = lim.max_var
         if cap is None:
@@ -350,6 +390,9 @@ class VarLimit(Check):
 
 class CorrelatedExposure(Check):
     name = "max_correlated_exposure"
+
+    def applies(self, lim: Limits) -> bool:
+        return lim.max_correlated_exposure is not None
 
     def check(self, o: Order, lim: Limits, ctx: RiskContext) -> Denial | None:
         cap = lim.max_correlated_exposure

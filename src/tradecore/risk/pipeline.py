@@ -55,6 +55,8 @@ class RiskPipeline:
             CorrelatedExposure(),
         ]
         self._limits: dict[str, Limits] = {}
+        # per account, only the checks its limits configure, in pipeline order
+        self._plans: dict[str, tuple[Check, ...]] = {}
         self.killed: dict[str, KillSwitchChanged] = {}
         self.blocked: dict[str, str] = {}  # account -> why (breach action)
         self.reduce_only: set[str] = set()
@@ -71,9 +73,19 @@ class RiskPipeline:
             self._limits[account] = lim
         return lim
 
+    def plan(self, account: str) -> tuple[Check, ...]:
+        """The checks that apply to ``account`` (ReduceOnly always: orders may ask for it)."""
+        plan = self._plans.get(account)
+        if plan is None:
+            lim = self.limits(account)
+            plan = tuple(c for c in self.checks if isinstance(c, ReduceOnly) or c.applies(lim))
+            self._plans[account] = plan
+        return plan
+
     def set_reduce_only(self, account: str, on: bool = True) -> None:
         (self.reduce_only.add if on else self.reduce_only.discard)(account)
         self._limits.pop(account, None)
+        self._plans.pop(account, None)
 
     # ------------------------------------------------------------------ RiskGate
     def check(self, order: Order) -> Denial | None:
@@ -121,13 +133,14 @@ class RiskPipeline:
             ctx.end()
 
     def _run_checks(self, order: Order, lim: Limits, ctx: RiskContext) -> Denial | None:
+        plan = self._plans.get(order.account) or self.plan(order.account)
         if self.config.mode is Mode.FIRST:
-            for c in self.checks:
+            for c in plan:
                 d = c.check(order, lim, ctx)
                 if d is not None:
                     return self._count(d)
             return None
-        found = [d for c in self.checks if (d := c.check(order, lim, ctx)) is not None]
+        found = [d for c in plan if (d := c.check(order, lim, ctx)) is not None]
         self.last_all = found
         return self._count(found[0]) if found else None
 

@@ -79,6 +79,7 @@ class SmartRouter:
         self.cache_hits = 0
         self._reject_reasons: dict[ClientOrderId, ReasonCode] = {}
         self._tables: dict[str, list[tuple[Any, ...]]] = {}
+        self._scores: dict[tuple[Any, ...], Decimal] = {}  # venue_score memo (bounded)
         engine.set_gateway(self)
         engine.bus.subscribe(OrderAccepted, self._on_accepted)
         engine.bus.subscribe(OrderRejected, self._on_rejected)
@@ -158,11 +159,13 @@ class SmartRouter:
                 inst = self.engine.instruments.get(iid)
                 if inst is None:
                     continue
+                client = self.clients[venue]
                 table.append(
                     (
-                        venue, self.clients[venue], iid, inst, self.fees.taker_rate(venue, iid),
+                        venue, client, iid, inst, self.fees.taker_rate(venue, iid),
                         self.breakers[venue], self.stats[venue],
                         venue in self.config.disabled_venues,
+                        getattr(client, "book_side", None),  # one side only, when offered
                     )
                 )  # fmt: skip
             self._tables[symbol] = table
@@ -172,6 +175,7 @@ class SmartRouter:
         """Forget the cached venue tables (after instruments or fee schedules change)."""
         self._tables.clear()
         self._cache.clear()
+        self._scores.clear()
 
     def _inputs(self, parent: Order) -> tuple[list[VenueInput], list[VenueScore]]:
         buy = parent.side is Side.BUY
@@ -179,7 +183,8 @@ class SmartRouter:
         excluded = self._excluded.get(parent.client_order_id)
         raw: list[tuple[Any, ...]] = []
         fee_min = fee_max = lat_min = None
-        for venue, client, iid, inst, fee, br, st, disabled in self._venue_table(parent):
+        taker_side = Side.SELL if buy else Side.BUY  # the side of the book a taker trades with
+        for venue, client, iid, inst, fee, br, st, disabled, book_side in self._venue_table(parent):
             reason = ""
             if disabled:
                 reason = "disabled by config"
@@ -189,15 +194,22 @@ class SmartRouter:
                 reason = "venue DOWN"
             elif not br.allow():
                 reason = f"circuit breaker {br.state.value}"
-            book = None
+            version = -1
             levels: tuple[BookLevel, ...] = ()
             avail = ZERO
             if not reason:
-                book = client.book(iid)
-                if book is None:
+                if book_side is not None:
+                    got = book_side(iid, taker_side)
+                    if got is not None:
+                        version, levels = got
+                else:
+                    book = client.book(iid)
+                    got = book
+                    if book is not None:
+                        version, levels = book.version, book.asks if buy else book.bids
+                if got is None:
                     reason = "no book"
                 else:
-                    levels = book.asks if buy else book.bids
                     for lv in levels:
                         if limit is not None and (lv.price > limit if buy else lv.price < limit):
                             break  # best first: nothing further is within the limit either
@@ -211,23 +223,33 @@ class SmartRouter:
                 if lat_min is None or lat < lat_min:
                     lat_min = lat
             state = br.state
-            raw.append((venue, reason, inst, levels, book, avail, fee, lat, st.fill_rate, state))
+            raw.append((venue, reason, inst, levels, version, avail, fee, lat, st.fill_rate, state))
         inputs: list[VenueInput] = []
         scores: list[VenueScore] = []
         weights = self.config.weights
-        for venue, reason, inst, levels, book, avail, fee, lat, fill, state in raw:
+        for venue, reason, inst, levels, version, avail, fee, lat, fill, state in raw:
             score = ZERO
             if not reason:
-                score = venue_score(
-                    weights, available=avail, quantity=qty, fee_rate=fee,
-                    fee_min=fee_min or ZERO, fee_max=fee_max or ZERO, latency_us=lat,
-                    latency_min_us=lat_min or 1, fill_rate=fill,
-                    half_open=state is BreakerState.HALF_OPEN,
-                )  # fmt: skip
+                # the score depends on liquidity only through min(available / quantity, 1)
+                liq = avail if avail < qty else None
+                key = (liq, qty if liq is not None else None, fee, fee_min, fee_max, lat,
+                       lat_min, fill, state)  # fmt: skip
+                memo = self._scores.get(key)
+                if memo is None:
+                    memo = venue_score(
+                        weights, available=avail, quantity=qty, fee_rate=fee,
+                        fee_min=fee_min or ZERO, fee_max=fee_max or ZERO, latency_us=lat,
+                        latency_min_us=lat_min or 1, fill_rate=fill,
+                        half_open=state is BreakerState.HALF_OPEN,
+                    )  # fmt: skip
+                    if len(self._scores) >= 4096:
+                        self._scores.clear()
+                    self._scores[key] = memo
+                score = memo
                 inputs.append(
                     VenueInput(
                         venue, levels, fee, lat, inst.lot_size, inst.min_quantity,
-                        inst.min_notional, book.version if book is not None else -1,
+                        inst.min_notional, version,
                     )
                 )  # fmt: skip
             scores.append(VenueScore(venue, avail, fee, lat, fill, state.value, score, reason))

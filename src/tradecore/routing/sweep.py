@@ -15,8 +15,9 @@ quantity goes elsewhere. The result is exact (Decimal) and deterministic.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
+
+import msgspec
 
 from tradecore.model.enums import Side
 from tradecore.model.identifiers import Venue
@@ -27,8 +28,7 @@ ONE = Decimal(1)
 TEN_K = Decimal(10_000)
 
 
-@dataclass(frozen=True, slots=True)
-class VenueInput:
+class VenueInput(msgspec.Struct, frozen=True, gc=False):
     """What the sweep needs to know of one venue: its opposite-side depth and its rules."""
 
     venue: Venue
@@ -41,8 +41,7 @@ class VenueInput:
     version: int = -1  # the book version the levels come from (cache key)
 
 
-@dataclass(frozen=True, slots=True)
-class ChildPlan:
+class ChildPlan(msgspec.Struct, frozen=True, gc=False):
     venue: Venue
     quantity: Decimal
     limit: Decimal  # the worst raw price planned on this venue (the child's limit)

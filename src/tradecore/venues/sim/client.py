@@ -77,6 +77,8 @@ class SimVenueClient:
         self._quote_subs: dict[InstrumentId, list[Callable[[Quote], None]]] = {}
         self._down = False
         self._snapshots: dict[tuple[InstrumentId, int], BookSnapshot] = {}
+        self._bid_sides: dict[OrderBook, tuple[int, tuple[BookLevel, ...], int]] = {}
+        self._ask_sides: dict[OrderBook, tuple[int, tuple[BookLevel, ...], int]] = {}
         self._n_orders = 0
         self._n_trades = 0
         self.fills_reported = 0
@@ -115,6 +117,25 @@ class SimVenueClient:
         )
         self._snapshots[(instrument_id, levels)] = snap
         return snap
+
+    def book_side(
+        self, instrument_id: InstrumentId, side: Side, levels: int = 10
+    ) -> tuple[int, tuple[BookLevel, ...]] | None:
+        """One side of the L2 book (bids for ``Side.BUY``), best first, with the book version:
+        what a router sweeping for a taker needs, without building the other side."""
+        b = self.books.get(instrument_id)
+        if b is None:
+            return None
+        if side is Side.BUY:
+            s, cache = b.bids, self._bid_sides
+        else:
+            s, cache = b.asks, self._ask_sides
+        cached = cache.get(b)
+        if cached is not None and cached[0] == b.version and cached[2] == levels:
+            return cached[0], cached[1]
+        out = (b.version, tuple([BookLevel(p, q) for p, q in s.depth(levels)]), levels)
+        cache[b] = out
+        return out[0], out[1]
 
     def order_status(self, coid: ClientOrderId) -> VenueOrderStatus:
         t = self._tickets.get(coid)
