@@ -70,6 +70,7 @@ class SimVenueClient:
         self.clock = clock
         self.config = config or SimVenueConfig()
         self._rng = random.Random(self.config.seed)
+        self._random = self._rng.random  # one C call per draw (randint is several Python ones)
         self._sink: ExecutionSink | None = None
         self.books: dict[InstrumentId, OrderBook] = {i: OrderBook() for i in model.instruments}
         self._tickets: dict[ClientOrderId, _Ticket] = {}
@@ -194,15 +195,17 @@ class SimVenueClient:
 
     # ------------------------------------------------------------------ internals
     def _ack_delay(self) -> int:
+        """Uniform integer µs in [latency - jitter, latency + jitter] (at least 1), in ns."""
         c = self.config
-        us = c.ack_latency_us + (
-            self._rng.randint(-c.ack_jitter_us, c.ack_jitter_us) if c.ack_jitter_us else 0
-        )
-        return max(us, 1) * 1000
+        j = c.ack_jitter_us
+        us = c.ack_latency_us - j + int(self._random() * (2 * j + 1)) if j else c.ack_latency_us
+        return (us if us > 1 else 1) * 1000
 
     def _fill_delay(self) -> int:
+        """Uniform integer µs in [fill_delay, fill_delay + fill_jitter], in ns."""
         c = self.config
-        us = c.fill_delay_us + (self._rng.randint(0, c.fill_jitter_us) if c.fill_jitter_us else 0)
+        j = c.fill_jitter_us
+        us = c.fill_delay_us + int(self._random() * (j + 1)) if j else c.fill_delay_us
         return us * 1000
 
     def _report(self, t: _Ticket, fn: Callable[[], None]) -> None:
