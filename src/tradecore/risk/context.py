@@ -130,20 +130,26 @@ class RiskContext:
     def equity(self, account: str) -> Decimal:
         """Initial equity + realized + unrealized - fees, in the base currency. Amounts in a
         currency without an FX rate yet are left out (and reported by the portfolio view)."""
-        eq = self.initial_equity.get(account, self.initial_equity.get("*", ZERO))
+        init = self.initial_equity
+        eq = init.get(account)
+        if eq is None:
+            eq = init.get("*", ZERO)
         k = self.positions
+        base = self.base
         for totals, sign in (
-            (k.realized_total.get(account), 1),
-            (k._unreal_by_account.get(account), 1),
-            (k.fees_total.get(account), -1),
+            (k.realized_total.get(account), False),
+            (k._unreal_by_account.get(account), False),
+            (k.fees_total.get(account), True),
         ):
             if not totals:
                 continue
             for ccy, amt in totals.items():
-                try:
-                    eq += sign * (amt if ccy == self.base else self.to_base(amt, ccy))
-                except FxRateMissing:
-                    continue
+                if ccy != base:
+                    try:
+                        amt = self.to_base(amt, ccy)
+                    except FxRateMissing:
+                        continue
+                eq = eq - amt if sign else eq + amt
         return eq
 
     # ------------------------------------------------------------------ statistics
