@@ -31,7 +31,10 @@ from typing import Any
 from tradecore.errors import JournalError
 from tradecore.journal.store import JournalStore, Row
 from tradecore.model import codec
-from tradecore.model.events import Event
+from tradecore.model.events import Event, OrderFilled, OrderInitialized
+
+_WITH_PARENT = frozenset({OrderInitialized, OrderFilled})
+_encode = codec.encoder().encode  # canonical JSON of a tagged struct (codec.dumps, minus checks)
 
 
 class Durability(StrEnum):
@@ -56,6 +59,8 @@ class Journal:
         self.durability = durability if store is not None else Durability.NONE
         self._events: list[Row] = []
         self._audit: list[Row] = []
+        self._off = self.durability is Durability.NONE
+        self._each = self.durability is Durability.FSYNC
         self.group_events = group_events
         self._group_ns = group_ms * 1_000_000
         self._clock_ns = clock_ns
@@ -75,19 +80,24 @@ class Journal:
 
     # ------------------------------------------------------------------ EventJournal
     def append(self, event: Event) -> None:
-        if self.durability is Durability.NONE:
+        if self._off:
             return
         o = event
-        parent = getattr(o, "parent_id", None)
-        self._events.append(
-            (
+        try:  # every order event has these (the fast path: no getattr per field)
+            row = (
+                o.seq, o.ts, type(o).__name__, o.account, o.client_order_id,  # type: ignore[attr-defined]
+                o.parent_id if type(o) in _WITH_PARENT else None,  # type: ignore[attr-defined]
+                _encode(o),
+            )  # fmt: skip
+        except AttributeError:
+            row = (
                 o.seq, o.ts, type(o).__name__, getattr(o, "account", None),
-                getattr(o, "client_order_id", None), parent, codec.dumps(o),
-            )
-        )  # fmt: skip
+                getattr(o, "client_order_id", None), getattr(o, "parent_id", None), codec.dumps(o),
+            )  # fmt: skip
+        self._events.append(row)
         self.last_seq = o.seq
         self.appended += 1
-        if self.durability is Durability.FSYNC:
+        if self._each:
             self.flush()
 
     def record(self, obj: Any, seq: int | None = None) -> None:

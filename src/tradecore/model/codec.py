@@ -67,6 +67,11 @@ def _decoder() -> msgspec.json.Decoder[Any]:
     return _struct_decoder
 
 
+def encoder() -> msgspec.json.Encoder:
+    """The canonical encoder itself, for hot paths that encode tagged structs only."""
+    return _encoder
+
+
 def dumps(obj: Any) -> bytes:
     """Canonical JSON bytes of a registered record."""
     if isinstance(obj, msgspec.Struct) and obj.__struct_config__.tag:
