@@ -93,7 +93,7 @@ class DemoFlow:
             price = ((mid * (1 + bps / 10_000)) // spec.tick) * spec.tick
         return SubmitOrder(
             client_order_id=ClientOrderId(f"D{self.n:06d}"), account=self.account,
-            instrument_id=InstrumentId(spec.symbol, SMART), side=side, order_type=otype,
+            instrument_id=InstrumentId.of(spec.symbol, SMART), side=side, order_type=otype,
             quantity=qty, price=price, time_in_force=tif, tag="large" if large else "",
         )  # fmt: skip
 

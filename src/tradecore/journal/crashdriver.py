@@ -48,7 +48,7 @@ from tradecore.venues.gateway import DirectGateway
 from tradecore.venues.protocol import ExecutionSink, VenueHealth, VenueOrderStatus
 
 VENUE = Venue("LEDGER")
-IID = InstrumentId("BTC/USD", VENUE)
+IID = InstrumentId.of("BTC/USD", VENUE)
 ACC = AccountId("crash")
 D = Decimal
 

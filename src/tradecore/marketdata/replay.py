@@ -52,7 +52,7 @@ def _row(where: str, row: dict[str, str]) -> MarketUpdate:
             raise ValidationError(f"{where}, column {col}", e.reason) from None
     if vals["bid"] >= vals["ask"]:
         raise ValidationError(f"{where}, column bid", f"bid {vals['bid']} >= ask {vals['ask']}")
-    iid = InstrumentId(row["symbol"], Venue(row["venue"]))
+    iid = InstrumentId.of(row["symbol"], Venue(row["venue"]))
     return MarketUpdate(
         ts, iid, ((vals["bid"], vals["bid_size"]),), ((vals["ask"], vals["ask_size"]),)
     )

@@ -86,7 +86,7 @@ class SyntheticMarket:
                 ticks[spec.symbol] = max(ticks[spec.symbol] + round(z * spec.vol_ticks), 10)
                 fair = ticks[spec.symbol]
                 for v in self.venues:
-                    iid = InstrumentId(spec.symbol, v.venue)
+                    iid = InstrumentId.of(spec.symbol, v.venue)
                     spread, step_t = v.spread_ticks, 1
                     if v.spread_bps > 0:
                         spread = max(int(fair * v.spread_bps / 10_000), 1)

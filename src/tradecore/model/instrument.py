@@ -113,7 +113,7 @@ def spot(
             raise ValidationError("quote", f"symbol {symbol!r} has no /QUOTE; pass quote=")
         base_code, quote_code = symbol, quote
     return Instrument(
-        id=InstrumentId(symbol, Venue(venue)),
+        id=InstrumentId.of(symbol, Venue(venue)),
         base=Currency.of(base_code) if base_code.isalnum() else Currency("UNIT", 0),
         quote=Currency.of(quote_code),
         tick_size=Decimal(tick),
