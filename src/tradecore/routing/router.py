@@ -30,7 +30,6 @@ from tradecore.model.enums import (
 )
 from tradecore.model.events import Event, OrderAccepted, OrderFilled, OrderRejected
 from tradecore.model.identifiers import SMART, ClientOrderId, TradeId, Venue
-from tradecore.model.market import BookLevel
 from tradecore.model.orders import Order, Trigger
 from tradecore.model.values import Money
 from tradecore.routing.config import RoutingConfig, Strategy
@@ -195,7 +194,7 @@ class SmartRouter:
             elif not br.allow():
                 reason = f"circuit breaker {br.state.value}"
             version = -1
-            levels: tuple[BookLevel, ...] = ()
+            levels: tuple[tuple[Decimal, Decimal], ...] = ()
             avail = ZERO
             if not reason:
                 if book_side is not None:
@@ -206,14 +205,17 @@ class SmartRouter:
                     book = client.book(iid)
                     got = book
                     if book is not None:
-                        version, levels = book.version, book.asks if buy else book.bids
+                        version = book.version
+                        levels = tuple(
+                            (lv.price, lv.size) for lv in (book.asks if buy else book.bids)
+                        )
                 if got is None:
                     reason = "no book"
                 else:
-                    for lv in levels:
-                        if limit is not None and (lv.price > limit if buy else lv.price < limit):
+                    for price, size in levels:
+                        if limit is not None and (price > limit if buy else price < limit):
                             break  # best first: nothing further is within the limit either
-                        avail += lv.size
+                        avail += size
             lat = st.latency_us
             if not reason:
                 if fee_min is None or fee < fee_min:

@@ -21,7 +21,6 @@ import msgspec
 
 from tradecore.model.enums import Side
 from tradecore.model.identifiers import Venue
-from tradecore.model.market import BookLevel
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
@@ -32,7 +31,7 @@ class VenueInput(msgspec.Struct, frozen=True, gc=False):
     """What the sweep needs to know of one venue: its opposite-side depth and its rules."""
 
     venue: Venue
-    levels: tuple[BookLevel, ...]  # the side a taker trades against, best first
+    levels: tuple[tuple[Decimal, Decimal], ...]  # (price, size) a taker trades against, best first
     fee_rate: Decimal  # taker fee as a fraction of notional
     latency_us: int
     lot: Decimal
@@ -77,8 +76,7 @@ def _allocate(
         drag = Decimal(vi.latency_us) * penalty / scale if penalty else ZERO
         factor = ONE + vi.fee_rate + drag if buy else ONE - vi.fee_rate - drag
         covered = ZERO
-        for lv in vi.levels:
-            price, size = lv.price, lv.size
+        for price, size in vi.levels:
             if limit is not None and (price > limit if buy else price < limit):
                 break  # levels come best first
             if size <= 0:

@@ -8,7 +8,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tradecore.model import Side, Venue
-from tradecore.model.market import BookLevel
 from tradecore.routing.sweep import VenueInput, all_in_price, sweep
 
 D = Decimal
@@ -19,7 +18,7 @@ def vi(
 ) -> VenueInput:
     return VenueInput(
         Venue(name),
-        tuple(BookLevel(D(p), D(s)) for p, s in levels),
+        tuple((D(p), D(s)) for p, s in levels),
         D(bps) / 10_000,
         0,
         D(lot),
@@ -79,5 +78,5 @@ def test_sweep_never_exceeds_the_order_or_the_book_and_respects_lots(
     for p in plans:
         book = next(v for v in ins if v.venue == p.venue)
         assert p.quantity % D("0.1") == 0
-        assert p.quantity <= sum((lv.size for lv in book.levels), D(0))
+        assert p.quantity <= sum((size for _, size in book.levels), D(0))
         assert p.fee == p.notional * book.fee_rate

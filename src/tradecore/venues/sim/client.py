@@ -27,6 +27,8 @@ from tradecore.venues.protocol import ExecutionSink, VenueHealth, VenueOrderStat
 from tradecore.venues.sim.book import Match, OrderBook
 
 DAY_NS = 86_400_000_000_000
+# one side of a book as (version, ((price, size), ...), levels asked for)
+_SideCache = tuple[int, tuple[tuple[Decimal, Decimal], ...], int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +80,8 @@ class SimVenueClient:
         self._quote_subs: dict[InstrumentId, list[Callable[[Quote], None]]] = {}
         self._down = False
         self._snapshots: dict[tuple[InstrumentId, int], BookSnapshot] = {}
-        self._bid_sides: dict[OrderBook, tuple[int, tuple[BookLevel, ...], int]] = {}
-        self._ask_sides: dict[OrderBook, tuple[int, tuple[BookLevel, ...], int]] = {}
+        self._bid_sides: dict[OrderBook, _SideCache] = {}
+        self._ask_sides: dict[OrderBook, _SideCache] = {}
         self._n_orders = 0
         self._n_trades = 0
         self.fills_reported = 0
@@ -121,9 +123,10 @@ class SimVenueClient:
 
     def book_side(
         self, instrument_id: InstrumentId, side: Side, levels: int = 10
-    ) -> tuple[int, tuple[BookLevel, ...]] | None:
-        """One side of the L2 book (bids for ``Side.BUY``), best first, with the book version:
-        what a router sweeping for a taker needs, without building the other side."""
+    ) -> tuple[int, tuple[tuple[Decimal, Decimal], ...]] | None:
+        """One side of the L2 book (bids for ``Side.BUY``) as (price, size) pairs, best
+        first, with the book version: what a router sweeping for a taker needs, without
+        building the other side or level objects."""
         b = self.books.get(instrument_id)
         if b is None:
             return None
@@ -134,7 +137,7 @@ class SimVenueClient:
         cached = cache.get(b)
         if cached is not None and cached[0] == b.version and cached[2] == levels:
             return cached[0], cached[1]
-        out = (b.version, tuple([BookLevel(p, q) for p, q in s.depth(levels)]), levels)
+        out = (b.version, tuple(s.depth(levels)), levels)
         cache[b] = out
         return out[0], out[1]
 
