@@ -23,7 +23,21 @@ def register(app: typer.Typer) -> None:
         workload: Workload = typer.Argument(Workload.ALL, help="W1, W2, W3, W4, recovery or all"),
         scale: float = typer.Option(1.0, "--scale", min=0.001, max=10, help="multiply every size"),
     ) -> None:
-        """Run benchmark workloads (docs/performance.md); prints one JSON line per workload."""
+        """Run benchmark workloads (docs/performance.md); prints one JSON line per workload.
+
+        ``all`` runs each workload in a fresh process, so none inherits another's heap."""
+        if workload is Workload.ALL:
+            import subprocess
+            import sys
+
+            for one in (Workload.W1, Workload.W2, Workload.W3, Workload.W4, Workload.RECOVERY):
+                cmd = [sys.executable, "-m", "tradecore", "bench", one.value, "--scale", str(scale)]
+                done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+                if done.returncode != 0:
+                    typer.echo(done.stderr, err=True)
+                    raise typer.Exit(done.returncode)
+                typer.echo(done.stdout, nl=False)
+            return
         from tradecore.bench import workloads as w
 
         def n(x: int) -> int:
