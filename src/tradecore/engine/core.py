@@ -14,9 +14,10 @@ import hashlib
 import json
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
+
+import msgspec
 
 from tradecore.engine.bus import MessageBus
 from tradecore.engine.clock import Clock
@@ -50,8 +51,7 @@ from tradecore.model.values import Money
 from tradecore.oms.store import OrderStore
 
 
-@dataclass(frozen=True, slots=True)
-class CommandResult:
+class CommandResult(msgspec.Struct, frozen=True):
     """What a command returned: the order (if any), whether it was a duplicate, a denial."""
 
     order: Order | None

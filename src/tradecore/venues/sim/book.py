@@ -11,8 +11,9 @@ from __future__ import annotations
 import bisect
 from collections import deque
 from collections.abc import Iterable
-from dataclasses import dataclass
 from decimal import Decimal
+
+import msgspec
 
 from tradecore.model.enums import Side
 
@@ -37,8 +38,7 @@ class Resting:
         return self.owner == ""
 
 
-@dataclass(frozen=True, slots=True)
-class Match:
+class Match(msgspec.Struct, frozen=True, gc=False):
     """A fill between an incoming (taker) order and a resting (maker) one."""
 
     maker_ref: str

@@ -12,8 +12,10 @@ from __future__ import annotations
 import random
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
+
+import msgspec
 
 from tradecore.engine.clock import Clock
 from tradecore.model.enums import LiquiditySide, OrderType, ReasonCode, Side, TimeInForce
@@ -45,8 +47,7 @@ class SimVenueConfig:
     retain_closed: int = 100_000  # closed orders the venue still answers order_status for
 
 
-@dataclass(slots=True)
-class _Ticket:
+class _Ticket(msgspec.Struct):
     coid: ClientOrderId
     instrument_id: InstrumentId
     side: Side
@@ -61,7 +62,7 @@ class _Ticket:
     open: bool = False
     silent: bool = False
     closed: bool = False
-    trades: list[tuple[str, Decimal, Decimal, Decimal]] = field(default_factory=list)
+    trades: list[tuple[str, Decimal, Decimal, Decimal]] = msgspec.field(default_factory=list)
 
 
 class SimVenueClient:
