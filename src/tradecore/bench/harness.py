@@ -15,6 +15,8 @@ from typing import Any
 
 from hdrh.histogram import HdrHistogram
 
+from tradecore.engine.gcpolicy import IdleCollector
+
 
 class Latencies:
     """Nanosecond samples into an HdrHistogram (1 ns .. 10 s, 3 significant digits)."""
@@ -68,7 +70,7 @@ def result_line(workload: str, **fields: Any) -> str:
 
 @contextmanager
 def engine_gc() -> Iterator[None]:
-    """GC tuned for the engine: freeze start-up objects, collect young objects less often.
+    """GC tuned for throughput runs: freeze start-up objects, collect young objects less often.
 
     Events and orders are acyclic (msgspec structs with gc=False, slotted orders), so
     generation-0 collections find little; raising the threshold removes most pauses.
@@ -82,6 +84,14 @@ def engine_gc() -> Iterator[None]:
     finally:
         gc.set_threshold(*old)
         gc.unfreeze()
+
+
+@contextmanager
+def idle_gc() -> Iterator[IdleCollector]:
+    """GC for latency runs (:class:`~tradecore.engine.gcpolicy.IdleCollector`): automatic
+    collection off; the workload calls ``idle()`` where the engine is idle (between orders)."""
+    with IdleCollector() as collector:
+        yield collector
 
 
 class Stopwatch:

@@ -21,7 +21,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from tradecore.bench.harness import Latencies, engine_gc, result_line
+from tradecore.bench.harness import Latencies, engine_gc, idle_gc, result_line
 from tradecore.bootstrap import System, build_system
 from tradecore.config import load_config
 from tradecore.model import (
@@ -226,7 +226,7 @@ def w3(
         qty = (D("8") if split else D("0.8")) if smart else D("0.2")
         next_time, advance = clock.next_time, clock.advance_to
         multi_venue = 0
-        with engine_gc():
+        with idle_gc() as gcs:
             for i in range(n):
                 _refresh(system, next(walk))
                 cmd = SubmitOrder(
@@ -248,6 +248,7 @@ def w3(
                 # the next order comes 100 ms later, like the quotes; timers due by then
                 # (ack timeouts, the monitor's scheduled re-evaluation) fire in between
                 advance(clock.now_ns() + GAP_NS)
+                gcs.idle()  # the engine is idle until the next order: collect garbage now
                 if keeper.fills - before > 1:
                     multi_fill += 1
                 if (
@@ -406,7 +407,7 @@ def memory(n_events: int = 10_000_000, sample_every: int = 1_000_000) -> str:
         next_sample = sample_every
         i = 0
         t0 = time.perf_counter()
-        with engine_gc():
+        with idle_gc() as gcs:
             while eng.seq < n_events:
                 if i % 50 == 0:
                     _refresh(system, 6_000_000 + (i // 50) % 7)
@@ -416,6 +417,7 @@ def memory(n_events: int = 10_000_000, sample_every: int = 1_000_000) -> str:
                     quantity=D("0.01"),
                 ))  # fmt: skip
                 clock.run_all()
+                gcs.idle()
                 i += 1
                 if eng.seq >= next_sample:
                     samples.append((eng.seq, _rss_mb()))
