@@ -75,6 +75,7 @@ class Journal:
         self._queue: queue.SimpleQueue[tuple[list[Row], list[Row]] | None] = queue.SimpleQueue()
         self._idle = threading.Condition()
         self._in_flight = 0
+        self._writing: list[list[Row]] = []  # handed to the writer, not yet committed
         self._writer: threading.Thread | None = None
         self._error: BaseException | None = None
 
@@ -147,6 +148,7 @@ class Journal:
             self._writer.start()
         with self._idle:
             self._in_flight += 1
+            self._writing.append(events)
         self._queue.put((events, audit))
 
     def _write_loop(self) -> None:
@@ -165,6 +167,7 @@ class Journal:
             finally:
                 with self._idle:
                     self._in_flight -= 1
+                    self._writing.remove(item[0])
                     if self._in_flight == 0:
                         self._idle.notify_all()
 
@@ -189,9 +192,17 @@ class Journal:
         self.sync()
 
     def has_order(self, coid: str) -> bool:
-        """Whether any journaled event belongs to ``coid`` (idempotency of evicted orders)."""
-        self.flush()
-        return self.store is not None and self.store.has_order(coid)
+        """Whether any journaled event belongs to ``coid`` (idempotency of evicted orders).
+
+        Looks at what is committed, then at what is still buffered or being written; it does
+        not wait for the writer thread."""
+        if self.store is None:
+            return False
+        if self.store.has_order(coid):
+            return True
+        with self._idle:
+            pending = [self._events, *self._writing]
+        return any(row[4] == coid for rows in pending for row in rows)
 
     def save_snapshot(self, seq: int, ts: int, payload: bytes) -> None:
         """Store a snapshot after every event up to ``seq`` is committed."""

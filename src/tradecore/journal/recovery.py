@@ -58,6 +58,10 @@ def replay(
             rep.replayed += 1
     finally:
         engine.replaying = False
+    if snap is None:
+        # every journaled order went through the order store (and its eviction filter): ids
+        # not in RAM no longer need a journal lookup unless the filter flags them
+        engine.orders.archive_prefilled = False
     rep.seconds = time.perf_counter() - t0
     return rep
 

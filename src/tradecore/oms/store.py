@@ -3,7 +3,9 @@
 Memory stays flat on long runs: terminal orders are retained only for the newest
 ``retain_closed`` of them (they live on in the journal). Ids of evicted orders still count for
 idempotency: through ``archived_lookup`` (the journal's index) when one is wired, else through an
-in-memory set of ids (a few dozen bytes each, documented in docs/performance.md).
+in-memory set of ids (a few dozen bytes each, documented in docs/performance.md). With a
+journal, evicted ids also go into a fixed-size Bloom filter (:mod:`tradecore.oms.idfilter`),
+so a new id costs no journal lookup unless the filter says it may have been used.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Callable, Iterator
 
 from tradecore.model.identifiers import AccountId, ClientOrderId
 from tradecore.model.orders import Order
+from tradecore.oms.idfilter import IdFilter
 
 
 class OrderStore:
@@ -21,6 +24,7 @@ class OrderStore:
         "_by_id",
         "_children",
         "_closed",
+        "_evicted_ids",
         "_open_by_account",
         "archive_prefilled",
         "archived_lookup",
@@ -43,6 +47,7 @@ class OrderStore:
         # the journal held events before this process started: ids not in RAM may be there
         self.archive_prefilled = False
         self.evicted = 0
+        self._evicted_ids: IdFilter | None = None  # created at the first eviction
 
     def get(self, coid: ClientOrderId) -> Order | None:
         return self._by_id.get(coid)
@@ -57,7 +62,12 @@ class OrderStore:
         if coid in self._archived_ids:
             return True
         lookup = self.archived_lookup
-        return lookup is not None and lookup(coid)
+        if lookup is None:
+            return False
+        seen = self._evicted_ids
+        if not self.archive_prefilled and (seen is None or coid not in seen):
+            return False  # never evicted in this process: no journal lookup
+        return lookup(coid)
 
     def __contains__(self, coid: object) -> bool:
         return coid in self._by_id
@@ -92,6 +102,10 @@ class OrderStore:
         del self._by_id[coid]
         if self.archived_lookup is None:
             self._archived_ids.add(coid)
+        else:
+            if self._evicted_ids is None:
+                self._evicted_ids = IdFilter()
+            self._evicted_ids.add(coid)
         self.evicted += 1
 
     def open_orders(self, account: AccountId | None = None) -> list[Order]:

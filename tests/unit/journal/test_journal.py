@@ -86,6 +86,33 @@ def test_group_commits_run_on_the_writer_thread_and_flush_waits_for_them(tmp_pat
     assert jr.commits == len(writers)
 
 
+def test_has_order_sees_committed_buffered_and_in_flight_rows_without_waiting(
+    tmp_path: Path,
+) -> None:
+    import threading
+
+    store = SQLiteStore(tmp_path / "h.db")
+    gate = threading.Event()
+    real_append = store.append
+
+    def slow(events, audit):  # type: ignore[no-untyped-def]
+        gate.wait(5)  # the writer is stuck mid-commit until the test lets it go
+        real_append(events, audit)
+
+    store.append = slow  # type: ignore[method-assign]
+    jr = Journal(store, Durability.GROUP, group_events=1_000_000, group_ms=1_000_000)
+    cfg = load_config(None, {"demo": {"seconds": 5}})
+    system = build_system(cfg, journal=jr)
+    run_demo(cfg, seconds=5, system=system)
+    first = next(o.client_order_id for o in system.engine.orders)
+    jr._hand_over()  # now in flight on the stuck writer thread
+    assert jr.has_order(first)  # found in the batch being written, without waiting for it
+    assert not jr.has_order("never-used")
+    gate.set()
+    jr.flush()
+    assert jr.has_order(first) and store.has_order(first)  # and once committed
+
+
 def test_a_failed_background_write_is_raised_on_the_engine_thread(tmp_path: Path) -> None:
     from tradecore.errors import JournalError
 
