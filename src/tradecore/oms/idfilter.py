@@ -46,5 +46,12 @@ class IdFilter:
     def __contains__(self, key: object) -> bool:
         if not isinstance(key, str):
             return False
-        bits = self._bits
-        return all(bits[p >> 3] & (1 << (p & 7)) for p in self._positions(key))
+        d = blake2b(key.encode(), digest_size=16).digest()
+        h1 = int.from_bytes(d[:8], "little")
+        h2 = int.from_bytes(d[8:], "little") | 1
+        bits, m = self._bits, self._m
+        for i in range(self._k):  # stops at the first clear bit (most unknown ids: the first)
+            p = (h1 + i * h2) % m
+            if not bits[p >> 3] & (1 << (p & 7)):
+                return False
+        return True
