@@ -71,9 +71,27 @@ def kill_somewhere(dirpath: Path, delay: float, *extra: str) -> list[str]:
     return [first, *rest.splitlines()]
 
 
+RUN_SECONDS: list[float] = []  # how long an uninterrupted run takes once the engine is up
+
+
 @pytest.fixture(scope="module")
 def baseline(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return digest(driver(tmp_path_factory.mktemp("base")))
+    d = tmp_path_factory.mktemp("base")
+    cmd = [PY, "-m", "tradecore.journal.crashdriver", "--dir", str(d), "--orders", str(ORDERS),
+           "--seed", str(SEED)]  # fmt: skip
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    assert p.stdout is not None
+    first = p.stdout.readline()
+    t0 = time.monotonic()
+    rest = p.stdout.read()
+    p.wait()
+    RUN_SECONDS.append(time.monotonic() - t0)
+    return digest([first, *rest.splitlines()])
+
+
+def kill_delay(rng: random.Random) -> float:
+    """A moment inside the run (the engine got faster over time: a fixed window would miss)."""
+    return rng.uniform(0.0, 0.9 * RUN_SECONDS[0])
 
 
 def check_recovery(
@@ -95,7 +113,7 @@ def test_sigkill_at_random_points_loses_nothing_and_doubles_nothing(
     recovered = 0
     for round_ in range(10):
         d = tmp_path / f"r{round_}"
-        killed = kill_somewhere(d, rng.uniform(0.0, 0.5), *extra)
+        killed = kill_somewhere(d, kill_delay(rng), *extra)
         acked = [line.split()[1] for line in killed if line.startswith("ACK")]
         if any(line.startswith("DIGEST") for line in killed):
             continue  # finished before the kill: nothing to recover
@@ -147,7 +165,7 @@ def test_the_same_crash_suite_against_postgresql(tmp_path: Path, baseline: str) 
             str(150 * (round_ % 2)),
         ]
         d = tmp_path / f"p{round_}"
-        killed = kill_somewhere(d, rng.uniform(0.0, 0.8), *extra)
+        killed = kill_somewhere(d, kill_delay(rng) * 1.5, *extra)  # PostgreSQL is slower
         acked = [line.split()[1] for line in killed if line.startswith("ACK")]
         store = PostgresStore(DSN, schema=schema)
         try:

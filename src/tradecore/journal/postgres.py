@@ -18,6 +18,8 @@ class PostgresStore:
         if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", schema):
             raise JournalError(f"invalid schema name {schema!r}")
         self.schema = schema
+        self.dsn = dsn
+        self.fsync = fsync
         try:
             self.db = psycopg.connect(dsn, autocommit=True)
         except psycopg.Error as e:
@@ -28,6 +30,10 @@ class PostgresStore:
             # group commit is the server's: synchronous_commit off trades the last ms for speed
             cur.execute(f"SET synchronous_commit TO {'on' if fsync else 'off'}")
         self._migrate()
+
+    def spec(self) -> tuple[str, str, str, bool]:
+        """How another process opens this store (the group-commit writer)."""
+        return ("postgres", self.dsn, self.schema, self.fsync)
 
     def _migrate(self) -> None:
         with self.db.cursor() as cur:

@@ -68,10 +68,13 @@ class SQLiteStore:
 
     def __init__(self, path: str | Path, *, fsync: bool = False) -> None:
         self.path = str(path)
+        self.fsync = fsync
         self._reader: sqlite3.Connection | None = None
         try:
             self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             self.db.execute("PRAGMA journal_mode=WAL")
+            # the group-commit writer process and this connection share the file
+            self.db.execute("PRAGMA busy_timeout=10000")
             self.db.execute(f"PRAGMA synchronous={'FULL' if fsync else 'NORMAL'}")
             self._migrate()
         except sqlite3.Error as e:
@@ -89,6 +92,10 @@ class SQLiteStore:
                 f"BEGIN IMMEDIATE;\n{sql}\n"
                 f"INSERT INTO schema_version VALUES ({int(version)});\nCOMMIT;"
             )
+
+    def spec(self) -> tuple[str, str, bool]:
+        """How another process opens this store (the group-commit writer)."""
+        return ("sqlite", self.path, self.fsync)
 
     def schema_version(self) -> int:
         row = self.db.execute("SELECT MAX(version) FROM schema_version").fetchone()
@@ -140,6 +147,7 @@ class SQLiteStore:
         # ``db``; in WAL mode this reader sees the last commit and never waits for the writer
         if self._reader is None:
             self._reader = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self._reader.execute("PRAGMA busy_timeout=10000")
         return (
             self._reader.execute("SELECT 1 FROM events WHERE coid = ? LIMIT 1", (coid,)).fetchone()
             is not None
