@@ -388,8 +388,8 @@ def w3_positions(n: int = 20_000) -> str:
 
 
 # ---------------------------------------------------------------------- memory
-def _rss_mb() -> float:
-    with open("/proc/self/statm") as f:
+def _rss_mb(pid: int | str = "self") -> float:
+    with open(f"/proc/{pid}/statm") as f:
         pages = int(f.read().split()[1])
     import os
 
@@ -425,7 +425,9 @@ def memory(n_events: int = 10_000_000, sample_every: int = 1_000_000) -> str:
         if eng.journal is not None:
             eng.journal.flush()  # type: ignore[attr-defined]
         wall = time.perf_counter() - t0
+        writer = getattr(eng.journal, "writer", None)
         return result_line(
             "memory", events=eng.seq, orders=i, seconds=round(wall, 1),
             rss_mb_by_events=samples, orders_in_ram=len(eng.orders), evicted=eng.orders.evicted,
+            journal_writer_rss_mb=_rss_mb(writer.pid) if writer is not None else None,
         )  # fmt: skip
