@@ -23,12 +23,15 @@ files=()
 for m in "${modules[@]}"; do files+=("tradecore/$m.py"); done
 "$root/.venv/bin/mypyc" --config-file ../pyproject.toml "${files[@]}" > "$work/mypyc.log" 2>&1
 echo "# compiled: ${#files[@]} modules" >&2
+cd "$work"  # not inside either source tree: only PYTHONPATH decides which one is imported
 for label in pure compiled; do
   if [ "$label" = pure ]; then pp="$root/src"; else pp="$work/src"; fi
   PYTHONPATH="$pp" "$py" - "$label" <<'PY'
 import json, sys
+import tradecore.engine.core as core
 from tradecore.bench import workloads as w
 label = sys.argv[1]
+assert core.__file__.endswith(".so") == (label == "compiled"), core.__file__
 for kw in (
     dict(smart=False, risk=False, journal="none"),
     dict(smart=False, risk=True, journal="group"),
