@@ -97,6 +97,10 @@ def build_system(
     risk_factory: Callable[[Engine, PositionKeeper], RiskGate] | None = None,
 ) -> System:
     cfg = config or load_config()
+    if cfg.engine.cpu is not None:
+        from tradecore.journal.writer import pin
+
+        pin(0, cfg.engine.cpu)
     start = 1_767_225_600_000_000_000  # the synthetic market's first timestamp
     clock = SimClock(start)
     insts = instruments_from(cfg)

@@ -86,6 +86,8 @@ class EngineConfig(BaseModel):
     retain_closed: int = Field(200_000, ge=1)
     base_currency: str = "USD"
     initial_cash: ExactDecimal = Decimal(1_000_000)
+    # pin the engine process to this CPU (Linux; None: let the OS schedule it)
+    cpu: int | None = Field(None, ge=0)
 
 
 DEFAULT_CONFIG = Path(__file__).parent / "configs" / "default.toml"

@@ -13,6 +13,7 @@ quotes 100 ms apart, one instrument unless stated), run through the real compone
 
 from __future__ import annotations
 
+import os
 import random
 import tempfile
 import time
@@ -60,10 +61,17 @@ RELAXED_RISK = {
 def _system(
     *, venues: int = 3, risk: bool = True, journal: str = "none", tmp: Path | None = None
 ) -> System:
+    # two cores or more: the engine on CPU 0, the journal writer process on CPU 1
+    pinned = (os.cpu_count() or 1) >= 2 and hasattr(os, "sched_setaffinity")
     overrides: dict[str, Any] = {
         "risk": RELAXED_RISK if risk else {"enabled": False},
         # equity large enough that a run of fee-paying round trips never hits the leverage cap
-        "engine": {"seed": 42, "retain_closed": 50_000, "initial_cash": "1000000000"},
+        "engine": {
+            "seed": 42,
+            "retain_closed": 50_000,
+            "initial_cash": "1000000000",
+            "cpu": 0 if pinned else None,
+        },
     }
     cfg = load_config(None, overrides)
     cfg = cfg.model_copy(update={"venues": cfg.venues[:venues], "instruments": cfg.instruments[:1]})
@@ -72,7 +80,10 @@ def _system(
         from tradecore.journal import open_journal
 
         path = (tmp or Path(tempfile.mkdtemp())) / "bench.db"
-        jr = open_journal({"backend": "sqlite", "path": str(path), "durability": journal})
+        jr = open_journal(
+            {"backend": "sqlite", "path": str(path), "durability": journal}
+            | ({"writer_cpu": 1} if pinned else {})
+        )
     system = build_system(cfg, journal=jr)
     if jr is not None:
         jr._clock_ns = system.clock.now_ns
@@ -193,7 +204,7 @@ def w2(n_quotes: int = 1_000_000, journal: str = "group") -> str:
             clock.run_all()
         wall = time.perf_counter() - t0
         if eng.journal is not None:
-            eng.journal.flush()  # type: ignore[attr-defined]
+            eng.journal.close()  # type: ignore[attr-defined]  # commits, stops its writer
         pos = system.positions.position("BENCH", "BTC/USD")
         return result_line(
             "W2", quotes=n_quotes, orders=orders, accepted=filled, seconds=round(wall, 2),
@@ -259,6 +270,8 @@ def w3(
                     > 1
                 ):
                     multi_venue += 1
+        if eng.journal is not None:
+            eng.journal.close()  # type: ignore[attr-defined]  # stops its writer process
         path = ("router-3venues-split" if split else "router-3venues") if smart else "direct-1venue"
         name = label or f"W3-{path}-risk-{'on' if risk else 'off'}-journal-{journal}"
         return result_line(
@@ -426,8 +439,11 @@ def memory(n_events: int = 10_000_000, sample_every: int = 1_000_000) -> str:
             eng.journal.flush()  # type: ignore[attr-defined]
         wall = time.perf_counter() - t0
         writer = getattr(eng.journal, "writer", None)
+        writer_rss = _rss_mb(writer.pid) if writer is not None else None
+        if eng.journal is not None:
+            eng.journal.close()  # type: ignore[attr-defined]
         return result_line(
             "memory", events=eng.seq, orders=i, seconds=round(wall, 1),
             rss_mb_by_events=samples, orders_in_ram=len(eng.orders), evicted=eng.orders.evicted,
-            journal_writer_rss_mb=_rss_mb(writer.pid) if writer is not None else None,
+            journal_writer_rss_mb=writer_rss,
         )  # fmt: skip

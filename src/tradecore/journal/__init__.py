@@ -41,7 +41,10 @@ def open_journal(cfg: dict[str, Any], clock_ns: Any = None) -> Journal:
         raise ConfigError(
             "journal.durability", f"{cfg.get('durability')!r}: fsync, batch, group or none"
         ) from None
+    cpu = cfg.get("writer_cpu")
+    if cpu is not None and (not isinstance(cpu, int) or cpu < 0):
+        raise ConfigError("journal.writer_cpu", f"{cpu!r}: a CPU number (0, 1, ...)")
     return Journal(
         open_store(cfg), durability, group_events=int(cfg.get("group_events", 1000)),
-        group_ms=int(cfg.get("group_ms", 5)), clock_ns=clock_ns,
+        group_ms=int(cfg.get("group_ms", 5)), clock_ns=clock_ns, writer_cpu=cpu,
     )  # fmt: skip

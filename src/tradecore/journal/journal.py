@@ -52,6 +52,7 @@ class Journal:
         group_ms: int = 5,
         clock_ns: Callable[[], int] | None = None,
         background: bool | None = None,
+        writer_cpu: int | None = None,
     ) -> None:
         self.store = store
         self.durability = durability if store is not None else Durability.NONE
@@ -76,7 +77,9 @@ class Journal:
         self.writer: WriterProcess | None = None
         if use_writer:
             assert spec is not None
-            self.writer = WriterProcess(spec(), group_ms=group_ms, group_events=group_events)
+            self.writer = WriterProcess(
+                spec(), group_ms=group_ms, group_events=group_events, cpu=writer_cpu
+            )
 
     # ------------------------------------------------------------------ EventJournal
     def append(self, event: Event) -> None:
