@@ -305,5 +305,5 @@ def test_writer_cpu_must_be_a_cpu_number(tmp_path: Path) -> None:
     from tradecore.errors import ConfigError
     from tradecore.journal import open_journal
 
-    with pytest.raises(ConfigError, match="journal.writer_cpu"):
+    with pytest.raises(ConfigError, match=r"journal\.writer_cpu"):
         open_journal({"path": str(tmp_path / "c.db"), "durability": "group", "writer_cpu": "one"})
