@@ -13,7 +13,6 @@ import random
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
@@ -48,7 +47,10 @@ def digest(lines: list[str]) -> str:
     return next(line.split()[1] for line in lines if line.startswith("DIGEST"))
 
 
-def kill_somewhere(dirpath: Path, delay: float, *extra: str) -> list[str]:
+def kill_somewhere(dirpath: Path, after_acks: int, *extra: str) -> list[str]:
+    """Run the driver and SIGKILL it once it has acknowledged ``after_acks`` orders: the
+    engine is still working then (more orders follow), at a point the test does not choose
+    exactly, since the engine runs on while the test reads its output."""
     cmd = [
         PY,
         "-m",
@@ -63,35 +65,28 @@ def kill_somewhere(dirpath: Path, delay: float, *extra: str) -> list[str]:
     ]
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
     assert p.stdout is not None
-    first = p.stdout.readline()  # the engine is up and taking orders
-    time.sleep(delay)
+    lines: list[str] = []
+    acks = 0
+    for line in p.stdout:
+        lines.append(line.rstrip("\n"))
+        if line.startswith("ACK"):
+            acks += 1
+            if acks >= after_acks:
+                break
     os.kill(p.pid, signal.SIGKILL)
-    rest = p.stdout.read()
+    lines.extend(p.stdout.read().splitlines())
     p.wait()
-    return [first, *rest.splitlines()]
-
-
-RUN_SECONDS: list[float] = []  # how long an uninterrupted run takes once the engine is up
+    return lines
 
 
 @pytest.fixture(scope="module")
 def baseline(tmp_path_factory: pytest.TempPathFactory) -> str:
-    d = tmp_path_factory.mktemp("base")
-    cmd = [PY, "-m", "tradecore.journal.crashdriver", "--dir", str(d), "--orders", str(ORDERS),
-           "--seed", str(SEED)]  # fmt: skip
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
-    assert p.stdout is not None
-    first = p.stdout.readline()
-    t0 = time.monotonic()
-    rest = p.stdout.read()
-    p.wait()
-    RUN_SECONDS.append(time.monotonic() - t0)
-    return digest([first, *rest.splitlines()])
+    return digest(driver(tmp_path_factory.mktemp("base")))
 
 
-def kill_delay(rng: random.Random) -> float:
-    """A moment inside the run (the engine got faster over time: a fixed window would miss)."""
-    return rng.uniform(0.0, 0.9 * RUN_SECONDS[0])
+def kill_point(rng: random.Random) -> int:
+    """After how many acknowledged orders to kill (of about 1,250 in a full run)."""
+    return rng.randint(1, 1_000)
 
 
 def check_recovery(
@@ -113,7 +108,7 @@ def test_sigkill_at_random_points_loses_nothing_and_doubles_nothing(
     recovered = 0
     for round_ in range(10):
         d = tmp_path / f"r{round_}"
-        killed = kill_somewhere(d, kill_delay(rng), *extra)
+        killed = kill_somewhere(d, kill_point(rng), *extra)
         acked = [line.split()[1] for line in killed if line.startswith("ACK")]
         if any(line.startswith("DIGEST") for line in killed):
             continue  # finished before the kill: nothing to recover
@@ -165,7 +160,7 @@ def test_the_same_crash_suite_against_postgresql(tmp_path: Path, baseline: str) 
             str(150 * (round_ % 2)),
         ]
         d = tmp_path / f"p{round_}"
-        killed = kill_somewhere(d, kill_delay(rng) * 1.5, *extra)  # PostgreSQL is slower
+        killed = kill_somewhere(d, kill_point(rng), *extra)
         acked = [line.split()[1] for line in killed if line.startswith("ACK")]
         store = PostgresStore(DSN, schema=schema)
         try:
