@@ -14,6 +14,7 @@ from typing import Any
 
 from tradecore.bootstrap import System, apply_update, market_source
 from tradecore.demo import DemoFlow, DemoReport
+from tradecore.engine.gcpolicy import IdleCollector
 from tradecore.model import codec
 from tradecore.model.events import Event, OrderDenied, OrderFilled
 from tradecore.model.market import Quote
@@ -38,6 +39,7 @@ class EngineService:
         self._last_quote: dict[str, int] = {}
         self.running = False
         self.steps = 0
+        self.collector = IdleCollector()  # GC off while the feed runs; collected between steps
         bus = system.engine.bus
         bus.subscribe_all(self._on_message)
 
@@ -125,16 +127,18 @@ class EngineService:
         last_ts: int | None = None
         t0 = time.monotonic()
         try:
-            for u in market_source(cfg, seconds=10**7):
-                if u.ts != last_ts:
-                    if last_ts is not None:
-                        self._after_step(flow, last_ts)
-                        self.steps += 1
-                        delay = t0 + self.steps * step_s / self.speed - time.monotonic()
-                        await asyncio.sleep(max(delay, 0))
-                    last_ts = u.ts
-                    sys_.engine.call(sys_.clock.advance_to, u.ts)
-                sys_.engine.call(apply_update, sys_, u)
+            with self.collector as gcs:  # no collector pause in the middle of an order
+                for u in market_source(cfg, seconds=10**7):
+                    if u.ts != last_ts:
+                        if last_ts is not None:
+                            self._after_step(flow, last_ts)
+                            self.steps += 1
+                            gcs.idle()  # between market steps the engine has nothing to do
+                            delay = t0 + self.steps * step_s / self.speed - time.monotonic()
+                            await asyncio.sleep(max(delay, 0))
+                        last_ts = u.ts
+                        sys_.engine.call(sys_.clock.advance_to, u.ts)
+                    sys_.engine.call(apply_update, sys_, u)
         finally:
             self.running = False
 
