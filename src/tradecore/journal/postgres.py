@@ -103,6 +103,13 @@ class PostgresStore:
             row = cur.fetchone()
         return None if row is None else (int(row[0]), bytes(row[1]))
 
+    def order_ids(self) -> Iterator[str]:
+        """Every client order id in the journal (from the index, once each)."""
+        with self.db.cursor() as cur:
+            cur.execute("SELECT DISTINCT coid FROM events WHERE coid IS NOT NULL")
+            for (coid,) in cur:
+                yield str(coid)
+
     def has_order(self, coid: str) -> bool:
         with self.db.cursor() as cur:
             cur.execute("SELECT 1 FROM events WHERE coid = %s LIMIT 1", (coid,))

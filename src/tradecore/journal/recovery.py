@@ -62,6 +62,13 @@ def replay(
         # every journaled order went through the order store (and its eviction filter): ids
         # not in RAM no longer need a journal lookup unless the filter flags them
         engine.orders.archive_prefilled = False
+    else:
+        # orders before the snapshot were not replayed: put every journaled id in the filter
+        # (one pass over the index), so new ids cost no journal lookup after this restart
+        order_ids = getattr(store, "order_ids", None)
+        if order_ids is not None:
+            engine.orders.note_archived(order_ids())
+            engine.orders.archive_prefilled = False
     rep.seconds = time.perf_counter() - t0
     return rep
 

@@ -142,6 +142,11 @@ class SQLiteStore:
         ).fetchone()
         return None if row is None else (int(row[0]), bytes(row[1]))
 
+    def order_ids(self) -> Iterator[str]:
+        """Every client order id in the journal (from the index, once each)."""
+        for (coid,) in self.db.execute("SELECT DISTINCT coid FROM events WHERE coid IS NOT NULL"):
+            yield str(coid)
+
     def has_order(self, coid: str) -> bool:
         # a connection of its own: the journal's writer thread may be mid-transaction on
         # ``db``; in WAL mode this reader sees the last commit and never waits for the writer

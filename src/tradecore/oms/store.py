@@ -11,7 +11,7 @@ so a new id costs no journal lookup unless the filter says it may have been used
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from tradecore.model.identifiers import AccountId, ClientOrderId
 from tradecore.model.orders import Order
@@ -57,7 +57,7 @@ class OrderStore:
 
         Nothing to look up (no I/O on the order path) until an order has been evicted or the
         journal came with history."""
-        if not self.evicted and not self.archive_prefilled:
+        if not self.evicted and not self.archive_prefilled and self._evicted_ids is None:
             return False
         if coid in self._archived_ids:
             return True
@@ -66,8 +66,19 @@ class OrderStore:
             return False
         seen = self._evicted_ids
         if not self.archive_prefilled and (seen is None or coid not in seen):
-            return False  # never evicted in this process: no journal lookup
+            return False  # not evicted, not in the journal's index: no journal lookup
         return lookup(coid)
+
+    def note_archived(self, coids: Iterable[str]) -> int:
+        """Mark ids as used by orders that live in the journal only (recovery from a
+        snapshot). Returns how many were added to the filter."""
+        if self._evicted_ids is None:
+            self._evicted_ids = IdFilter()
+        n = 0
+        for coid in coids:
+            self._evicted_ids.add(coid)
+            n += 1
+        return n
 
     def __contains__(self, coid: object) -> bool:
         return coid in self._by_id

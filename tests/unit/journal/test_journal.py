@@ -307,3 +307,62 @@ def test_writer_cpu_must_be_a_cpu_number(tmp_path: Path) -> None:
 
     with pytest.raises(ConfigError, match=r"journal\.writer_cpu"):
         open_journal({"path": str(tmp_path / "c.db"), "durability": "group", "writer_cpu": "one"})
+
+
+def test_after_a_snapshot_restart_new_ids_cost_no_journal_lookup(tmp_path: Path) -> None:
+    from decimal import Decimal
+
+    from tradecore.model import (
+        AccountId,
+        CancelOrder,
+        ClientOrderId,
+        InstrumentId,
+        OrderType,
+        ReasonCode,
+        Side,
+        SubmitOrder,
+        Venue,
+    )
+
+    def order(coid: str) -> SubmitOrder:
+        return SubmitOrder(
+            client_order_id=ClientOrderId(coid), account=AccountId("A"),
+            instrument_id=InstrumentId.of("BTC/USD", Venue("SIMA")), side=Side.BUY,
+            order_type=OrderType.LIMIT, quantity=Decimal("0.01"), price=Decimal("100"),
+        )  # fmt: skip
+
+    cfg = load_config(None, {"engine": {"retain_closed": 2}, "risk": {"enabled": False}})
+    path = tmp_path / "s.db"
+    jr = Journal(SQLiteStore(path), Durability.BATCH)
+    system = build_system(cfg, journal=jr)
+    for i in range(8):
+        system.engine.submit(order(f"s{i}"))
+        system.clock.run_all()
+        system.engine.cancel(
+            CancelOrder(client_order_id=ClientOrderId(f"s{i}"), account=AccountId("A"))
+        )
+        system.clock.run_all()
+        if i == 5:
+            jr.save_snapshot(system.engine.seq, 0, snap.take(system.engine, system.positions))
+    jr.close()
+
+    store = SQLiteStore(path)
+    lookups: list[str] = []
+    real = store.has_order
+
+    def counting(coid: str) -> bool:
+        lookups.append(coid)
+        return real(coid)
+
+    store.has_order = counting  # type: ignore[method-assign]
+    jr2 = Journal(store, Durability.BATCH)
+    restarted = build_system(cfg, journal=jr2)
+    rep = replay(restarted.engine, store, restarted.positions)
+    assert rep.snapshot_seq > 0  # restored from the snapshot, not a full replay
+    assert restarted.engine.orders.get(ClientOrderId("s0")) is None  # only in the journal
+    assert restarted.engine.submit(order("brand-new")).ok
+    assert lookups == []  # no journal lookup for an id the journal never saw
+    again = restarted.engine.submit(order("s0"))
+    assert again.denial is not None and again.denial.reason is ReasonCode.DUPLICATE_CLIENT_ORDER_ID
+    assert lookups == ["s0"]
+    jr2.close()
