@@ -119,8 +119,10 @@ def monitor_evals(system: System) -> int:
     return int(getattr(mon, "evaluations", 0))
 
 
-def w1(n: int = 1_000_000) -> str:
-    system = _system(venues=1)
+def w1(n: int = 1_000_000, *, risk: bool = True) -> str:
+    """``risk=False``: the position re-mark and FX alone (what "live PnL" needs), without the
+    risk context and monitor."""
+    system = _system(venues=1, risk=risk)
     eng = system.engine
     iid = InstrumentId.of("BTC/USD", Venue("SIMA"))
     _refresh(system, 6_000_000)
@@ -165,11 +167,12 @@ def w1(n: int = 1_000_000) -> str:
             busy += pc() - t0
             done += m
     return result_line(
-        "W1", quotes=n, quotes_per_s=round(n / (busy / 1e9)), **lat.summary_us(),
-        unrealized=str(pos.unrealized()),
+        "W1" if risk else "W1-pnl-only", quotes=n, quotes_per_s=round(n / (busy / 1e9)),
+        **lat.summary_us(), unrealized=str(pos.unrealized()),
         risk_evaluations=monitor_evals(system),
-        note="clock advanced to each quote, engine.on_quote -> positions re-mark, FX, risk "
-        "context and monitor re-evaluation; latency sampled 1/64",
+        note="clock advanced to each quote, engine.on_quote -> positions re-mark, FX"
+        + (", risk context and monitor re-evaluation" if risk else " (risk off)")
+        + "; latency sampled 1/64",
     )  # fmt: skip
 
 

@@ -46,6 +46,7 @@ def register(app: typer.Typer) -> None:
         run = workload
         if run in (Workload.W1, Workload.ALL):
             typer.echo(w.w1(n(1_000_000)))
+            typer.echo(w.w1(n(1_000_000), risk=False))
         if run in (Workload.W2, Workload.ALL):
             typer.echo(w.w2(n(1_000_000)))
         if run in (Workload.W3, Workload.ALL):
