@@ -69,7 +69,6 @@ class SQLiteStore:
     def __init__(self, path: str | Path, *, fsync: bool = False) -> None:
         self.path = str(path)
         self.fsync = fsync
-        self._reader: sqlite3.Connection | None = None
         try:
             self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             self.db.execute("PRAGMA journal_mode=WAL")
@@ -148,13 +147,8 @@ class SQLiteStore:
             yield str(coid)
 
     def has_order(self, coid: str) -> bool:
-        # a connection of its own: the journal's writer thread may be mid-transaction on
-        # ``db``; in WAL mode this reader sees the last commit and never waits for the writer
-        if self._reader is None:
-            self._reader = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            self._reader.execute("PRAGMA busy_timeout=10000")
         return (
-            self._reader.execute("SELECT 1 FROM events WHERE coid = ? LIMIT 1", (coid,)).fetchone()
+            self.db.execute("SELECT 1 FROM events WHERE coid = ? LIMIT 1", (coid,)).fetchone()
             is not None
         )
 
@@ -190,6 +184,4 @@ class SQLiteStore:
         )
 
     def close(self) -> None:
-        if self._reader is not None:
-            self._reader.close()
         self.db.close()

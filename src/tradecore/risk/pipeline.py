@@ -133,7 +133,7 @@ class RiskPipeline:
             ctx.end()
 
     def _run_checks(self, order: Order, lim: Limits, ctx: RiskContext) -> Denial | None:
-        plan = self._plans.get(order.account) or self.plan(order.account)
+        plan = self.plan(order.account)
         if self.config.mode is Mode.FIRST:
             for c in plan:
                 d = c.check(order, lim, ctx)

@@ -487,7 +487,6 @@ class SmartRouter:
         client = self.clients[venue]
         status = client.order_status(coid)
         self.breakers[venue].record_failure(timeout=True)
-        self._sent_at.pop(coid, None)
         eng = self.engine
         if not status.known:
             client.cancel(order)  # make sure a late arrival cannot trade
