@@ -13,7 +13,9 @@ from tradecore.config import AppConfig, load_config
 from tradecore.engine.clock import SimClock
 from tradecore.engine.core import Engine
 from tradecore.engine.instruments import InstrumentRegistry
+from tradecore.engine.placement import pin
 from tradecore.engine.ports import EventJournal, RiskGate
+from tradecore.errors import ConfigError
 from tradecore.marketdata import replay
 from tradecore.marketdata.synthetic import InstrumentSpec, SyntheticMarket, VenueProfile
 from tradecore.marketdata.types import MarketUpdate
@@ -98,9 +100,11 @@ def build_system(
 ) -> System:
     cfg = config or load_config()
     if cfg.engine.cpu is not None:
-        from tradecore.journal.writer import pin
-
-        pin(0, cfg.engine.cpu)
+        try:
+            pin(0, cfg.engine.cpu)
+        except OSError as e:
+            msg = f"cannot pin the engine to CPU {cfg.engine.cpu}: {e}"
+            raise ConfigError("engine.cpu", msg) from None
     start = 1_767_225_600_000_000_000  # the synthetic market's first timestamp
     clock = SimClock(start)
     insts = instruments_from(cfg)

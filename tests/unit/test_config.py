@@ -43,3 +43,14 @@ def test_broken_toml_and_missing_file(tmp_path: Path) -> None:
         load_config(p)
     with pytest.raises(ConfigError, match="not found"):
         load_config(tmp_path / "nope.toml")
+
+
+def test_pinning_the_engine_to_a_cpu_that_does_not_exist_names_the_key() -> None:
+    import os
+
+    from tradecore.bootstrap import build_system
+
+    if not hasattr(os, "sched_setaffinity"):
+        pytest.skip("no CPU pinning on this platform")
+    with pytest.raises(ConfigError, match=r"engine\.cpu"):
+        build_system(load_config(None, {"engine": {"cpu": 100_000}}))

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import select
 import struct
 import subprocess
@@ -34,6 +33,7 @@ from typing import IO, Any
 
 import msgspec
 
+from tradecore.engine.placement import pin
 from tradecore.errors import JournalError
 
 EVENT, AUDIT = 0, 1
@@ -125,20 +125,6 @@ def main(argv: list[str] | None = None) -> int:  # pragma: no cover - the writer
             store.close()
 
 
-def pin(pid: int, cpu: int) -> bool:
-    """Run process ``pid`` (0: this one) on ``cpu`` only. Keeping the engine and the journal
-    writer on separate cores stops the scheduler from putting the woken writer on the engine's
-    core (W3 p99.9 over 3 venues 360-400 -> 185-205 µs). Linux only; False where unsupported."""
-    setaffinity = getattr(os, "sched_setaffinity", None)
-    if setaffinity is None:
-        return False
-    try:
-        setaffinity(pid, {cpu})
-    except OSError as e:
-        raise JournalError(f"cannot pin process {pid} to CPU {cpu}: {e}") from None
-    return True
-
-
 class WriterProcess:
     """The engine side of the writer process."""
 
@@ -179,7 +165,10 @@ class WriterProcess:
         self._closed = False
         self._wait_answer()  # the store is open in the writer (or its error is raised here)
         if cpu is not None:
-            pin(self.process.pid, cpu)
+            try:
+                pin(self.process.pid, cpu)
+            except OSError as e:
+                raise JournalError(f"cannot pin the journal writer to CPU {cpu}: {e}") from None
 
     @property
     def pid(self) -> int:

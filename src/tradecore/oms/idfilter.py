@@ -30,25 +30,24 @@ class IdFilter:
     def size_bytes(self) -> int:
         return len(self._bits)
 
-    def _positions(self, key: str) -> list[int]:
+    @staticmethod
+    def _hashes(key: str) -> tuple[int, int]:
+        """Two independent 64-bit hashes; bit i of the key is at (h1 + i * h2) mod m."""
         d = blake2b(key.encode(), digest_size=16).digest()
-        h1 = int.from_bytes(d[:8], "little")
-        h2 = int.from_bytes(d[8:], "little") | 1
-        m = self._m
-        return [(h1 + i * h2) % m for i in range(self._k)]
+        return int.from_bytes(d[:8], "little"), int.from_bytes(d[8:], "little") | 1
 
     def add(self, key: str) -> None:
-        bits = self._bits
-        for p in self._positions(key):
+        h1, h2 = self._hashes(key)
+        bits, m = self._bits, self._m
+        for i in range(self._k):
+            p = (h1 + i * h2) % m
             bits[p >> 3] |= 1 << (p & 7)
         self.added += 1
 
     def __contains__(self, key: object) -> bool:
         if not isinstance(key, str):
             return False
-        d = blake2b(key.encode(), digest_size=16).digest()
-        h1 = int.from_bytes(d[:8], "little")
-        h2 = int.from_bytes(d[8:], "little") | 1
+        h1, h2 = self._hashes(key)
         bits, m = self._bits, self._m
         for i in range(self._k):  # stops at the first clear bit (most unknown ids: the first)
             p = (h1 + i * h2) % m
