@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,26 @@ from tradecore.journal import Durability, Journal
 from tradecore.journal import snapshot as snap
 from tradecore.journal.recovery import business_digest, replay
 from tradecore.journal.store import SQLiteStore
+from tradecore.model import (
+    AccountId,
+    CancelOrder,
+    ClientOrderId,
+    InstrumentId,
+    OrderType,
+    ReasonCode,
+    Side,
+    SubmitOrder,
+    Venue,
+)
+
+
+def order(coid: str) -> SubmitOrder:
+    """A small resting limit order of account A (one that never fills at this price)."""
+    return SubmitOrder(
+        client_order_id=ClientOrderId(coid), account=AccountId("A"),
+        instrument_id=InstrumentId.of("BTC/USD", Venue("SIMA")), side=Side.BUY,
+        order_type=OrderType.LIMIT, quantity=Decimal("0.01"), price=Decimal("100"),
+    )  # fmt: skip
 
 
 def journaled_run(path: Path, seconds: int = 30, durability: Durability = Durability.BATCH):  # type: ignore[no-untyped-def]
@@ -153,27 +174,6 @@ def test_a_failed_background_write_is_raised_in_the_engine(tmp_path: Path) -> No
 def test_evicted_ids_stay_idempotent_through_the_journal_also_after_a_restart(
     tmp_path: Path,
 ) -> None:
-    from decimal import Decimal
-
-    from tradecore.model import (
-        AccountId,
-        CancelOrder,
-        ClientOrderId,
-        InstrumentId,
-        OrderType,
-        ReasonCode,
-        Side,
-        SubmitOrder,
-        Venue,
-    )
-
-    def order(coid: str) -> SubmitOrder:
-        return SubmitOrder(
-            client_order_id=ClientOrderId(coid), account=AccountId("A"),
-            instrument_id=InstrumentId.of("BTC/USD", Venue("SIMA")), side=Side.BUY,
-            order_type=OrderType.LIMIT, quantity=Decimal("0.01"), price=Decimal("100"),
-        )  # fmt: skip
-
     cfg = load_config(None, {"engine": {"retain_closed": 2}, "risk": {"enabled": False}})
     path = tmp_path / "i.db"
     jr = Journal(SQLiteStore(path), Durability.GROUP)
@@ -310,27 +310,6 @@ def test_writer_cpu_must_be_a_cpu_number(tmp_path: Path) -> None:
 
 
 def test_after_a_snapshot_restart_new_ids_cost_no_journal_lookup(tmp_path: Path) -> None:
-    from decimal import Decimal
-
-    from tradecore.model import (
-        AccountId,
-        CancelOrder,
-        ClientOrderId,
-        InstrumentId,
-        OrderType,
-        ReasonCode,
-        Side,
-        SubmitOrder,
-        Venue,
-    )
-
-    def order(coid: str) -> SubmitOrder:
-        return SubmitOrder(
-            client_order_id=ClientOrderId(coid), account=AccountId("A"),
-            instrument_id=InstrumentId.of("BTC/USD", Venue("SIMA")), side=Side.BUY,
-            order_type=OrderType.LIMIT, quantity=Decimal("0.01"), price=Decimal("100"),
-        )  # fmt: skip
-
     cfg = load_config(None, {"engine": {"retain_closed": 2}, "risk": {"enabled": False}})
     path = tmp_path / "s.db"
     jr = Journal(SQLiteStore(path), Durability.BATCH)
