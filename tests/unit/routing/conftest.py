@@ -77,6 +77,7 @@ class Market:
 def build_market(
     config: RoutingConfig | None = None,
     sim: Callable[[str], SimVenueConfig] | None = None,
+    maker_bps: dict[str, Decimal] | None = None,
 ) -> Market:
     clock = SimClock(1_000_000_000)
     instruments: list[Instrument] = []
@@ -85,7 +86,9 @@ def build_market(
         inst = spot(SYMBOL, name, tick="0.05", lot="0.001")
         instruments.append(inst)
         models[Venue(name)] = VenueModel(
-            Venue(name), FeeSchedule(D(0), TAKER_BPS[name]), {inst.id: inst}
+            Venue(name),
+            FeeSchedule((maker_bps or {}).get(name, D(0)), TAKER_BPS[name]),
+            {inst.id: inst},
         )
     engine = Engine(clock, InstrumentRegistry(instruments))
     venues = {
