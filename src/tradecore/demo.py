@@ -42,6 +42,9 @@ class DemoReport:
     positions: list[dict[str, Any]] = field(default_factory=list)
     portfolio: dict[str, Any] = field(default_factory=dict)
     state_digest: str = ""
+    stp_router: int = 0  # SMART plans whose depth was cut before our own resting order
+    stp_venue: int = 0  # self-matches the venues' STP expired
+    self_matches: int = 0  # our own orders that traded with each other at a venue
 
 
 class DemoFlow:
@@ -166,6 +169,10 @@ def run_demo(
     report.positions = sys_.positions.snapshot()["positions"]  # type: ignore[assignment]
     report.portfolio = sys_.portfolio.snapshot(config.demo.account)
     report.state_digest = eng.state_digest()
+    report.stp_router = sys_.execution.self_trades_prevented
+    for v in sys_.venues.values():
+        report.stp_venue += getattr(v, "self_matches_prevented", 0)
+        report.self_matches += getattr(v, "self_matches", 0)
     return report
 
 

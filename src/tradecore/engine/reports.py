@@ -291,3 +291,13 @@ _SIMPLE_EVENTS: dict[Report, Callable[[int, int, Order, ReasonCode | None, str],
         q, t, o.client_order_id, o.account, r or ReasonCode.ORDER_NOT_OPEN, m
     ),
 }
+
+
+def table_markdown() -> str:
+    """:data:`TABLE` as the markdown table docs/execution.md prints (a test compares them)."""
+    head = "| report | " + " | ".join(s.value for s in _COLUMNS) + " |"
+    rule = "|---" * (len(_COLUMNS) + 1) + "|"
+    rows = [
+        f"| {r.value} | " + " | ".join(TABLE[(r, s)].value for s in _COLUMNS) + " |" for r in Report
+    ]
+    return "\n".join([head, rule, *rows])
