@@ -115,7 +115,7 @@ def _check_sqlite(t: JournalTarget, create: bool) -> None:
         raise ValidationError(t.field, f"{p} is a directory, not a journal file")
     if not p.exists() or p.stat().st_size == 0:
         if not create:
-            raise ValidationError(t.field, f"{p}: no such journal")
+            raise ValidationError(t.field, f"{p}: journal not found")
         if not p.parent.is_dir():
             raise ValidationError(t.field, f"{p.parent} is not a directory")
         return
@@ -163,7 +163,7 @@ def _check_postgres(t: JournalTarget, create: bool) -> None:
         raise ValidationError(t.field, f"cannot connect to PostgreSQL: {first}") from None
     tables = {r[0] for r in rows} - {META}
     if not tables and not create:
-        raise ValidationError(t.field, f"schema {t.schema}: no such journal")
+        raise ValidationError(t.field, f"schema {t.schema}: journal not found")
     _check_tables(t, tables, f"schema {t.schema}")
 
 
