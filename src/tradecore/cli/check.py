@@ -24,8 +24,10 @@ def register(app: typer.Typer) -> None:
             target = resolve(cfg.journal)
             n_keys = None
             if keys is not None:
+                from tradecore.cli.keysfile import validate_keys_file
                 from tradecore.service.auth import KeyStore
 
+                validate_keys_file(keys)
                 n_keys = len(KeyStore.load(keys).keys)
         fp, summary = fingerprint(cfg)
         typer.echo(f"config ok: {summary} (fingerprint {fp})")

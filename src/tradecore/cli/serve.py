@@ -110,6 +110,10 @@ def register(app: typer.Typer) -> None:
             target = resolve(cfg.journal, journal)
             notes: list[str] = []
             keys_path = keys or (Path(svc.keys) if svc.keys else None)
+            if keys_path is not None:
+                from tradecore.cli.keysfile import validate_keys_file
+
+                validate_keys_file(keys_path)
             app_, _, ks = build_service(
                 config, keys_path, speed=speed or svc.speed,
                 demo_flow=svc.demo_flow if demo_flow is None else demo_flow,
