@@ -10,12 +10,17 @@
 
 from __future__ import annotations
 
+import re
+from collections import defaultdict
 from dataclasses import dataclass
 
 from tradecore.bootstrap import System
 from tradecore.journal.recovery import RecoveryReport, reconcile, replay
 from tradecore.journal.store import JournalStore
 from tradecore.model import codec
+from tradecore.model.events import OrderAccepted, OrderFilled
+
+_NUMBERED = re.compile(r"^([A-Z0-9_]+)-T?(\d+)$")
 
 
 @dataclass
@@ -50,7 +55,27 @@ def recover(system: System, store: JournalStore) -> Resumed:
     if events == 0:
         return Resumed()
     eng = system.engine
-    rep = replay(eng, store, system.positions)
+    orders: dict[str, int] = defaultdict(int)
+    trades: dict[str, int] = defaultdict(int)
+
+    def seen(e: object) -> None:  # the highest venue order and trade number per venue
+        is_fill = isinstance(e, OrderFilled)
+        ident = str(e.trade_id if is_fill else getattr(e, "venue_order_id", ""))  # type: ignore[attr-defined]
+        m = _NUMBERED.match(ident)
+        if m is not None:
+            table = trades if is_fill else orders
+            table[m.group(1)] = max(table[m.group(1)], int(m.group(2)))
+
+    eng.bus.subscribe(OrderFilled, seen)
+    eng.bus.subscribe(OrderAccepted, seen)
+    try:
+        rep = replay(eng, store, system.positions)
+    finally:
+        eng.bus.unsubscribe(seen)
+    for name, venue in system.venues.items():
+        go_on = getattr(venue, "continue_ids", None)
+        if go_on is not None:
+            go_on(orders[name], trades[name])
     ts = last_event_ts(store)
     if ts is not None and ts > system.clock.now_ns():
         system.clock.advance_to(ts)
