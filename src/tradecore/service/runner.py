@@ -113,8 +113,8 @@ class EngineService:
     def venues(self) -> list[dict[str, Any]]:
         out = []
         for name, v in sorted(self.system.venues.items()):
-            br = self.system.router.breakers[name]
-            st = self.system.router.stats[name]
+            br = self.system.execution.breakers[name]
+            st = self.system.execution.stats[name]
             up = v.health().value == "UP" and br.state.value == "CLOSED"
             self.metrics.venue_health.labels(name).set(1 if up else 0)
             out.append(

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from tradecore.engine import Engine, InstrumentRegistry, SimClock
+from tradecore.engine.execution import Execution, attach
 from tradecore.model import (
     AccountId,
     ClientOrderId,
@@ -21,7 +22,6 @@ from tradecore.model import (
 from tradecore.routing.config import RoutingConfig
 from tradecore.routing.decisions import RoutingDecision
 from tradecore.routing.fees import ModelFees
-from tradecore.routing.router import SmartRouter
 from tradecore.venues.model import FeeSchedule, VenueModel
 from tradecore.venues.sim.client import SimVenueClient, SimVenueConfig
 
@@ -48,7 +48,7 @@ ASKS: dict[str, Levels] = {
 class Market:
     engine: Engine
     clock: SimClock
-    router: SmartRouter
+    router: Execution
     venues: dict[str, SimVenueClient]
     fills: list[OrderFilled]
     decisions: list[RoutingDecision]
@@ -95,9 +95,7 @@ def build_market(
         for name in ("SIMA", "SIMB", "SIMC")
     }
     cfg = config or RoutingConfig(latency_penalty_bps_per_ms=D(0))
-    router = SmartRouter(engine, venues.values(), ModelFees(models), cfg, seed=1)
-    for v in venues.values():
-        v.bind(engine)
+    router = attach(engine, venues.values(), ModelFees(models), cfg, seed=1)
     fills: list[OrderFilled] = []
     decisions: list[RoutingDecision] = []
     engine.bus.subscribe(OrderFilled, fills.append)
