@@ -80,13 +80,13 @@ def recover(system: System, store: JournalStore) -> Resumed:
     if ts is not None and ts > system.clock.now_ns():
         system.clock.advance_to(ts)
     eng.call(lambda: None)  # a commit point before new events
-    reconcile(eng, system.venues, rep)
+    reconcile(system.execution, rep)
     lost = 0
     for o in sorted(eng.orders.open_orders(), key=lambda x: x.client_order_id):
         client = system.venues.get(o.instrument_id.venue)
         if client is None:
             continue  # a SMART parent: closed by its children
         if not client.order_status(o.client_order_id).known:
-            eng.on_canceled(o.client_order_id, "lost by the venue at restart")
+            eng.sink.on_canceled(o.client_order_id, "lost by the venue at restart")
             lost += 1
     return Resumed(events, ts, rep, lost)
