@@ -87,6 +87,12 @@ class SimVenueClient:
         self._n_trades = 0
         self.fills_reported = 0
 
+    def continue_ids(self, orders: int, trades: int) -> None:
+        """After the engine restarted from its journal: number new venue orders and trades
+        after those it already holds (this embedded venue restarted empty with it)."""
+        self._n_orders = max(self._n_orders, orders)
+        self._n_trades = max(self._n_trades, trades)
+
     # ------------------------------------------------------------------ protocol
     @property
     def venue(self) -> Venue:
