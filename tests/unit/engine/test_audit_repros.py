@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.fakes import ScriptedVenue
 from tests.unit.routing.conftest import ACC, SYMBOL, build_market
@@ -166,3 +168,24 @@ def test_unknown_and_duplicate_reports_are_journaled_anomalies_not_exceptions() 
     assert o is not None and o.filled_qty == D(1)  # the repeated trade is not booked twice
     assert [a.kind for a in seen] == ["UNKNOWN_ORDER", "DUPLICATE", "DUPLICATE"]
     assert eng.anomalies == {"UNKNOWN_ORDER": 1, "DUPLICATE": 2}
+
+
+@settings(max_examples=300)
+@given(
+    qty=st.decimals(allow_nan=True, allow_infinity=True)
+    | st.decimals(min_value=-(10**20), max_value=10**20, places=12),
+    price=st.none() | st.decimals(allow_nan=True, allow_infinity=True),
+)
+def test_the_fast_validation_path_agrees_with_the_exact_one(
+    qty: Decimal, price: Decimal | None
+) -> None:
+    from tradecore.model.validation import _validate_submit, validate_submit
+
+    cmd = SubmitOrder(
+        client_order_id=ClientOrderId("v"), account=AccountId("a"),
+        instrument_id=InstrumentId("BTC/USD", Venue("FAKE")), side=Side.BUY,
+        order_type=OrderType.LIMIT, quantity=qty, price=price,
+    )  # fmt: skip
+    fast, exact = validate_submit(cmd), _validate_submit(cmd)
+    assert (fast is cmd) == (exact is cmd)
+    assert type(fast) is type(exact)
