@@ -1,0 +1,1 @@
+"""tradecore's CCXT connector: any CCXT exchange as a :class:`VenueClient` (docs/venues.md)."""

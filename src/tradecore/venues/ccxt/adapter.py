@@ -1,0 +1,488 @@
+"""A CCXT exchange as a :class:`~tradecore.venues.protocol.VenueClient`.
+
+I/O stays at the edge. The client owns one asyncio loop on its own thread (the *I/O thread*),
+where the ccxt async exchange lives: order entry, the book poller and the execution poller
+run there. Nothing there touches the engine: every report (ack, reject, fill, close, quote,
+reconciliation) is put, in order, on a thread-safe queue, and :meth:`CcxtVenueClient.drain`,
+called on the engine's thread (by the driver's loop, or woken through ``notify``), hands them
+to the engine's sink. The engine stays single-threaded and deterministic: a journal of its
+events replays to the same state.
+
+* **Orders** carry tradecore's client order id as the venue's (``newClientOrderId`` on
+  Binance, ccxt's ``clientOrderId``), so every report maps back and a retry after a rate
+  limit cannot create a second order (the venue refuses a duplicate id).
+* **Executions** come from polling (``fetch_my_trades`` since the last trade seen,
+  ``fetch_open_orders``; ``fetch_order`` + the order's trades for one that left the book),
+  each with the venue's own trade id, price and fee, deduplicated by trade id.
+* **Errors** are mapped by :mod:`tradecore.venues.ccxt.errors`; no ccxt exception leaves.
+  After a transient failure on a submit the order's status is asked before anything else;
+  nothing is ever resent blindly.
+* **Reconnects**: the first successful poll after a failure reconciles every order still
+  tracked through ``reconcile`` (wired to :meth:`Execution.reconcile`), so fills the venue
+  made while we could not see it are booked exactly once, with the venue's trade ids.
+* **Health**: DOWN while requests fail (and for ``down_hold_s`` after a maintenance answer),
+  DEGRADED when the last book is older than ``stale_after_s``, else UP.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from tradecore.model.enums import LiquiditySide, OrderType, ReasonCode, Side
+from tradecore.model.identifiers import ClientOrderId, InstrumentId, TradeId, Venue, VenueOrderId
+from tradecore.model.instrument import Instrument
+from tradecore.model.market import BookLevel, BookSnapshot, Quote
+from tradecore.model.orders import Order
+from tradecore.model.values import Money
+from tradecore.venues.ccxt.errors import Mapped, Outcome, classify
+from tradecore.venues.ccxt.markets import clean, instruments_from_markets, to_decimal
+from tradecore.venues.protocol import ExecutionSink, VenueHealth, VenueOrderStatus, VenueTrade
+
+log = logging.getLogger("tradecore.venues.ccxt")
+ZERO = Decimal(0)
+CLOSED = {"closed": "FILLED", "canceled": "CANCELED", "expired": "EXPIRED", "rejected": "REJECTED"}
+Reconciler = Callable[[ClientOrderId, VenueOrderStatus], None]
+
+
+@dataclass(frozen=True, slots=True)
+class CcxtVenueConfig:
+    poll_interval_s: float = 0.25
+    book_interval_s: float = 0.25
+    book_levels: int = 10
+    stale_after_s: float = 3.0
+    status_timeout_s: float = 3.0
+    down_hold_s: float = 1.0
+    max_backoff_retries: int = 3
+    backoff_base_s: float = 0.2
+
+
+@dataclass(slots=True)
+class _Track:
+    order: Order
+    symbol: str
+    vid: str | None = None
+    trades: dict[str, VenueTrade] = field(default_factory=dict)
+    closed: bool = False
+    venue_status: str | None = None
+
+
+class CcxtVenueClient:
+    """One CCXT exchange (``exchange``: a ccxt async exchange object, built on the I/O loop
+    by ``factory``) as a tradecore venue named ``venue``."""
+
+    def __init__(
+        self,
+        venue: Venue,
+        factory: Callable[[], Any],
+        config: CcxtVenueConfig | None = None,
+        *,
+        notify: Callable[[], None] | None = None,
+    ) -> None:
+        self._venue = venue
+        self._factory = factory
+        self.config = config or CcxtVenueConfig()
+        self.notify = notify
+        self._sink: ExecutionSink | None = None
+        self._reconciler: Reconciler | None = None
+        self._reports: queue.SimpleQueue[tuple[str, tuple[Any, ...]]] = queue.SimpleQueue()
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True,
+                                        name=f"ccxt-{venue}")  # fmt: skip
+        self._ex: Any = None
+        self.instruments: dict[InstrumentId, Instrument] = {}
+        self._symbols: dict[InstrumentId, str] = {}
+        self._tracks: dict[ClientOrderId, _Track] = {}
+        self._by_vid: dict[str, ClientOrderId] = {}
+        self._books: dict[InstrumentId, BookSnapshot] = {}
+        self._book_at = 0.0
+        self._subs: dict[InstrumentId, list[Callable[[Quote], None]]] = {}
+        self._failing = False
+        self._down_until = 0.0
+        self._trade_since: dict[str, int] = {}
+        self._tasks: list[asyncio.Task[None]] = []
+        self._version = 0
+        self.errors: dict[str, int] = {}  # outcome -> count (for health pages and tests)
+        self.reconnects = 0
+
+    # ------------------------------------------------------------------ lifecycle
+    def start(self, timeout_s: float = 10.0) -> list[Instrument]:
+        """Start the I/O thread, load the venue's markets; returns its instruments."""
+        self._thread.start()
+        fut = asyncio.run_coroutine_threadsafe(self._start(), self._loop)
+        return fut.result(timeout_s)
+
+    async def _start(self) -> list[Instrument]:
+        self._ex = self._factory()
+        markets = await self._ex.load_markets()
+        insts = instruments_from_markets(markets, self._venue)
+        self.instruments = {i.id: i for i in insts}
+        self._symbols = {i.id: i.id.symbol for i in insts}
+        self._tasks = [
+            asyncio.ensure_future(self._book_loop()),
+            asyncio.ensure_future(self._exec_loop()),
+        ]
+        return insts
+
+    def stop(self, timeout_s: float = 5.0) -> None:
+        async def _stop() -> None:
+            for t in self._tasks:
+                t.cancel()
+            if self._ex is not None:
+                await self._ex.close()
+            me = asyncio.current_task()
+            rest = [t for t in asyncio.all_tasks() if t is not me]
+            for t in rest:
+                t.cancel()
+            await asyncio.gather(*rest, return_exceptions=True)
+
+        if self._thread.is_alive():
+            asyncio.run_coroutine_threadsafe(_stop(), self._loop).result(timeout_s)
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout_s)
+
+    def set_reconciler(self, fn: Reconciler) -> None:
+        """Where reconnect reconciliation goes (``Execution.reconcile`` through the engine)."""
+        self._reconciler = fn
+
+    # ------------------------------------------------------------------ protocol
+    @property
+    def venue(self) -> Venue:
+        return self._venue
+
+    def bind(self, sink: ExecutionSink) -> None:
+        self._sink = sink
+
+    def health(self) -> VenueHealth:
+        now = time.monotonic()
+        if self._failing or now < self._down_until:
+            return VenueHealth.DOWN
+        if now - self._book_at > self.config.stale_after_s:
+            return VenueHealth.DEGRADED
+        return VenueHealth.UP
+
+    def book(self, instrument_id: InstrumentId) -> BookSnapshot | None:
+        return self._books.get(instrument_id)
+
+    def subscribe_quotes(self, instrument_id: InstrumentId, fn: Callable[[Quote], None]) -> None:
+        self._subs.setdefault(instrument_id, []).append(fn)
+
+    def track(self, order: Order) -> None:
+        """Follow an order sent before a restart (its fills and close come by polling)."""
+        symbol = self._symbols.get(order.instrument_id, order.instrument_id.symbol)
+        t = _Track(order, symbol, order.venue_order_id)
+        self._tracks[order.client_order_id] = t
+        if t.vid is not None:
+            self._by_vid[t.vid] = order.client_order_id
+
+    def submit(self, order: Order) -> None:
+        self.track(order)
+        self._spawn(self._submit(order))
+
+    def cancel(self, order: Order) -> None:
+        self._spawn(self._cancel(order.client_order_id))
+
+    def replace(self, order: Order, new_order: Order) -> None:
+        msg = f"{self._venue}: replace is not offered through this connector; cancel and resubmit"
+        self._emit("replace_rejected", order.client_order_id, ReasonCode.INVALID_ORDER, msg)
+
+    def order_status(self, coid: ClientOrderId) -> VenueOrderStatus:
+        """The venue's answer (blocking the caller up to ``status_timeout_s``; never called
+        on the I/O thread). If the venue cannot be asked, what we saw of the order so far."""
+        fut = asyncio.run_coroutine_threadsafe(self._status(coid), self._loop)
+        try:
+            return fut.result(self.config.status_timeout_s)
+        except Exception as e:  # the venue did not answer in time: what we know
+            fut.cancel()
+            self._count(classify(e))
+            return self._seen(coid)
+
+    # ------------------------------------------------------------------ engine thread
+    def drain(self) -> int:
+        """Hand every queued report to the engine, in order (call on the engine's thread)."""
+        n = 0
+        while True:
+            try:
+                kind, args = self._reports.get_nowait()
+            except queue.Empty:
+                return n
+            n += 1
+            self._deliver(kind, args)
+
+    def _deliver(self, kind: str, args: tuple[Any, ...]) -> None:
+        sink = self._sink
+        if kind == "quote":
+            q: Quote = args[0]
+            for fn in self._subs.get(q.instrument_id, ()):
+                fn(q)
+            return
+        if kind == "reconcile":
+            if self._reconciler is not None:
+                self._reconciler(args[0], args[1])
+            return
+        if sink is None:
+            return
+        table: dict[str, Callable[..., None]] = {
+            "accepted": sink.on_accepted, "rejected": sink.on_rejected,
+            "filled": sink.on_filled, "canceled": sink.on_canceled,
+            "cancel_rejected": sink.on_cancel_rejected, "expired": sink.on_expired,
+            "replace_rejected": sink.on_replace_rejected,
+        }  # fmt: skip
+        table[kind](*args)
+
+    # ------------------------------------------------------------------ I/O thread
+    def _emit(self, kind: str, *args: Any) -> None:
+        self._reports.put((kind, args))
+        if self.notify is not None:
+            self.notify()
+
+    def _spawn(self, coro: Any) -> None:
+        asyncio.run_coroutine_threadsafe(coro, self._loop)
+
+    def _count(self, m: Mapped) -> None:
+        self.errors[m.outcome.value] = self.errors.get(m.outcome.value, 0) + 1
+        if m.outcome in (Outcome.DOWN, Outcome.MAINTENANCE, Outcome.AUTH):
+            self._down_until = time.monotonic() + self.config.down_hold_s
+
+    async def _submit(self, order: Order) -> None:
+        coid = order.client_order_id
+        t = self._tracks[coid]
+        kind = "market" if order.order_type is OrderType.MARKET else "limit"
+        params: dict[str, Any] = {
+            "clientOrderId": str(coid),
+            "timeInForce": order.time_in_force.value,
+        }
+        if order.post_only:
+            params = {"clientOrderId": str(coid), "postOnly": True}
+        if kind == "market":
+            params.pop("timeInForce", None)
+        price = None if order.price is None else str(order.price)
+        side = "buy" if order.side is Side.BUY else "sell"
+        for attempt in range(self.config.max_backoff_retries + 1):
+            try:
+                resp = await self._ex.create_order(
+                    t.symbol, kind, side, str(order.leaves_qty), price, params
+                )
+            except Exception as e:
+                m = classify(e)
+                self._count(m)
+                if m.outcome is Outcome.BACKOFF and attempt < self.config.max_backoff_retries:
+                    await asyncio.sleep(self.config.backoff_base_s * 2**attempt)
+                    continue
+                if m.outcome in (
+                    Outcome.REJECT,
+                    Outcome.AUTH,
+                    Outcome.BACKOFF,
+                    Outcome.MAINTENANCE,
+                ):
+                    t.closed = True
+                    self._emit("rejected", coid, m.reason, m.message)
+                    return
+                await self._after_doubt(t, m)
+                return
+            self._acked(t, str(resp["id"]))
+            if resp.get("status") in CLOSED:
+                await self._sync(t)
+            return
+
+    async def _after_doubt(self, t: _Track, m: Mapped) -> None:
+        """A submit failed in transit: ask the venue before doing anything else."""
+        try:
+            st = await self._status(t.order.client_order_id)
+        except Exception as e:
+            self._count(classify(e))
+            return  # still in doubt: the ack timeout and reconnect reconciliation decide
+        if not st.known:
+            t.closed = True
+            self._emit("rejected", t.order.client_order_id, m.reason, m.message)
+            return
+        if st.venue_order_id is not None:
+            self._acked(t, str(st.venue_order_id))
+        self._report_status(t, st)
+
+    def _acked(self, t: _Track, vid: str) -> None:
+        if t.vid is None:
+            t.vid = vid
+            self._by_vid[vid] = t.order.client_order_id
+            self._emit("accepted", t.order.client_order_id, VenueOrderId(vid))
+
+    async def _cancel(self, coid: ClientOrderId) -> None:
+        t = self._tracks.get(coid)
+        if t is None:
+            self._emit("cancel_rejected", coid, ReasonCode.ORDER_NOT_OPEN, "unknown to this venue")
+            return
+        try:
+            await self._ex.cancel_order(t.vid, t.symbol, {"clientOrderId": str(coid)})
+        except Exception as e:
+            m = classify(e)
+            self._count(m)
+            self._emit("cancel_rejected", coid, m.reason, m.message)
+            if m.outcome is Outcome.NOT_FOUND:
+                await self._try_sync(t)
+            return
+        await self._try_sync(t)
+
+    async def _try_sync(self, t: _Track) -> None:
+        try:
+            await self._sync(t)
+        except Exception as e:
+            self._count(classify(e))
+
+    async def _status(self, coid: ClientOrderId) -> VenueOrderStatus:
+        t = self._tracks.get(coid)
+        if t is None:
+            return VenueOrderStatus(coid, None, False, False, ZERO, None)
+        try:
+            o = await self._ex.fetch_order(t.vid, t.symbol, {"clientOrderId": str(coid)})
+        except Exception as e:
+            if classify(e).outcome is Outcome.NOT_FOUND:
+                return VenueOrderStatus(coid, None, False, False, ZERO, None)
+            raise
+        vid = str(o["id"])
+        t.venue_status = o.get("status")
+        raw = await self._ex.fetch_my_trades(t.symbol, None, None, {"orderId": vid})
+        trades = tuple(self._trade(x) for x in raw if str(x.get("order")) == vid)
+        filled = clean(to_decimal(o.get("filled")) or ZERO)
+        avg = to_decimal(o.get("average"))
+        is_open = o.get("status") == "open"
+        return VenueOrderStatus(coid, VenueOrderId(vid), True, is_open, filled, avg, trades)
+
+    def _seen(self, coid: ClientOrderId) -> VenueOrderStatus:
+        t = self._tracks.get(coid)
+        if t is None or t.vid is None:
+            return VenueOrderStatus(coid, None, False, False, ZERO, None)
+        trades = tuple(t.trades.values())
+        filled = sum((x.quantity for x in trades), ZERO)
+        return VenueOrderStatus(coid, VenueOrderId(t.vid), True, not t.closed, filled, None, trades)
+
+    def _trade(self, x: dict[str, Any]) -> VenueTrade:
+        fee = x.get("fee") or {}
+        cost = to_decimal(fee.get("cost")) or ZERO
+        liq = LiquiditySide.MAKER if x.get("takerOrMaker") == "maker" else LiquiditySide.TAKER
+        qty, px = to_decimal(x["amount"]), to_decimal(x["price"])
+        if qty is None or px is None:
+            raise ValueError(f"trade {x.get('id')} without amount or price")
+        return VenueTrade(str(x["id"]), clean(qty), clean(px), clean(cost), liq)
+
+    async def _sync(self, t: _Track) -> None:
+        """Report what the venue says of one order that we have not reported yet."""
+        self._report_status(t, await self._status(t.order.client_order_id))
+
+    def _report_status(self, t: _Track, st: VenueOrderStatus) -> None:
+        for tr in st.trades:
+            self._fill(t, tr)
+        if not st.known or st.open or t.closed:
+            return
+        t.closed = True
+        if st.filled_qty >= t.order.quantity:
+            return  # its fills closed it
+        coid = t.order.client_order_id
+        if t.venue_status == "expired":
+            self._emit("expired", coid)
+        else:
+            self._emit("canceled", coid, f"{t.venue_status or 'closed'} at the venue")
+
+    def _fill(self, t: _Track, tr: VenueTrade) -> None:
+        if tr.trade_id in t.trades:
+            return
+        t.trades[tr.trade_id] = tr
+        inst = self.instruments.get(t.order.instrument_id)
+        ccy = inst.quote if inst is not None else None
+        fee = Money(tr.fee, ccy) if ccy is not None else Money.zero("USD")
+        self._emit("filled", t.order.client_order_id, TradeId(tr.trade_id), tr.quantity,
+                   tr.price, fee, tr.liquidity)  # fmt: skip
+
+    # ------------------------------------------------------------------ pollers
+    async def _exec_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.config.poll_interval_s)
+            try:
+                if self._failing:
+                    await self._ex.fetch_time()  # reachable again?
+                    self._failing = False
+                    self.reconnects += 1
+                    await self._reconcile_all()
+                await self._poll_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception as e:
+                self._count(classify(e))
+                self._failing = True
+
+    async def _poll_once(self) -> None:
+        live = [t for t in self._tracks.values() if not t.closed and t.vid is not None]
+        for symbol in sorted({t.symbol for t in live}):
+            since = self._trade_since.get(symbol)
+            for x in await self._ex.fetch_my_trades(symbol, since, None):
+                coid = self._by_vid.get(str(x.get("order")))
+                t = self._tracks.get(coid) if coid is not None else None
+                if t is not None:
+                    self._fill(t, self._trade(x))
+                ts = x.get("timestamp")
+                if isinstance(ts, int) and ts >= (since or 0):
+                    self._trade_since[symbol] = ts
+            open_ids = {str(o["id"]) for o in await self._ex.fetch_open_orders(symbol)}
+            for t in live:
+                if t.symbol == symbol and t.vid not in open_ids:
+                    await self._sync(t)
+
+    async def _reconcile_all(self) -> None:
+        """Back after a failure: the venue's word on every order we still track, through the
+        engine's one reconciliation (each trade booked once, by the venue's trade id)."""
+        for coid, t in sorted(self._tracks.items()):
+            if t.closed and t.vid is not None:
+                continue
+            st = await self._status(coid)
+            for tr in st.trades:
+                t.trades.setdefault(tr.trade_id, tr)
+            if st.known:
+                t.vid = t.vid or (str(st.venue_order_id) if st.venue_order_id else None)
+                if t.vid is not None:
+                    self._by_vid[t.vid] = coid
+                t.closed = not st.open
+            else:
+                t.closed = True  # never arrived: nothing to follow
+            self._emit("reconcile", coid, st)
+
+    async def _book_loop(self) -> None:
+        while True:
+            for iid, symbol in sorted(self._symbols.items(), key=lambda kv: str(kv[0])):
+                try:
+                    ob = await self._ex.fetch_order_book(symbol, self.config.book_levels)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as e:
+                    self._count(classify(e))
+                    self._failing = True  # DOWN until the execution poller reconciles
+                    continue
+                self._on_book(iid, ob)
+            await asyncio.sleep(self.config.book_interval_s)
+
+    def _on_book(self, iid: InstrumentId, ob: dict[str, Any]) -> None:
+        inst = self.instruments[iid]
+        bids = _levels(ob.get("bids", ()), inst.tick_size, reverse=True)
+        asks = _levels(ob.get("asks", ()), inst.tick_size, reverse=False)
+        self._version += 1
+        snap = BookSnapshot(iid, bids, asks, time.time_ns(), self._version)
+        self._books[iid] = snap
+        self._book_at = time.monotonic()
+        if bids and asks and self._subs.get(iid):
+            b, a = bids[0], asks[0]
+            self._emit("quote", Quote(iid, b.price, b.size, a.price, a.size, snap.ts))
+
+
+def _levels(raw: Any, tick: Decimal, *, reverse: bool) -> tuple[BookLevel, ...]:
+    out = []
+    for lvl in raw:
+        px, size = to_decimal(lvl[0], tick), to_decimal(lvl[1])
+        if px is not None and size is not None and size > 0:
+            out.append(BookLevel(px, size))
+    out.sort(key=lambda x: x.price, reverse=reverse)
+    return tuple(out)

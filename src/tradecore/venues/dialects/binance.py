@@ -1,0 +1,320 @@
+"""The Binance spot REST dialect of the local exchange (``tradecore venue-server``).
+
+Speaks the endpoints a Binance spot client uses (``/api/v3``: ping, time, exchangeInfo,
+depth, order POST/GET/DELETE, openOrders, myTrades, account), with signed endpoints checked
+like Binance checks them: ``X-MBX-APIKEY`` names the account, ``signature`` is the HMAC-SHA256
+of the rest of the query (or form body) under that key's secret, ``timestamp`` must be within
+``recvWindow``. Responses have Binance's fields and types (numbers as JSON numbers where
+Binance sends them, decimals as strings), checked against ccxt's recorded real responses by
+``tests/unit/venues/test_binance_conformance.py``. Errors are Binance's
+``{"code": -NNNN, "msg": ...}`` with its HTTP statuses, so a client maps them as it would for
+the real exchange.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from decimal import Decimal
+from typing import Any
+from urllib.parse import parse_qsl
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from tradecore.model.enums import Side
+from tradecore.venues.dialects.exchange import Exchange, ExchangeError, Trade, VOrder
+
+# Binance's code and HTTP status for each refusal of the exchange
+ERRORS: dict[str, tuple[int, int]] = {
+    "bad_symbol": (400, -1121),
+    "lot": (400, -1013),
+    "price": (400, -1013),
+    "notional": (400, -1013),
+    "funds": (400, -2010),
+    "post_only": (400, -2010),
+    "duplicate": (400, -2010),
+    "unknown_order": (400, -2013),
+    "cancel_unknown": (400, -2011),
+    "bad_param": (400, -1102),
+    "auth": (401, -2015),
+    "signature": (400, -1022),
+    "timestamp": (400, -1021),
+    "rate_limit": (429, -1003),
+    "maintenance": (503, 1),
+}
+Handler = Callable[[Request], Awaitable[JSONResponse]]
+
+
+def dec(x: Decimal, places: int = 8) -> str:
+    """Binance writes decimals with 8 places: ``"241.00000000"``."""
+    return f"{x:.{places}f}"
+
+
+def _fail(kind: str, message: str) -> JSONResponse:
+    status, code = ERRORS.get(kind, (400, -1000))
+    return JSONResponse({"code": code, "msg": message}, status_code=status)
+
+
+class BinanceDialect:
+    """One Binance-speaking front end over one :class:`Exchange`."""
+
+    def __init__(self, exchange: Exchange, keys: Mapping[str, str]) -> None:
+        self.exchange = exchange
+        self.keys = dict(keys)  # api key -> secret
+        self.fault: str | None = None  # "maintenance" | "rate_limit": requests refused
+        self.fault_spares: str | None = None  # an API key the fault does not apply to
+        self.requests = 0
+
+    # ------------------------------------------------------------------ plumbing
+    async def _params(self, request: Request) -> dict[str, str]:
+        raw = request.url.query
+        body = (await request.body()).decode()
+        return dict(parse_qsl(raw, keep_blank_values=True)) | dict(
+            parse_qsl(body, keep_blank_values=True)
+        )
+
+    async def _signed(self, request: Request) -> tuple[str, dict[str, str]]:
+        key = request.headers.get("X-MBX-APIKEY", "")
+        secret = self.keys.get(key)
+        if secret is None:
+            raise ExchangeError("auth", "Invalid API-key, IP, or permissions for action.")
+        raw = "&".join(p for p in (request.url.query, (await request.body()).decode()) if p)
+        payload, sep, sig = raw.rpartition("&signature=")
+        want = hmac.new(secret.encode(), payload.encode(), hashlib.sha256).hexdigest()
+        if not sep or not hmac.compare_digest(want, sig):
+            raise ExchangeError("signature", "Signature for this request is not valid.")
+        params = dict(parse_qsl(payload, keep_blank_values=True))
+        try:
+            ts = int(params["timestamp"])
+            window = int(params.get("recvWindow", "5000"))
+        except (KeyError, ValueError):
+            raise ExchangeError(
+                "bad_param", "Mandatory parameter 'timestamp' was not sent."
+            ) from None
+        now = time.time_ns() // 1_000_000
+        if ts > now + 1000 or now - ts > window:
+            raise ExchangeError(
+                "timestamp", "Timestamp for this request is outside of the recvWindow."
+            )
+        return key, params
+
+    def route(self, fn: Callable[[Request], Awaitable[Any]]) -> Handler:
+        async def handler(request: Request) -> JSONResponse:
+            self.requests += 1
+            spared = self.fault_spares is not None and (
+                request.headers.get("X-MBX-APIKEY") == self.fault_spares
+            )
+            if spared:
+                pass
+            elif self.fault == "maintenance":
+                return _fail("maintenance", "System is under maintenance.")
+            if self.fault == "rate_limit":
+                return _fail("rate_limit", "Too many requests; current limit is 1200 per minute.")
+            try:
+                return JSONResponse(await fn(request))
+            except ExchangeError as e:
+                return _fail(e.kind, e.message)
+
+        return handler
+
+    # ------------------------------------------------------------------ public
+    async def ping(self, request: Request) -> Any:
+        return {}
+
+    async def server_time(self, request: Request) -> Any:
+        return {"serverTime": time.time_ns() // 1_000_000}
+
+    async def exchange_info(self, request: Request) -> Any:
+        symbols = []
+        for m in self.exchange.markets.values():
+            symbols.append({
+                "symbol": m.id, "status": "TRADING", "baseAsset": m.base,
+                "baseAssetPrecision": 8, "quoteAsset": m.quote, "quotePrecision": 8,
+                "quoteAssetPrecision": 8, "baseCommissionPrecision": 8,
+                "quoteCommissionPrecision": 8,
+                "orderTypes": ["LIMIT", "LIMIT_MAKER", "MARKET"],
+                "icebergAllowed": False, "ocoAllowed": False, "otoAllowed": False,
+                "quoteOrderQtyMarketAllowed": False, "allowTrailingStop": False,
+                "cancelReplaceAllowed": False, "isSpotTradingAllowed": True,
+                "isMarginTradingAllowed": False,
+                "filters": [
+                    {"filterType": "PRICE_FILTER", "minPrice": dec(m.tick),
+                     "maxPrice": dec(Decimal(1_000_000)), "tickSize": dec(m.tick)},
+                    {"filterType": "LOT_SIZE", "minQty": dec(m.min_qty),
+                     "maxQty": dec(Decimal(9000)), "stepSize": dec(m.lot)},
+                    {"filterType": "NOTIONAL", "minNotional": dec(m.min_notional),
+                     "applyMinToMarket": True, "maxNotional": dec(Decimal(9_000_000)),
+                     "applyMaxToMarket": False, "avgPriceMins": 5},
+                ],
+                "permissions": [], "permissionSets": [["SPOT"]],
+                "defaultSelfTradePreventionMode": "EXPIRE_MAKER",
+                "allowedSelfTradePreventionModes": ["EXPIRE_MAKER"],
+            })  # fmt: skip
+        return {
+            "timezone": "UTC", "serverTime": time.time_ns() // 1_000_000,
+            "rateLimits": [], "exchangeFilters": [], "symbols": symbols,
+        }  # fmt: skip
+
+    async def depth(self, request: Request) -> Any:
+        p = await self._params(request)
+        m = self.exchange.market(p.get("symbol", ""))
+        limit = int(p.get("limit", "100") or 100)
+        book = self.exchange.books[m.id]
+        book.replace_synthetic(*m.ladder())  # what the market makers quote now
+        return {
+            "lastUpdateId": book.version,
+            "bids": [[dec(px), dec(q)] for px, q in book.depth(Side.BUY, limit)],
+            "asks": [[dec(px), dec(q)] for px, q in book.depth(Side.SELL, limit)],
+        }
+
+    # ------------------------------------------------------------------ private
+    async def new_order(self, request: Request) -> Any:
+        account, p = await self._signed(request)
+        try:
+            side = Side(p["side"])
+            type_ = p["type"]
+            qty = Decimal(p["quantity"])
+            price = Decimal(p["price"]) if "price" in p else None
+        except (KeyError, ValueError, ArithmeticError):
+            raise ExchangeError(
+                "bad_param", "A mandatory parameter was not sent or was malformed."
+            ) from None
+        if type_ not in ("LIMIT", "MARKET", "LIMIT_MAKER"):
+            raise ExchangeError("bad_param", f"Invalid order type {type_}.")
+        tif = p.get("timeInForce", "GTC")
+        client_id = p.get("newClientOrderId") or f"srv-{self.requests}"
+        o = self.exchange.place(
+            account, p.get("symbol", ""), side, type_, tif, qty, price, client_id
+        )
+        out = self.order_json(o)
+        for k in ("stopPrice", "icebergQty", "time", "updateTime", "isWorking"):
+            out.pop(k)
+        out["transactTime"] = o.time_ms
+        out["fills"] = [
+            {"price": dec(t.price), "qty": dec(t.qty), "commission": dec(t.commission),
+             "commissionAsset": self.exchange.markets[t.symbol].quote, "tradeId": t.id}
+            for t in o.trades if t.order_id == o.id
+        ]  # fmt: skip
+        return out
+
+    async def get_order(self, request: Request) -> Any:
+        account, p = await self._signed(request)
+        return self.order_json(self._find(account, p))
+
+    async def cancel_order(self, request: Request) -> Any:
+        account, p = await self._signed(request)
+        o = self._find(account, p)
+        try:
+            done = self.exchange.cancel(account, o.symbol, o.id, None)
+        except ExchangeError as e:
+            raise ExchangeError("cancel_unknown", e.message) from None
+        out = self.order_json(done)
+        for k in ("stopPrice", "icebergQty", "time", "updateTime", "isWorking", "workingTime"):
+            out.pop(k)
+        out["origClientOrderId"] = done.client_id
+        out["transactTime"] = done.update_ms
+        return out
+
+    async def open_orders(self, request: Request) -> Any:
+        account, p = await self._signed(request)
+        symbol = p.get("symbol")
+        if symbol is not None:
+            self.exchange.market(symbol)
+        return [self.order_json(o) for o in self.exchange.open_orders(account, symbol)]
+
+    async def my_trades(self, request: Request) -> Any:
+        account, p = await self._signed(request)
+        m = self.exchange.market(p.get("symbol", ""))
+
+        def num(k: str) -> int | None:
+            v = p.get(k)
+            return int(v) if v else None
+
+        trades = self.exchange.my_trades(
+            account, m.id, num("orderId"), num("fromId"), num("startTime"), num("limit") or 500
+        )
+        return [self.trade_json(t) for t in trades]
+
+    async def account(self, request: Request) -> Any:
+        account, _ = await self._signed(request)
+        bal = self.exchange.balance(account)
+        maker, taker = self.exchange.config.maker_bps, self.exchange.config.taker_bps
+        return {
+            "makerCommission": int(maker), "takerCommission": int(taker),
+            "buyerCommission": 0, "sellerCommission": 0,
+            "commissionRates": {"maker": dec(maker / 10_000), "taker": dec(taker / 10_000),
+                                "buyer": dec(Decimal(0)), "seller": dec(Decimal(0))},
+            "canTrade": True, "canWithdraw": False, "canDeposit": False, "brokered": False,
+            "requireSelfTradePrevention": False, "preventSor": False,
+            "updateTime": time.time_ns() // 1_000_000, "accountType": "SPOT",
+            "balances": [{"asset": a, "free": dec(f), "locked": dec(lk)}
+                         for a, (f, lk) in sorted(bal.items())],
+            "permissions": ["SPOT"], "uid": abs(hash(account)) % 10**9,
+        }  # fmt: skip
+
+    # ------------------------------------------------------------------ shapes
+    def _find(self, account: str, p: dict[str, str]) -> VOrder:
+        m = self.exchange.market(p.get("symbol", ""))
+        oid = p.get("orderId")
+        cid = p.get("origClientOrderId")
+        if not oid and not cid:
+            raise ExchangeError("bad_param", "Param 'origClientOrderId' or 'orderId' must be sent.")
+        try:
+            return self.exchange.find(account, m.id, int(oid) if oid else None, cid)
+        except ValueError:
+            raise ExchangeError(
+                "bad_param", "Illegal characters found in parameter 'orderId'."
+            ) from None
+
+    def order_json(self, o: VOrder) -> dict[str, Any]:
+        return {
+            "symbol": o.symbol, "orderId": o.id, "orderListId": -1, "clientOrderId": o.client_id,
+            "price": dec(o.price or Decimal(0)), "origQty": dec(o.qty),
+            "executedQty": dec(o.executed), "cummulativeQuoteQty": dec(o.quote_qty),
+            "status": o.status, "timeInForce": o.tif, "type": o.type, "side": o.side.value,
+            "stopPrice": dec(Decimal(0)), "icebergQty": dec(Decimal(0)), "time": o.time_ms,
+            "updateTime": o.update_ms, "isWorking": True, "workingTime": o.time_ms,
+            "origQuoteOrderQty": dec(Decimal(0)), "selfTradePreventionMode": "EXPIRE_MAKER",
+        }  # fmt: skip
+
+    def trade_json(self, t: Trade) -> dict[str, Any]:
+        return {
+            "symbol": t.symbol, "id": t.id, "orderId": t.order_id, "orderListId": -1,
+            "price": dec(t.price), "qty": dec(t.qty), "quoteQty": dec(t.price * t.qty),
+            "commission": dec(t.commission),
+            "commissionAsset": self.exchange.markets[t.symbol].quote, "time": t.time_ms,
+            "isBuyer": t.side is Side.BUY, "isMaker": t.maker, "isBestMatch": True,
+        }  # fmt: skip
+
+
+def build_app(dialect: BinanceDialect) -> FastAPI:
+    app = FastAPI(title="tradecore local exchange (binance dialect)", docs_url=None, redoc_url=None)
+    d = dialect
+    routes: list[tuple[str, str, Callable[[Request], Awaitable[Any]]]] = [
+        ("GET", "/api/v3/ping", d.ping),
+        ("GET", "/api/v3/time", d.server_time),
+        ("GET", "/api/v3/exchangeInfo", d.exchange_info),
+        ("GET", "/api/v3/depth", d.depth),
+        ("POST", "/api/v3/order", d.new_order),
+        ("GET", "/api/v3/order", d.get_order),
+        ("DELETE", "/api/v3/order", d.cancel_order),
+        ("GET", "/api/v3/openOrders", d.open_orders),
+        ("GET", "/api/v3/myTrades", d.my_trades),
+        ("GET", "/api/v3/account", d.account),
+    ]
+    for method, path, fn in routes:
+        app.add_api_route(path, d.route(fn), methods=[method])
+
+    async def set_fault(request: Request) -> JSONResponse:
+        """Test control (loopback only): refuse every request as under maintenance or rate
+        limited, or clear that (``?fault=``); ``spare=KEY`` exempts one API key (another
+        trader who can still reach the venue)."""
+        d.fault = request.query_params.get("fault") or None
+        d.fault_spares = request.query_params.get("spare") or None
+        return JSONResponse({"fault": d.fault, "spare": d.fault_spares})
+
+    app.add_api_route("/_control/fault", set_fault, methods=["POST"])
+    return app
