@@ -6,7 +6,7 @@ like Binance checks them: ``X-MBX-APIKEY`` names the account, ``signature`` is t
 of the rest of the query (or form body) under that key's secret, ``timestamp`` must be within
 ``recvWindow``. Responses have Binance's fields and types (numbers as JSON numbers where
 Binance sends them, decimals as strings), checked against ccxt's recorded real responses by
-``tests/unit/venues/test_binance_conformance.py``. Errors are Binance's
+``tests/integration/venues/test_binance_conformance.py``. Errors are Binance's
 ``{"code": -NNNN, "msg": ...}`` with its HTTP statuses, so a client maps them as it would for
 the real exchange.
 """
@@ -190,7 +190,7 @@ class BinanceDialect:
             account, p.get("symbol", ""), side, type_, tif, qty, price, client_id
         )
         out = self.order_json(o)
-        for k in ("stopPrice", "icebergQty", "time", "updateTime", "isWorking"):
+        for k in ("stopPrice", "time", "updateTime", "isWorking"):
             out.pop(k)
         out["transactTime"] = o.time_ms
         out["fills"] = [

@@ -16,7 +16,7 @@ import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from tradecore.venues.sim.book import OrderBook
 
 ZERO = Decimal(0)
 BPS = Decimal(10_000)
+EIGHT = Decimal("0.00000001")
 
 
 class ExchangeError(Exception):
@@ -327,7 +328,8 @@ class Exchange:
                 continue
             m = self.markets[o.symbol]
             bps = self.config.maker_bps if is_maker else self.config.taker_bps
-            fee = qty * price * bps / BPS
+            # the venue's own rounding: commissions to 8 places, half-even
+            fee = (qty * price * bps / BPS).quantize(EIGHT, ROUND_HALF_EVEN)
             t = Trade(self._next_trade, o.id, o.symbol, o.account, o.side, price, qty, fee,
                       is_maker, ts)  # fmt: skip
             self._next_trade += 1
