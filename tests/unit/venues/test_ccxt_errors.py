@@ -20,49 +20,49 @@ from tradecore.venues.ccxt.adapter import CcxtVenueClient, CcxtVenueConfig
 from tradecore.venues.ccxt.errors import FALLBACK, TABLE, Outcome, classify
 from tradecore.venues.protocol import VenueHealth
 
-O, R = Outcome, ReasonCode
+Oc, R = Outcome, ReasonCode
 #: the contract (docs/venues.md "Error mapping"): each class the connector can meet
 EXPECTED: dict[type[BaseException], tuple[Outcome, ReasonCode]] = {
-    ccxt.NetworkError: (O.TRANSIENT, R.VENUE_UNAVAILABLE),
-    ccxt.RequestTimeout: (O.TRANSIENT, R.TIMEOUT),
-    ccxt.InvalidNonce: (O.TRANSIENT, R.TIMEOUT),
-    ccxt.ChecksumError: (O.TRANSIENT, R.TIMEOUT),
-    ccxt.RateLimitExceeded: (O.BACKOFF, R.VENUE_UNAVAILABLE),
-    ccxt.DDoSProtection: (O.BACKOFF, R.VENUE_UNAVAILABLE),
-    ccxt.ExchangeNotAvailable: (O.DOWN, R.VENUE_UNAVAILABLE),
-    ccxt.OnMaintenance: (O.MAINTENANCE, R.VENUE_UNAVAILABLE),
-    ccxt.ExchangeClosedByUser: (O.DOWN, R.VENUE_UNAVAILABLE),
-    ccxt.InsufficientFunds: (O.REJECT, R.VENUE_REJECT),
-    ccxt.InvalidOrder: (O.REJECT, R.INVALID_ORDER),
-    ccxt.OrderImmediatelyFillable: (O.REJECT, R.POST_ONLY_WOULD_CROSS),
-    ccxt.OrderNotFillable: (O.REJECT, R.FOK_UNFILLABLE),
-    ccxt.DuplicateOrderId: (O.REJECT, R.DUPLICATE_CLIENT_ORDER_ID),
-    ccxt.ContractUnavailable: (O.REJECT, R.INVALID_ORDER),
-    ccxt.OrderNotCached: (O.REJECT, R.INVALID_ORDER),
-    ccxt.OrderNotFound: (O.NOT_FOUND, R.ORDER_NOT_OPEN),
-    ccxt.BadSymbol: (O.REJECT, R.UNKNOWN_INSTRUMENT),
-    ccxt.BadRequest: (O.REJECT, R.INVALID_ORDER),
-    ccxt.NotSupported: (O.REJECT, R.INVALID_ORDER),
-    ccxt.ArgumentsRequired: (O.REJECT, R.INVALID_ORDER),
-    ccxt.MarketClosed: (O.REJECT, R.MARKET_CLOSED),
-    ccxt.AuthenticationError: (O.AUTH, R.VENUE_REJECT),
-    ccxt.PermissionDenied: (O.AUTH, R.VENUE_REJECT),
-    ccxt.AccountNotEnabled: (O.AUTH, R.VENUE_REJECT),
-    ccxt.AccountSuspended: (O.AUTH, R.VENUE_REJECT),
-    ccxt.BadResponse: (O.TRANSIENT, R.VENUE_UNAVAILABLE),
-    ccxt.NullResponse: (O.TRANSIENT, R.VENUE_UNAVAILABLE),
-    ccxt.CancelPending: (O.TRANSIENT, R.VENUE_UNAVAILABLE),
-    ccxt.OperationFailed: (O.TRANSIENT, R.VENUE_UNAVAILABLE),
-    ccxt.ExchangeError: (O.REJECT, R.VENUE_REJECT),
-    ccxt.OperationRejected: (O.REJECT, R.VENUE_REJECT),
-    ccxt.RestrictedLocation: (O.REJECT, R.VENUE_REJECT),
-    ccxt.ManualInteractionNeeded: (O.REJECT, R.VENUE_REJECT),
-    ccxt.NoChange: (O.REJECT, R.VENUE_REJECT),
-    ccxt.MarginModeAlreadySet: (O.REJECT, R.VENUE_REJECT),
-    ccxt.InvalidAddress: (O.REJECT, R.VENUE_REJECT),
-    ccxt.AddressPending: (O.REJECT, R.VENUE_REJECT),
-    ccxt.InvalidProxySettings: (O.REJECT, R.VENUE_REJECT),
-    ccxt.BaseError: (O.TRANSIENT, R.VENUE_UNAVAILABLE),
+    ccxt.NetworkError: (Oc.TRANSIENT, R.VENUE_UNAVAILABLE),
+    ccxt.RequestTimeout: (Oc.TRANSIENT, R.TIMEOUT),
+    ccxt.InvalidNonce: (Oc.TRANSIENT, R.TIMEOUT),
+    ccxt.ChecksumError: (Oc.TRANSIENT, R.TIMEOUT),
+    ccxt.RateLimitExceeded: (Oc.BACKOFF, R.VENUE_UNAVAILABLE),
+    ccxt.DDoSProtection: (Oc.BACKOFF, R.VENUE_UNAVAILABLE),
+    ccxt.ExchangeNotAvailable: (Oc.DOWN, R.VENUE_UNAVAILABLE),
+    ccxt.OnMaintenance: (Oc.MAINTENANCE, R.VENUE_UNAVAILABLE),
+    ccxt.ExchangeClosedByUser: (Oc.DOWN, R.VENUE_UNAVAILABLE),
+    ccxt.InsufficientFunds: (Oc.REJECT, R.VENUE_REJECT),
+    ccxt.InvalidOrder: (Oc.REJECT, R.INVALID_ORDER),
+    ccxt.OrderImmediatelyFillable: (Oc.REJECT, R.POST_ONLY_WOULD_CROSS),
+    ccxt.OrderNotFillable: (Oc.REJECT, R.FOK_UNFILLABLE),
+    ccxt.DuplicateOrderId: (Oc.REJECT, R.DUPLICATE_CLIENT_ORDER_ID),
+    ccxt.ContractUnavailable: (Oc.REJECT, R.INVALID_ORDER),
+    ccxt.OrderNotCached: (Oc.REJECT, R.INVALID_ORDER),
+    ccxt.OrderNotFound: (Oc.NOT_FOUND, R.ORDER_NOT_OPEN),
+    ccxt.BadSymbol: (Oc.REJECT, R.UNKNOWN_INSTRUMENT),
+    ccxt.BadRequest: (Oc.REJECT, R.INVALID_ORDER),
+    ccxt.NotSupported: (Oc.REJECT, R.INVALID_ORDER),
+    ccxt.ArgumentsRequired: (Oc.REJECT, R.INVALID_ORDER),
+    ccxt.MarketClosed: (Oc.REJECT, R.MARKET_CLOSED),
+    ccxt.AuthenticationError: (Oc.AUTH, R.VENUE_REJECT),
+    ccxt.PermissionDenied: (Oc.AUTH, R.VENUE_REJECT),
+    ccxt.AccountNotEnabled: (Oc.AUTH, R.VENUE_REJECT),
+    ccxt.AccountSuspended: (Oc.AUTH, R.VENUE_REJECT),
+    ccxt.BadResponse: (Oc.TRANSIENT, R.VENUE_UNAVAILABLE),
+    ccxt.NullResponse: (Oc.TRANSIENT, R.VENUE_UNAVAILABLE),
+    ccxt.CancelPending: (Oc.TRANSIENT, R.VENUE_UNAVAILABLE),
+    ccxt.OperationFailed: (Oc.TRANSIENT, R.VENUE_UNAVAILABLE),
+    ccxt.ExchangeError: (Oc.REJECT, R.VENUE_REJECT),
+    ccxt.OperationRejected: (Oc.REJECT, R.VENUE_REJECT),
+    ccxt.RestrictedLocation: (Oc.REJECT, R.VENUE_REJECT),
+    ccxt.ManualInteractionNeeded: (Oc.REJECT, R.VENUE_REJECT),
+    ccxt.NoChange: (Oc.REJECT, R.VENUE_REJECT),
+    ccxt.MarginModeAlreadySet: (Oc.REJECT, R.VENUE_REJECT),
+    ccxt.InvalidAddress: (Oc.REJECT, R.VENUE_REJECT),
+    ccxt.AddressPending: (Oc.REJECT, R.VENUE_REJECT),
+    ccxt.InvalidProxySettings: (Oc.REJECT, R.VENUE_REJECT),
+    ccxt.BaseError: (Oc.TRANSIENT, R.VENUE_UNAVAILABLE),
 }
 
 
@@ -76,7 +76,7 @@ def _ccxt_classes() -> list[type[BaseException]]:
 @pytest.mark.parametrize("cls", _ccxt_classes(), ids=lambda c: c.__name__)
 def test_every_ccxt_exception_class_maps_to_its_outcome(cls: type[BaseException]) -> None:
     if cls is ccxt.UnsubscribeError:  # WebSocket unsubscription only: not used by the connector
-        assert classify(cls("x")).outcome is O.TRANSIENT
+        assert classify(cls("x")).outcome is Oc.TRANSIENT
         return
     assert cls in EXPECTED, f"{cls.__name__}: no outcome decided for it"
     got = classify(cls("binance something failed"))

@@ -109,6 +109,8 @@ class CcxtVenueClient:
         self._trade_since: dict[str, int] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._version = 0
+        #: called on the engine thread with every new book (paper trading feeds a simulator)
+        self.on_book: Callable[[BookSnapshot], None] | None = None
         self.errors: dict[str, int] = {}  # outcome -> count (for health pages and tests)
         self.reconnects = 0
 
@@ -222,6 +224,10 @@ class CcxtVenueClient:
             q: Quote = args[0]
             for fn in self._subs.get(q.instrument_id, ()):
                 fn(q)
+            return
+        if kind == "book":
+            if self.on_book is not None:
+                self.on_book(args[0])
             return
         if kind == "reconcile":
             if self._reconciler is not None:
@@ -473,6 +479,8 @@ class CcxtVenueClient:
         snap = BookSnapshot(iid, bids, asks, time.time_ns(), self._version)
         self._books[iid] = snap
         self._book_at = time.monotonic()
+        if self.on_book is not None:
+            self._emit("book", snap)
         if bids and asks and self._subs.get(iid):
             b, a = bids[0], asks[0]
             self._emit("quote", Quote(iid, b.price, b.size, a.price, a.size, snap.ts))

@@ -25,6 +25,7 @@ from tradecore.positions.keeper import PositionKeeper
 from tradecore.routing.config import RoutingConfig
 from tradecore.routing.fees import ModelFees
 from tradecore.venues.ccxt.adapter import CcxtVenueClient
+from tradecore.venues.ccxt.paper import PaperVenue
 from tradecore.venues.model import FeeSchedule, VenueModel
 from tradecore.venues.protocol import VenueClient, VenueOrderStatus
 from tradecore.venues.sim.client import SimVenueClient
@@ -85,9 +86,11 @@ def build_live(
     routing: RoutingConfig | None = None,
     journal: EventJournal | None = None,
     seed: int = 0,
+    paper: bool = False,
 ) -> LiveSystem:
     """Engine + execution over started connectors (with their instruments and fees) and
-    simulated venues on the same wall clock."""
+    simulated venues on the same wall clock. ``paper``: the connectors only feed books; a
+    simulator per venue matches our orders against them (:class:`PaperVenue`)."""
     clock = LiveClock()
     insts = [i for _, got, _ in connectors for i in got] + [i for _, got, _ in sims for i in got]
     registry = InstrumentRegistry(insts)
@@ -96,7 +99,7 @@ def build_live(
     clients: list[VenueClient] = []
     for c, got, fees in connectors:
         models[c.venue] = VenueModel(c.venue, fees, {i.id: i for i in got})
-        clients.append(c)
+        clients.append(PaperVenue(c, models[c.venue], clock) if paper else c)
     sim_clients = []
     for venue, got, fees in sims:
         models[venue] = VenueModel(venue, fees, {i.id: i for i in got})
@@ -109,10 +112,11 @@ def build_live(
     engine.set_gateway(execution)
     for cl in clients:
         cl.bind(engine.sink)
+    by_venue = {cl.venue: cl for cl in clients}
     for c, got, _ in connectors:
         c.set_reconciler(reconciler(engine, execution))
         for i in got:
-            c.subscribe_quotes(i.id, engine.on_quote)
+            by_venue[c.venue].subscribe_quotes(i.id, engine.on_quote)
     positions = PositionKeeper(engine.bus, registry)
     return LiveSystem(
         clock, engine, execution, positions, [c for c, _, _ in connectors], sim_clients
