@@ -33,8 +33,10 @@ def make_exchange(
     cls = getattr(ccxt_async, exchange_id, None)
     if cls is None:
         raise ValueError(f"ccxt has no exchange {exchange_id!r}")
+    local = {} if base_url is None else {"rateLimit": 1}  # a local server: 1 ms spacing
     ex = cls({
-        "apiKey": api_key, "secret": secret, "enableRateLimit": True, "timeout": timeout_ms,
+        **local, "apiKey": api_key, "secret": secret, "enableRateLimit": True,
+        "timeout": timeout_ms,
         "options": {"defaultType": "spot", "fetchMarkets": {"types": ["spot"]},
                     "fetchCurrencies": False, "fetchMargins": False,
                     "adjustForTimeDifference": False},
@@ -50,4 +52,3 @@ def point_at(ex: Any, exchange_id: str, base: str) -> None:
     if exchange_id != "binance":
         raise ValueError(f"no local dialect for {exchange_id!r}")
     ex.urls["api"] = {k: base + path for k, path in _BINANCE_PATHS.items()}
-    ex.rateLimit = 1  # a local server: ccxt's limiter stays on, with a 1 ms spacing
