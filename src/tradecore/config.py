@@ -28,7 +28,7 @@ from tradecore.model.enums import AssetClass
 from tradecore.routing.config import RoutingConfig
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
-_SYMBOL = r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,15}(/[A-Z]{3})?$"
+_SYMBOL = r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,15}(/[A-Z]{3,5})?$"  # quotes like USD, USDT, USDC
 _CURRENCY = r"^[A-Z]{3}$"
 
 

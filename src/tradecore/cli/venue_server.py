@@ -53,3 +53,52 @@ def register(app: typer.Typer) -> None:
             tmp.replace(port_file)
         typer.echo(f"{dialect} venue server on http://127.0.0.1:{chosen}", err=True)
         server.run(app_, sock)
+
+    @app.command("record")
+    def record(
+        out: Path = typer.Option(..., "--out", help="books Parquet file (the replay schema)"),
+        symbol: list[str] = typer.Option(["BTC/USDT"], "--symbol", help="unified symbol"),
+        exchange: str = typer.Option("binance", "--exchange", help="ccxt exchange id"),
+        url: str | None = typer.Option(
+            None, "--url", help="a local venue server's URL (default: the exchange itself)"
+        ),
+        venue: str | None = typer.Option(None, "--venue", help="venue name (default: EXCHANGE)"),
+        seconds: float = typer.Option(10.0, "--seconds", help="how long to record"),
+        interval_ms: int = typer.Option(200, "--interval-ms", help="poll interval"),
+        trades: Path | None = typer.Option(None, "--trades", help="public trades Parquet file"),
+    ) -> None:
+        """Record a venue's top of book and public trades through ccxt to Parquet; replay the
+        books with ``[marketdata] replay = "OUT"`` (docs/venues.md)."""
+        import asyncio
+
+        from tradecore.errors import ValidationError
+        from tradecore.model.identifiers import Venue
+        from tradecore.venues.ccxt.connect import make_exchange
+        from tradecore.venues.ccxt.errors import classify
+        from tradecore.venues.ccxt.record import record as do_record
+        from tradecore.venues.ccxt.record import write
+
+        if seconds <= 0 or interval_ms < 1:
+            raise ValidationError("--seconds/--interval-ms", "must be > 0")
+        name = Venue((venue or exchange).upper())
+
+        from tradecore.venues.ccxt.record import Recording
+
+        async def go() -> Recording:
+            try:
+                ex = make_exchange(exchange, base_url=url)
+            except ValueError as e:
+                raise ValidationError("--exchange", str(e)) from None
+            try:
+                return await do_record(ex, name, symbol, seconds, interval_ms / 1000)
+            except ValueError as e:
+                raise ValidationError("--symbol", str(e)) from None
+            except Exception as e:  # a ccxt failure before the first poll (load_markets)
+                m = classify(e)
+                raise ValidationError("--url" if url else "--exchange", m.message) from None
+            finally:
+                await ex.close()
+
+        rec = asyncio.run(go())
+        write(rec, out, trades)
+        typer.echo(f"recorded {len(rec.books)} books, {len(rec.trades)} trades -> {out}")

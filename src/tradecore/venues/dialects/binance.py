@@ -170,6 +170,20 @@ class BinanceDialect:
             "asks": [[dec(px), dec(q)] for px, q in book.depth(Side.SELL, limit)],
         }
 
+    async def agg_trades(self, request: Request) -> Any:
+        """The public tape (each trade once, from its taker's side; no aggregation)."""
+        p = await self._params(request)
+        m = self.exchange.market(p.get("symbol", ""))
+        start = int(p["startTime"]) if p.get("startTime") else None
+        limit = int(p.get("limit") or 500)
+        tape = [t for t in self.exchange.trades if t.symbol == m.id and not t.maker]
+        tape = [t for t in tape if start is None or t.time_ms >= start][-limit:]
+        return [
+            {"a": t.id, "p": dec(t.price), "q": dec(t.qty), "f": t.id, "l": t.id,
+             "T": t.time_ms, "m": t.side is Side.SELL, "M": True}
+            for t in tape
+        ]  # fmt: skip
+
     # ------------------------------------------------------------------ private
     async def new_order(self, request: Request) -> Any:
         account, p = await self._signed(request)
@@ -298,6 +312,7 @@ def build_app(dialect: BinanceDialect) -> FastAPI:
         ("GET", "/api/v3/time", d.server_time),
         ("GET", "/api/v3/exchangeInfo", d.exchange_info),
         ("GET", "/api/v3/depth", d.depth),
+        ("GET", "/api/v3/aggTrades", d.agg_trades),
         ("POST", "/api/v3/order", d.new_order),
         ("GET", "/api/v3/order", d.get_order),
         ("DELETE", "/api/v3/order", d.cancel_order),
