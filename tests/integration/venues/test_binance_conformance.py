@@ -127,6 +127,7 @@ async def _collect(url: str) -> dict[str, tuple[Any, Any]]:
         await call("fetchOpenOrders", lambda: ex.fetch_open_orders("BTC/USDT"))
         await call("fetchMyTrades", lambda: ex.fetch_my_trades("BTC/USDT"))
         await call("fetchBalance", lambda: ex.fetch_balance())
+        await call("fetchTrades", lambda: ex.fetch_trades("BTC/USDT"))  # what `record` reads
     finally:
         await ex.close()
     return out
@@ -154,4 +155,5 @@ def test_fills_and_trades_are_not_empty_so_their_items_were_compared(
     responses: dict[str, tuple[Any, Any]],
 ) -> None:
     assert responses["fetchMyTrades"][0] and responses["fetchOpenOrders"][0]
+    assert responses["fetchTrades"][0]
     assert responses["fetchBalance"][0]["balances"]
