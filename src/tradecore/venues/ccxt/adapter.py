@@ -32,18 +32,18 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from tradecore.model.enums import LiquiditySide, OrderType, ReasonCode, Side
 from tradecore.model.identifiers import ClientOrderId, InstrumentId, TradeId, Venue, VenueOrderId
 from tradecore.model.instrument import Instrument
-from tradecore.model.market import BookLevel, BookSnapshot, Quote
+from tradecore.model.market import BookSnapshot, Quote
 from tradecore.model.orders import Order
 from tradecore.model.values import Money
 from tradecore.venues.ccxt.errors import Mapped, Outcome, classify
 from tradecore.venues.ccxt.markets import clean, instruments_from_markets, to_decimal
+from tradecore.venues.ccxt.pollers import CcxtVenueConfig, Pollers, Track
 from tradecore.venues.protocol import ExecutionSink, VenueHealth, VenueOrderStatus, VenueTrade
 
 log = logging.getLogger("tradecore.venues.ccxt")
@@ -52,29 +52,7 @@ CLOSED = {"closed": "FILLED", "canceled": "CANCELED", "expired": "EXPIRED", "rej
 Reconciler = Callable[[ClientOrderId, VenueOrderStatus], None]
 
 
-@dataclass(frozen=True, slots=True)
-class CcxtVenueConfig:
-    poll_interval_s: float = 0.25
-    book_interval_s: float = 0.25
-    book_levels: int = 10
-    stale_after_s: float = 3.0
-    status_timeout_s: float = 3.0
-    down_hold_s: float = 1.0
-    max_backoff_retries: int = 3
-    backoff_base_s: float = 0.2
-
-
-@dataclass(slots=True)
-class _Track:
-    order: Order
-    symbol: str
-    vid: str | None = None
-    trades: dict[str, VenueTrade] = field(default_factory=dict)
-    closed: bool = False
-    venue_status: str | None = None
-
-
-class CcxtVenueClient:
+class CcxtVenueClient(Pollers):
     """One CCXT exchange (``exchange``: a ccxt async exchange object, built on the I/O loop
     by ``factory``) as a tradecore venue named ``venue``."""
 
@@ -99,7 +77,7 @@ class CcxtVenueClient:
         self._ex: Any = None
         self.instruments: dict[InstrumentId, Instrument] = {}
         self._symbols: dict[InstrumentId, str] = {}
-        self._tracks: dict[ClientOrderId, _Track] = {}
+        self._tracks: dict[ClientOrderId, Track] = {}
         self._by_vid: dict[str, ClientOrderId] = {}
         self._books: dict[InstrumentId, BookSnapshot] = {}
         self._book_at = 0.0
@@ -179,7 +157,7 @@ class CcxtVenueClient:
     def track(self, order: Order) -> None:
         """Follow an order sent before a restart (its fills and close come by polling)."""
         symbol = self._symbols.get(order.instrument_id, order.instrument_id.symbol)
-        t = _Track(order, symbol, order.venue_order_id)
+        t = Track(order, symbol, order.venue_order_id)
         self._tracks[order.client_order_id] = t
         if t.vid is not None:
             self._by_vid[t.vid] = order.client_order_id
@@ -298,7 +276,7 @@ class CcxtVenueClient:
                 await self._sync(t)
             return
 
-    async def _after_doubt(self, t: _Track, m: Mapped) -> None:
+    async def _after_doubt(self, t: Track, m: Mapped) -> None:
         """A submit failed in transit: ask the venue before doing anything else."""
         try:
             st = await self._status(t.order.client_order_id)
@@ -313,7 +291,7 @@ class CcxtVenueClient:
             self._acked(t, str(st.venue_order_id))
         self._report_status(t, st)
 
-    def _acked(self, t: _Track, vid: str) -> None:
+    def _acked(self, t: Track, vid: str) -> None:
         if t.vid is None:
             t.vid = vid
             self._by_vid[vid] = t.order.client_order_id
@@ -335,7 +313,7 @@ class CcxtVenueClient:
             return
         await self._try_sync(t)
 
-    async def _try_sync(self, t: _Track) -> None:
+    async def _try_sync(self, t: Track) -> None:
         try:
             await self._sync(t)
         except Exception as e:
@@ -377,11 +355,11 @@ class CcxtVenueClient:
             raise ValueError(f"trade {x.get('id')} without amount or price")
         return VenueTrade(str(x["id"]), clean(qty), clean(px), clean(cost), liq)
 
-    async def _sync(self, t: _Track) -> None:
+    async def _sync(self, t: Track) -> None:
         """Report what the venue says of one order that we have not reported yet."""
         self._report_status(t, await self._status(t.order.client_order_id))
 
-    def _report_status(self, t: _Track, st: VenueOrderStatus) -> None:
+    def _report_status(self, t: Track, st: VenueOrderStatus) -> None:
         for tr in st.trades:
             self._fill(t, tr)
         if not st.known or st.open or t.closed:
@@ -395,7 +373,7 @@ class CcxtVenueClient:
         else:
             self._emit("canceled", coid, f"{t.venue_status or 'closed'} at the venue")
 
-    def _fill(self, t: _Track, tr: VenueTrade) -> None:
+    def _fill(self, t: Track, tr: VenueTrade) -> None:
         if tr.trade_id in t.trades:
             return
         t.trades[tr.trade_id] = tr
@@ -404,93 +382,3 @@ class CcxtVenueClient:
         fee = Money(tr.fee, ccy) if ccy is not None else Money.zero("USD")
         self._emit("filled", t.order.client_order_id, TradeId(tr.trade_id), tr.quantity,
                    tr.price, fee, tr.liquidity)  # fmt: skip
-
-    # ------------------------------------------------------------------ pollers
-    async def _exec_loop(self) -> None:
-        while True:
-            await asyncio.sleep(self.config.poll_interval_s)
-            try:
-                if self._failing:
-                    await self._ex.fetch_time()  # reachable again?
-                    self._failing = False
-                    self.reconnects += 1
-                    await self._reconcile_all()
-                await self._poll_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception as e:
-                self._count(classify(e))
-                self._failing = True
-
-    async def _poll_once(self) -> None:
-        live = [t for t in self._tracks.values() if not t.closed and t.vid is not None]
-        for symbol in sorted({t.symbol for t in live}):
-            since = self._trade_since.get(symbol)
-            for x in await self._ex.fetch_my_trades(symbol, since, None):
-                coid = self._by_vid.get(str(x.get("order")))
-                t = self._tracks.get(coid) if coid is not None else None
-                if t is not None:
-                    self._fill(t, self._trade(x))
-                ts = x.get("timestamp")
-                if isinstance(ts, int) and ts >= (since or 0):
-                    self._trade_since[symbol] = ts
-            open_ids = {str(o["id"]) for o in await self._ex.fetch_open_orders(symbol)}
-            for t in live:
-                if t.symbol == symbol and t.vid not in open_ids:
-                    await self._sync(t)
-
-    async def _reconcile_all(self) -> None:
-        """Back after a failure: the venue's word on every order we still track, through the
-        engine's one reconciliation (each trade booked once, by the venue's trade id)."""
-        for coid, t in sorted(self._tracks.items()):
-            if t.closed and t.vid is not None:
-                continue
-            st = await self._status(coid)
-            for tr in st.trades:
-                t.trades.setdefault(tr.trade_id, tr)
-            if st.known:
-                t.vid = t.vid or (str(st.venue_order_id) if st.venue_order_id else None)
-                if t.vid is not None:
-                    self._by_vid[t.vid] = coid
-                t.closed = not st.open
-            else:
-                t.closed = True  # never arrived: nothing to follow
-            self._emit("reconcile", coid, st)
-
-    async def _book_loop(self) -> None:
-        while True:
-            for iid, symbol in sorted(self._symbols.items(), key=lambda kv: str(kv[0])):
-                try:
-                    ob = await self._ex.fetch_order_book(symbol, self.config.book_levels)
-                except asyncio.CancelledError:
-                    raise
-                except Exception as e:
-                    self._count(classify(e))
-                    self._failing = True  # DOWN until the execution poller reconciles
-                    continue
-                self._on_book(iid, ob)
-            await asyncio.sleep(self.config.book_interval_s)
-
-    def _on_book(self, iid: InstrumentId, ob: dict[str, Any]) -> None:
-        inst = self.instruments[iid]
-        bids = _levels(ob.get("bids", ()), inst.tick_size, reverse=True)
-        asks = _levels(ob.get("asks", ()), inst.tick_size, reverse=False)
-        self._version += 1
-        snap = BookSnapshot(iid, bids, asks, time.time_ns(), self._version)
-        self._books[iid] = snap
-        self._book_at = time.monotonic()
-        if self.on_book is not None:
-            self._emit("book", snap)
-        if bids and asks and self._subs.get(iid):
-            b, a = bids[0], asks[0]
-            self._emit("quote", Quote(iid, b.price, b.size, a.price, a.size, snap.ts))
-
-
-def _levels(raw: Any, tick: Decimal, *, reverse: bool) -> tuple[BookLevel, ...]:
-    out = []
-    for lvl in raw:
-        px, size = to_decimal(lvl[0], tick), to_decimal(lvl[1])
-        if px is not None and size is not None and size > 0:
-            out.append(BookLevel(px, size))
-    out.sort(key=lambda x: x.price, reverse=reverse)
-    return tuple(out)

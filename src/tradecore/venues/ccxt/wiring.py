@@ -8,6 +8,7 @@ A service runs ``step`` from its event loop; tests and tools call :meth:`run_unt
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -41,6 +42,21 @@ class LiveSystem:
     positions: PositionKeeper
     connectors: list[CcxtVenueClient]
     sims: list[SimVenueClient] = field(default_factory=list)
+    #: set by the connectors' ``notify`` when a report is queued
+    wake: threading.Event = field(default_factory=threading.Event)
+
+    def __post_init__(self) -> None:
+        for c in self.connectors:
+            c.notify = self.wake.set
+
+    def wait(self, max_s: float) -> None:
+        """Sleep until a connector queues a report, the next timer is due, or ``max_s``
+        (the GIL is free meanwhile, for the connectors' I/O threads)."""
+        due = self.clock.next_time()
+        if due is not None:
+            max_s = min(max_s, max(0.0, (due - time.time_ns()) / 1e9))
+        self.wake.wait(max_s)
+        self.wake.clear()
 
     def step(self) -> int:
         """One turn on the engine's thread: due timers, then queued venue reports."""
@@ -56,7 +72,7 @@ class LiveSystem:
             self.step()
             if done():
                 return True
-            time.sleep(idle_s)
+            self.wait(idle_s)
         self.step()
         return done()
 
