@@ -134,3 +134,31 @@ def test_credentials_from_env_or_a_private_secrets_file_and_never_shown(tmp_path
     assert load_credentials("binance", f, env={}) == Credentials("fk-9876", "file-secret")
     assert load_credentials("kraken", f, env={}) is None
     assert load_credentials("binance", None, env={}) is None
+
+
+def test_markets_are_refreshed_and_a_changed_rule_is_logged(
+    venue: tuple[str, Exchange], caplog: pytest.LogCaptureFixture
+) -> None:
+    import dataclasses
+    import logging
+    import time
+
+    url, exchange = venue
+    c = CcxtVenueClient(
+        Venue("LOCAL"),
+        lambda: make_exchange("binance", base_url=url),
+        CcxtVenueConfig(poll_interval_s=0.05, book_interval_s=0.05, markets_refresh_s=0.1),
+    )
+    caplog.set_level(logging.WARNING, logger="tradecore.venues.ccxt")
+    try:
+        c.start()
+        m = exchange.markets["BTCUSDT"]
+        exchange.markets["BTCUSDT"] = dataclasses.replace(m, tick=Decimal("0.1"))
+        end = time.monotonic() + 10
+        while time.monotonic() < end and not c.rule_changes:
+            time.sleep(0.05)
+    finally:
+        c.stop()
+    assert c.rule_changes == ["BTC/USDT@LOCAL tick_size 0.01 -> 0.1"]
+    assert "BTC/USDT@LOCAL tick_size 0.01 -> 0.1" in caplog.text
+    assert c.instruments[BTC].tick_size == Decimal("0.1")

@@ -91,6 +91,7 @@ class CcxtVenueClient(Pollers):
         self.on_book: Callable[[BookSnapshot], None] | None = None
         self.errors: dict[str, int] = {}  # outcome -> count (for health pages and tests)
         self.reconnects = 0
+        self.rule_changes: list[str] = []
 
     # ------------------------------------------------------------------ lifecycle
     def start(self, timeout_s: float = 10.0) -> list[Instrument]:
@@ -108,6 +109,7 @@ class CcxtVenueClient(Pollers):
         self._tasks = [
             asyncio.ensure_future(self._book_loop()),
             asyncio.ensure_future(self._exec_loop()),
+            asyncio.ensure_future(self._markets_loop()),
         ]
         return insts
 

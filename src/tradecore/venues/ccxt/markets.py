@@ -72,3 +72,23 @@ def fee_rates(markets: dict[str, Any], symbol: str) -> tuple[Decimal, Decimal]:
     """(maker, taker) as fractions of notional, from the market's fee fields."""
     m = markets.get(symbol) or {}
     return to_decimal(m.get("maker")) or Decimal(0), to_decimal(m.get("taker")) or Decimal(0)
+
+
+RULES = ("tick_size", "lot_size", "min_quantity", "max_quantity", "min_notional")
+
+
+def rule_changes(old: dict[Any, Instrument], new: dict[Any, Instrument]) -> list[str]:
+    """What changed between two listings, one line each, in instrument order."""
+    out = []
+    for iid in sorted(set(old) | set(new), key=str):
+        a, b = old.get(iid), new.get(iid)
+        if a is None:
+            out.append(f"{iid} listed")
+        elif b is None:
+            out.append(f"{iid} delisted")
+        else:
+            for rule in RULES:
+                x, y = getattr(a, rule), getattr(b, rule)
+                if x != y:
+                    out.append(f"{iid} {rule} {x} -> {y}")
+    return out

@@ -5,19 +5,22 @@ module stays readable; the methods it relies on are declared here and defined th
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from tradecore.model.identifiers import ClientOrderId, InstrumentId
+from tradecore.model.identifiers import ClientOrderId, InstrumentId, Venue
 from tradecore.model.instrument import Instrument
 from tradecore.model.market import BookLevel, BookSnapshot, Quote
 from tradecore.model.orders import Order
 from tradecore.venues.ccxt.errors import Mapped, classify
-from tradecore.venues.ccxt.markets import to_decimal
+from tradecore.venues.ccxt.markets import instruments_from_markets, rule_changes, to_decimal
 from tradecore.venues.protocol import VenueOrderStatus, VenueTrade
+
+log = logging.getLogger("tradecore.venues.ccxt")
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +33,7 @@ class CcxtVenueConfig:
     down_hold_s: float = 1.0
     max_backoff_retries: int = 3
     backoff_base_s: float = 0.2
+    markets_refresh_s: float = 3600.0  # load_markets again; a changed rule is logged
 
 
 @dataclass(slots=True)
@@ -59,6 +63,8 @@ class Pollers:
     _subs: dict[InstrumentId, list[Callable[[Quote], None]]]
     _failing: bool
     _trade_since: dict[str, int]
+    _venue: Venue
+    rule_changes: list[str]
 
     def _emit(self, kind: str, *args: Any) -> None:
         raise NotImplementedError
@@ -129,6 +135,26 @@ class Pollers:
             else:
                 t.closed = True  # never arrived: nothing to follow
             self._emit("reconcile", coid, st)
+
+    async def _markets_loop(self) -> None:
+        """Markets again on a schedule: a listing, delisting or changed rule is logged (and
+        kept in ``rule_changes``); the client's books use the new tick at once. The engine
+        keeps the rules it was started with (its static checks) until a restart."""
+        while True:
+            await asyncio.sleep(self.config.markets_refresh_s)
+            try:
+                markets = await self._ex.load_markets(True)
+            except asyncio.CancelledError:
+                raise
+            except Exception as e:
+                self._count(classify(e))
+                continue
+            new = {i.id: i for i in instruments_from_markets(markets, self._venue)}
+            for change in rule_changes(self.instruments, new):
+                log.warning("venue %s: %s", self._venue, change)
+                self.rule_changes.append(change)
+            self.instruments = new
+            self._symbols = {iid: iid.symbol for iid in new}
 
     async def _book_loop(self) -> None:
         while True:
