@@ -224,5 +224,6 @@ def test_smart_orders_split_and_a_killed_venue_is_reconciled_exactly_once(
     assert pos is not None
     assert pos.quantity == sum((f.quantity for f in fills), Decimal(0))
     assert pos.quantity == Decimal("2") + Decimal("0.3") + Decimal("0.2")  # D3 rests unfilled
+    assert pos.fees == {"USDT": sum((f.fee.amount for f in fills), Decimal(0))}
     assert {r.client_order_id for r in rejects} >= {ClientOrderId("D1"), ClientOrderId("D2")}
     assert all(r.reason in (ReasonCode.VENUE_UNAVAILABLE, ReasonCode.TIMEOUT) for r in rejects)
