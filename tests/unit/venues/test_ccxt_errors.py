@@ -291,3 +291,27 @@ def test_no_ccxt_exception_escapes_status_and_cancel() -> None:
         )
     finally:
         client.stop()
+
+
+def test_a_time_in_force_the_venue_does_not_offer_is_denied_before_sending() -> None:
+    s = Script()
+    cfg = CcxtVenueConfig(poll_interval_s=60, book_interval_s=60)
+    client = CcxtVenueClient(Venue("X"), lambda: s, cfg)
+    client.start()
+    sink = Sink()
+    client.bind(sink)  # type: ignore[arg-type]
+    day = Order(
+        ClientOrderId("D1"), AccountId("a"), InstrumentId("BTC/USDT", "X"), Side.BUY,
+        OrderType.LIMIT, Decimal("0.1"), Decimal(50_000), TimeInForce.DAY,
+    )  # fmt: skip
+    try:
+        client.submit(day)
+        end = time.monotonic() + 5
+        while time.monotonic() < end and not sink.reports:
+            client.drain()
+            time.sleep(0.01)
+        assert sink.reports[0][:3] == ("on_rejected", ClientOrderId("D1"), R.INVALID_ORDER)
+        assert "DAY" in sink.reports[0][3]
+        assert not [c for c, _ in s.calls if c == "create_order"]
+    finally:
+        client.stop()

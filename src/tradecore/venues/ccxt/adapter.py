@@ -35,7 +35,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from tradecore.model.enums import LiquiditySide, OrderType, ReasonCode, Side
+from tradecore.model.enums import LiquiditySide, OrderType, ReasonCode, Side, TimeInForce
 from tradecore.model.identifiers import ClientOrderId, InstrumentId, TradeId, Venue, VenueOrderId
 from tradecore.model.instrument import Instrument
 from tradecore.model.market import BookSnapshot, Quote
@@ -49,6 +49,8 @@ from tradecore.venues.protocol import ExecutionSink, VenueHealth, VenueOrderStat
 log = logging.getLogger("tradecore.venues.ccxt")
 ZERO = Decimal(0)
 CLOSED = {"closed": "FILLED", "canceled": "CANCELED", "expired": "EXPIRED", "rejected": "REJECTED"}
+#: what a CCXT venue takes (ccxt's unified timeInForce values); DAY is refused before sending
+OFFERED_TIF = frozenset({TimeInForce.GTC, TimeInForce.IOC, TimeInForce.FOK})
 Reconciler = Callable[[ClientOrderId, VenueOrderStatus], None]
 
 
@@ -157,15 +159,22 @@ class CcxtVenueClient(Pollers):
         self._subs.setdefault(instrument_id, []).append(fn)
 
     def track(self, order: Order) -> None:
-        """Follow an order sent before a restart (its fills and close come by polling)."""
+        """Follow an order sent before a restart (its fills and close come by polling).
+        Order tracking lives on the I/O thread (the pollers iterate it there)."""
+        if self._thread.is_alive():
+            self._loop.call_soon_threadsafe(self._track_now, order)
+        else:
+            self._track_now(order)
+
+    def _track_now(self, order: Order) -> Track:
         symbol = self._symbols.get(order.instrument_id, order.instrument_id.symbol)
         t = Track(order, symbol, order.venue_order_id)
         self._tracks[order.client_order_id] = t
         if t.vid is not None:
             self._by_vid[t.vid] = order.client_order_id
+        return t
 
     def submit(self, order: Order) -> None:
-        self.track(order)
         self._spawn(self._submit(order))
 
     def cancel(self, order: Order) -> None:
@@ -239,7 +248,12 @@ class CcxtVenueClient(Pollers):
 
     async def _submit(self, order: Order) -> None:
         coid = order.client_order_id
-        t = self._tracks[coid]
+        t = self._track_now(order)
+        if order.time_in_force not in OFFERED_TIF:
+            t.closed = True
+            msg = f"{self._venue}: time in force {order.time_in_force.value} is not offered"
+            self._emit("rejected", coid, ReasonCode.INVALID_ORDER, msg)
+            return
         kind = "market" if order.order_type is OrderType.MARKET else "limit"
         params: dict[str, Any] = {
             "clientOrderId": str(coid),
@@ -344,7 +358,7 @@ class CcxtVenueClient(Pollers):
         t = self._tracks.get(coid)
         if t is None or t.vid is None:
             return VenueOrderStatus(coid, None, False, False, ZERO, None)
-        trades = tuple(t.trades.values())
+        trades = tuple(t.trades.copy().values())  # copied at once: the I/O thread adds to it
         filled = sum((x.quantity for x in trades), ZERO)
         return VenueOrderStatus(coid, VenueOrderId(t.vid), True, not t.closed, filled, None, trades)
 
