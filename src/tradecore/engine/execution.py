@@ -223,8 +223,10 @@ class Execution:
         self._n_children.pop(pid, None)
 
     def _on_child_done(self, parent: Order, child: Order) -> None:
-        """Told by the engine's appliers when a child reached a terminal state."""
-        self.port.defer(self._child_done, parent, child)
+        """Told by the engine's appliers when a child reached a terminal state (during
+        replay too, when nothing may be sent: then it is only forgotten)."""
+        if not self.port.replaying:
+            self.port.defer(self._child_done, parent, child)
 
     def _child_done(self, parent: Order, child: Order) -> None:
         reason = self._reject_reasons.pop(child.client_order_id, None)

@@ -38,7 +38,7 @@ class ExecutionPort:
 
     @property
     def replaying(self) -> bool:
-        return self._e.state.replaying
+        return self._e.replaying
 
     def on_child_done(self, fn: Callable[[Order, Order], None]) -> None:
         self._e.state.on_child_done = fn

@@ -74,6 +74,10 @@ class RoutingView(Protocol):
         version, best first; None if the venue has no book."""
         ...
 
+    def rests(self, account: str) -> bool:
+        """Whether ``account`` may rest anywhere (False: no own_best question is needed)."""
+        ...
+
     def own_best(self, account: str, instrument_id: InstrumentId, side: Side) -> Decimal | None:
         """The best price at which ``account`` rests on ``side`` of that venue's book."""
         ...
@@ -133,6 +137,7 @@ class Planner:
         capped: list[Venue] = []
         near: dict[Venue, Levels] = {}  # the side a post-only child must not cross
         makers: dict[Venue, Decimal] = {}
+        rests = view.rests(order.account)
         for li in view.listings(order.instrument_id.symbol):
             makers[li.venue] = li.maker_rate
             venue = li.venue
@@ -151,7 +156,9 @@ class Planner:
                 else:
                     version, levels = got
                     near[venue] = levels
-                    own = view.own_best(order.account, li.instrument_id, own_side)
+                    own = (
+                        view.own_best(order.account, li.instrument_id, own_side) if rests else None
+                    )
                     if own is not None:
                         # self-trade prevention: only levels strictly better than our own order
                         kept = tuple(lv for lv in levels if (lv[0] < own if buy else lv[0] > own))
