@@ -230,6 +230,10 @@ class Engine:
                 cmd.reduce_only,
                 None,
                 cmd.tag,
+                cmd.trigger_price,
+                cmd.expire_ns,
+                cmd.display_qty,
+                cmd.stp,
             )
         )
         order = self.orders.get(cmd.client_order_id)
@@ -464,6 +468,10 @@ class Engine:
             parent_id=old.parent_id,
             created_ns=old.created_ns,
             tag=old.tag,
+            trigger_price=old.trigger_price,
+            expire_ns=old.expire_ns,
+            display_qty=old.display_qty,
+            stp=old.stp,
         )
         new.filled_qty = old.filled_qty
         new.notional = old.notional
@@ -624,6 +632,10 @@ class Engine:
             parent_id=e.parent_id,
             created_ns=e.ts,
             tag=e.tag,
+            trigger_price=e.trigger_price,
+            expire_ns=e.expire_ns,
+            display_qty=e.display_qty,
+            stp=e.stp,
         )
         self.orders.add(o)
 
