@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from tradecore.config_types import ExactDecimal, format_pydantic_error
 from tradecore.errors import ConfigError
-from tradecore.model.enums import AssetClass
+from tradecore.model.enums import AssetClass, StpMode
 from tradecore.routing.config import RoutingConfig
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
@@ -28,6 +28,7 @@ class InstrumentConfig(BaseModel):
     symbol: str
     quote: str | None = None  # for symbols without /QUOTE (equities)
     asset_class: AssetClass = AssetClass.CRYPTO
+    calendar: str | None = None  # exchange-calendars name (DAY orders); None: 24/7
     tick: ExactDecimal
     lot: ExactDecimal
     min_quantity: ExactDecimal = Decimal(0)
@@ -57,6 +58,7 @@ class VenueConfig(BaseModel):
     timeout_rate: float = Field(0.0, ge=0, le=1)
     outage_prob: float = Field(0.0, ge=0, le=1)
     outage_updates: int = Field(20, ge=1)
+    stp: StpMode = StpMode.NONE  # self-trade prevention for orders that name no mode
 
     @model_validator(mode="after")
     def _jitter(self) -> VenueConfig:

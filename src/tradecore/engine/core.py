@@ -22,6 +22,7 @@ import msgspec
 from tradecore.engine.bus import MessageBus
 from tradecore.engine.clock import Clock
 from tradecore.engine.instruments import InstrumentRegistry
+from tradecore.engine.order_checks import check_shape
 from tradecore.engine.ports import EventJournal, ExecutionGateway, RiskGate
 from tradecore.errors import UnknownOrder
 from tradecore.model.commands import CancelOrder, ReplaceOrder, SubmitOrder
@@ -297,26 +298,7 @@ class Engine:
             return Denial(
                 R.ABOVE_MAX_QUANTITY, f"quantity {o.quantity} above maximum {inst.max_quantity}"
             )
-        if o.order_type is OrderType.LIMIT:
-            if o.price is None:
-                return Denial(R.INVALID_ORDER, "a LIMIT order needs a price")
-            if o.price % inst.tick_size:
-                return Denial(
-                    R.OFF_TICK_PRICE, f"price {o.price} not a multiple of tick {inst.tick_size}"
-                )
-            if inst.min_notional and o.quantity * o.price * inst.multiplier < inst.min_notional:
-                return Denial(
-                    R.BELOW_MIN_NOTIONAL,
-                    f"notional {o.quantity * o.price} below minimum {inst.min_notional}",
-                )
-            if o.post_only and o.time_in_force in (TimeInForce.IOC, TimeInForce.FOK):
-                return Denial(R.INVALID_ORDER, "post-only cannot be IOC or FOK")
-        else:
-            if o.price is not None:
-                return Denial(R.INVALID_ORDER, "a MARKET order takes no price")
-            if o.post_only:
-                return Denial(R.INVALID_ORDER, "a MARKET order cannot be post-only")
-        return None
+        return check_shape(o, inst, self.clock.now_ns())
 
     def submit_child(
         self,
