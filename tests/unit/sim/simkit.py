@@ -81,11 +81,13 @@ def venue(
     stp: StpMode = StpMode.NONE, inst: Instrument = INST, start_ns: int = 1_000_000_000
 ) -> tuple[SimVenueClient, SimClock, Recorder]:
     clock = SimClock(start_ns)
-    model = VenueModel(IID.venue, FeeSchedule(maker_bps=D("-1"), taker_bps=D("7.5")), {IID: inst})
+    model = VenueModel(
+        inst.venue, FeeSchedule(maker_bps=D("-1"), taker_bps=D("7.5")), {inst.id: inst}
+    )
     v = SimVenueClient(model, clock, SimVenueConfig(ack_jitter_us=0, stp=stp))
     rec = Recorder()
     v.bind(rec)
-    v.on_market(IID, ((D(99), D(1)),), ((D(101), D(1)),))
+    v.on_market(inst.id, ((D(99), D(1)),), ((D(101), D(1)),))
     return v, clock, rec
 
 
@@ -102,11 +104,12 @@ def order(
     trigger: str | None = None,
     expire_ns: int | None = None,
     display: str | None = None,
+    iid: InstrumentId = IID,
 ) -> Order:
     if order_type is None:
         order_type = OrderType.MARKET if px is None else OrderType.LIMIT
     return Order(
-        ClientOrderId(coid), AccountId(account), IID, side, order_type, D(qty),
+        ClientOrderId(coid), AccountId(account), iid, side, order_type, D(qty),
         None if px is None else D(px), tif, stp=stp,
         trigger_price=None if trigger is None else D(trigger), expire_ns=expire_ns,
         display_qty=None if display is None else D(display),
