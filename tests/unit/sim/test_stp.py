@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.unit.sim.simkit import IID, Recorder, order, send, venue
-from tradecore.model import ClientOrderId, LiquiditySide, Side, StpMode, TimeInForce
+from tradecore.model import ClientOrderId, LiquiditySide, OrderType, Side, StpMode, TimeInForce
 
 D = Decimal
 M = StpMode
@@ -141,11 +141,21 @@ _submit = st.tuples(
     st.sampled_from([TimeInForce.GTC, TimeInForce.GTC, TimeInForce.IOC, TimeInForce.FOK]),
     st.sampled_from([None, None, 3, 10]),  # iceberg display in lots
 )
+_stop = st.tuples(
+    st.just("stop"),
+    st.sampled_from(ACCOUNTS),
+    st.sampled_from([Side.BUY, Side.SELL]),
+    st.integers(1, 30),
+    st.integers(-4, 4),  # trigger offset from 100 in ticks
+    st.booleans(),  # STOP_LIMIT (limit = trigger) or STOP_MARKET
+)
 _cancel = st.tuples(st.just("cancel"), st.integers(0, 40))
 _market = st.tuples(st.just("market"), st.integers(-4, 4), st.integers(1, 20))
 _wait = st.tuples(st.just("wait"), st.integers(0, 700))
 OPS = st.lists(
-    st.one_of(_submit, _submit, _submit, _cancel, _market, _wait, _wait), min_size=5, max_size=50
+    st.one_of(_submit, _submit, _submit, _stop, _cancel, _market, _wait, _wait),
+    min_size=5,
+    max_size=50,
 )
 
 
@@ -163,6 +173,16 @@ def _run(mode: StpMode, ops: list[tuple[object, ...]]) -> tuple[object, Recorder
                 f"o{len(orders)}", str(acct), side, str(D(lots) / 10), px, tif=tif,
                 display=None if disp is None or px is None or tif is not TimeInForce.GTC
                 else str(D(disp) / 10),
+            )  # fmt: skip
+            orders.append(o)
+            v.submit(o)
+        elif kind == "stop":
+            _, acct, side, lots, off, is_limit = op
+            trig = str(D(100) + D(off) * D("0.5"))
+            o = order(
+                f"o{len(orders)}", str(acct), side, str(D(lots) / 10),
+                trig if is_limit else None, trigger=trig,
+                order_type=OrderType.STOP_LIMIT if is_limit else OrderType.STOP_MARKET,
             )  # fmt: skip
             orders.append(o)
             v.submit(o)
@@ -209,7 +229,10 @@ def test_no_self_trade_unless_none_and_every_fill_is_accounted_for(
         assert sorted(t[0] for t in vs.trades) == sorted(f[0] for f in rec.fills.get(coid, []))
         ends = rec.ends.get(coid, [])
         resting = book.get(coid)
-        if vs.open:  # quantity is conserved: what rests is what is neither filled nor ended
+        waiting = any(t.coid == coid for p in v._stops.values() for t in p.tickets)
+        if waiting:  # a stop not triggered yet: open, off the book, untouched
+            assert vs.open and resting is None and got == 0 and ends == []
+        elif vs.open:  # quantity is conserved: what rests is what is neither filled nor ended
             assert ends == [] and resting is not None
             assert resting.qty + resting.hidden == o.quantity - got
         else:

@@ -321,7 +321,7 @@ class SimVenueClient:
             if not t.open:
                 self._retire(t)
         if pending is not None and not pending.tickets:
-            del self._stops[iid]
+            self._stops.pop(iid, None)
 
     def _schedule_expiry(self, t: Ticket) -> None:
         """DAY: the instrument's next session close (UTC midnight when 24/7); GTD: its time."""
