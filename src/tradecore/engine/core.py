@@ -22,7 +22,6 @@ import msgspec
 from tradecore.engine.bus import MessageBus
 from tradecore.engine.clock import Clock
 from tradecore.engine.instruments import InstrumentRegistry
-from tradecore.engine.order_checks import check_shape
 from tradecore.engine.ports import EventJournal, ExecutionGateway, RiskGate
 from tradecore.errors import UnknownOrder
 from tradecore.model.commands import CancelOrder, ReplaceOrder, SubmitOrder
@@ -47,6 +46,7 @@ from tradecore.model.events import (
 from tradecore.model.identifiers import SMART, ClientOrderId, TradeId, Venue, VenueOrderId
 from tradecore.model.instrument import Instrument
 from tradecore.model.market import Quote
+from tradecore.model.order_checks import check_shape
 from tradecore.model.orders import Order, Trigger
 from tradecore.model.values import Money
 from tradecore.oms.store import OrderStore

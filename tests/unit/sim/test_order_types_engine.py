@@ -174,3 +174,23 @@ def test_new_fields_survive_the_journal_codec_and_old_records_still_decode() -> 
     assert replayed.state_digest() == eng.state_digest()
     b = replayed.orders.get(ClientOrderId("b"))
     assert b is not None and b.stp is StpMode.EXPIRE_BOTH and b.expire_ns == T0 + 10**12
+
+
+def test_a_day_order_on_an_equity_expires_in_the_engine_at_the_exchange_close() -> None:
+    placed = 1_767_344_400_000_000_000  # 2026-01-02 09:00 UTC, XETR open
+    close = 1_767_371_400_000_000_000  # 2026-01-02 16:30 UTC, XETR close
+    clock = SimClock(placed)
+    sap = spot("SAP", "SIMA", tick="0.01", lot="1", quote="EUR", calendar="XETR")
+    model = VenueModel(sap.venue, FeeSchedule(), {sap.id: sap})
+    v = SimVenueClient(model, clock, SimVenueConfig(ack_jitter_us=0))
+    eng = Engine(clock, InstrumentRegistry([sap]), gateway=DirectGateway([v]))
+    v.bind(eng)
+    v.on_market(sap.id, ((D(179), D(100)),), ((D(181), D(100)),))
+    res = eng.submit(
+        cmd(instrument_id=sap.id, price=D(178), quantity=D(5), time_in_force=TimeInForce.DAY)
+    )
+    assert res.order is not None
+    clock.advance_to(close - 1)
+    assert res.order.status is OrderStatus.ACCEPTED
+    clock.advance_to(close)
+    assert res.order.status is OrderStatus.EXPIRED

@@ -10,7 +10,7 @@ IOC/FOK or a stop, an iceberg that cannot rest), INVALID_ORDER for everything el
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from tradecore.model.denial import Denial
 from tradecore.model.enums import OrderType, ReasonCode, TimeInForce
@@ -22,12 +22,20 @@ R = ReasonCode
 _NOT_RESTING = (TimeInForce.IOC, TimeInForce.FOK)
 
 
+def _off(value: Decimal, step: Decimal) -> bool:
+    """``value`` is not a whole number of ``step`` (or too large to tell)."""
+    try:
+        return value % step != 0
+    except InvalidOperation:
+        return True
+
+
 def _price(o: Order, inst: Instrument) -> Denial | None:
     if o.price is None:
         return Denial(R.INVALID_ORDER, f"price: a {o.order_type.value} order needs a price")
     if o.price <= 0:
         return Denial(R.INVALID_ORDER, f"price: {o.price} must be > 0")
-    if o.price % inst.tick_size:
+    if _off(o.price, inst.tick_size):
         return Denial(R.OFF_TICK_PRICE, f"price {o.price} not a multiple of tick {inst.tick_size}")
     if inst.min_notional and o.quantity * o.price * inst.multiplier < inst.min_notional:
         return Denial(
@@ -49,7 +57,7 @@ def _trigger(o: Order, inst: Instrument) -> Denial | None:
         return Denial(R.INVALID_ORDER, f"trigger_price: a {o.order_type.value} order needs one")
     if t <= 0:
         return Denial(R.INVALID_ORDER, f"trigger_price: {t} must be > 0")
-    if t % inst.tick_size:
+    if _off(t, inst.tick_size):
         return Denial(
             R.OFF_TICK_PRICE, f"trigger_price {t} not a multiple of tick {inst.tick_size}"
         )
@@ -110,7 +118,7 @@ def _display(o: Order, inst: Instrument) -> Denial | None:
         )
     if d <= 0 or d > o.quantity:
         return Denial(R.INVALID_ORDER, f"display_qty: {d} must be > 0 and <= quantity {o.quantity}")
-    if d % inst.lot_size:
+    if _off(d, inst.lot_size):
         return Denial(R.OFF_LOT_QUANTITY, f"display_qty {d} not a multiple of lot {inst.lot_size}")
     return None
 
