@@ -26,7 +26,7 @@ from tradecore.engine.clock import Clock
 from tradecore.model.enums import LiquiditySide, OrderType, ReasonCode, Side, StpMode, TimeInForce
 from tradecore.model.identifiers import ClientOrderId, InstrumentId, TradeId, Venue, VenueOrderId
 from tradecore.model.instrument import Instrument
-from tradecore.model.market import BookLevel, BookSnapshot, Quote
+from tradecore.model.market import BookSnapshot, Quote
 from tradecore.model.orders import Order
 from tradecore.model.values import Money
 from tradecore.venues.model import VenueModel
@@ -34,10 +34,9 @@ from tradecore.venues.protocol import ExecutionSink, VenueHealth, VenueOrderStat
 from tradecore.venues.sim.book import Match, OrderBook
 from tradecore.venues.sim.sessions import SessionCloses
 from tradecore.venues.sim.tickets import PendingStops, SimVenueConfig, Ticket
+from tradecore.venues.sim.views import BookViews
 
 __all__ = ["SimVenueClient", "SimVenueConfig"]
-# one side of a book as (version, ((price, size), ...), levels asked for)
-_SideCache = tuple[int, tuple[tuple[Decimal, Decimal], ...], int]
 
 
 class SimVenueClient:
@@ -55,9 +54,7 @@ class SimVenueClient:
         self._closed: deque[ClientOrderId] = deque()
         self._quote_subs: dict[InstrumentId, list[Callable[[Quote], None]]] = {}
         self._down = False
-        self._snapshots: dict[tuple[InstrumentId, int], BookSnapshot] = {}
-        self._bid_sides: dict[OrderBook, _SideCache] = {}
-        self._ask_sides: dict[OrderBook, _SideCache] = {}
+        self._views = BookViews(self.books, clock)
         self._n_orders = 0
         self._n_trades = 0
         self.fills_reported = 0
@@ -85,41 +82,14 @@ class SimVenueClient:
 
     def book(self, instrument_id: InstrumentId, levels: int = 10) -> BookSnapshot | None:
         """L2 snapshot; rebuilt only when the book's version has changed."""
-        b = self.books.get(instrument_id)
-        if b is None:
-            return None
-        cached = self._snapshots.get((instrument_id, levels))
-        if cached is not None and cached.version == b.version:
-            return cached
-        snap = BookSnapshot(
-            instrument_id,
-            tuple([BookLevel(p, s) for p, s in b.bids.depth(levels)]),
-            tuple([BookLevel(p, s) for p, s in b.asks.depth(levels)]),
-            self.clock.now_ns(),
-            b.version,
-        )
-        self._snapshots[(instrument_id, levels)] = snap
-        return snap
+        return self._views.book(instrument_id, levels)
 
     def book_side(
         self, instrument_id: InstrumentId, side: Side, levels: int = 10
     ) -> tuple[int, tuple[tuple[Decimal, Decimal], ...]] | None:
         """One side of the L2 book (bids for ``Side.BUY``) as (price, size) pairs, best
-        first, with the book version: what a router sweeping for a taker needs, without
-        building the other side or level objects."""
-        b = self.books.get(instrument_id)
-        if b is None:
-            return None
-        if side is Side.BUY:
-            s, cache = b.bids, self._bid_sides
-        else:
-            s, cache = b.asks, self._ask_sides
-        cached = cache.get(b)
-        if cached is not None and cached[0] == b.version and cached[2] == levels:
-            return cached[0], cached[1]
-        out = (b.version, tuple(s.depth(levels)), levels)
-        cache[b] = out
-        return out[0], out[1]
+        first, with the book version (see :class:`BookViews`)."""
+        return self._views.book_side(instrument_id, side, levels)
 
     def order_status(self, coid: ClientOrderId) -> VenueOrderStatus:
         t = self._tickets.get(coid)
