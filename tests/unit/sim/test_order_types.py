@@ -113,6 +113,16 @@ def test_day_orders_expire_at_the_session_close_of_the_instruments_calendar() ->
         assert rec.ends["d"] == [("expired", "")], placed
 
 
+def test_a_day_order_on_an_unknown_calendar_is_rejected_naming_it() -> None:
+    odd = spot("ODD", "SIMA", tick="0.01", lot="1", quote="EUR", calendar="XNOPE")
+    v, clock, rec = venue(inst=odd)
+    send(v, clock, order("d", "A", Side.BUY, "1", "90", tif=TimeInForce.DAY, iid=odd.id))
+    [(kind, msg)] = rec.ends["d"]
+    assert kind == "rejected" and "XNOPE" in msg
+    send(v, clock, order("g", "A", Side.BUY, "1", "90", iid=odd.id))  # GTC: no calendar needed
+    assert v.order_status(ClientOrderId("g")).open
+
+
 def test_day_orders_of_a_24_7_instrument_expire_at_utc_midnight() -> None:
     v, clock, rec = venue(start_ns=utc_ns("2026-03-04T22:00:00"))
     arrive(v, clock, order("d", "A", Side.BUY, "1", "90", tif=TimeInForce.DAY))

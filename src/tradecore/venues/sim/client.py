@@ -32,7 +32,7 @@ from tradecore.model.values import Money
 from tradecore.venues.model import VenueModel
 from tradecore.venues.protocol import ExecutionSink, VenueHealth, VenueOrderStatus
 from tradecore.venues.sim.book import Match, OrderBook
-from tradecore.venues.sim.sessions import SessionCloses
+from tradecore.venues.sim.sessions import SessionCloses, SessionError
 from tradecore.venues.sim.tickets import PendingStops, SimVenueConfig, Ticket
 from tradecore.venues.sim.views import BookViews
 
@@ -103,7 +103,8 @@ class SimVenueClient:
             order.client_order_id, order.instrument_id, order.side, order.order_type,
             order.leaves_qty, order.price, order.time_in_force, order.post_only,
             account=order.account, stp=order.stp or self.config.stp,
-            trigger=order.trigger_price, expire_ns=order.expire_ns, display=order.display_qty,
+            trigger=order.trigger_price, display=order.display_qty,
+            expire_ns=order.expire_ns if order.time_in_force is TimeInForce.GTD else None,
         )  # fmt: skip
         self.clock.schedule(self.clock.now_ns() + self._ack_delay(), lambda: self._arrive(t))
 
@@ -192,6 +193,13 @@ class SimVenueClient:
         if book is None:
             sink.on_rejected(t.coid, ReasonCode.UNKNOWN_INSTRUMENT, f"{t.instrument_id} not listed")
             return
+        if t.tif is TimeInForce.DAY:  # its expiry: the session close of its calendar
+            cal = self.model.instruments[t.instrument_id].calendar
+            try:
+                t.expire_ns = self._sessions.next_close(cal, self.clock.now_ns())
+            except SessionError as e:
+                sink.on_rejected(t.coid, ReasonCode.VENUE_REJECT, f"DAY order: {e}")
+                return
         t.silent = bool(c.timeout_rate) and self._rng.random() < c.timeout_rate
         self._tickets[t.coid] = t
         self._n_orders += 1
@@ -236,7 +244,7 @@ class SimVenueClient:
         left = t.qty - t.filled
         if left <= 0:
             return bool(matches)
-        if stopped or t.limit is None or t.tif in (TimeInForce.IOC, TimeInForce.FOK):
+        if stopped or limit is None or t.tif in (TimeInForce.IOC, TimeInForce.FOK):
             t.open = False
             msg = (
                 f"self-trade prevention ({stp.value}): remainder {left} expired"
@@ -294,15 +302,10 @@ class SimVenueClient:
             self._stops.pop(iid, None)
 
     def _schedule_expiry(self, t: Ticket) -> None:
-        """DAY: the instrument's next session close (UTC midnight when 24/7); GTD: its time."""
-        if t.tif is TimeInForce.DAY:
-            cal = self.model.instruments[t.instrument_id].calendar
-            at = self._sessions.next_close(cal, self.clock.now_ns())
-        elif t.tif is TimeInForce.GTD and t.expire_ns is not None:
-            at = t.expire_ns
-        else:
-            return
-        self.clock.schedule(at, lambda: self._expire(t))
+        """GTD: at its time; DAY: at the session close found on arrival (``expire_ns``)."""
+        at = t.expire_ns
+        if at is not None:
+            self.clock.schedule(at, lambda: self._expire(t))
 
     def _retire(self, t: Ticket) -> None:
         """Remember a closed order for a while (order_status), then forget it: a long-running

@@ -16,6 +16,10 @@ DAY_NS = 86_400_000_000_000
 _SPAN_DAYS = 366  # closes loaded per calendar at a time, from the day asked for
 
 
+class SessionError(ValueError):
+    """The instrument's calendar is unknown to exchange-calendars or has no sessions then."""
+
+
 class SessionCloses:
     """Session close times (int ns, UTC) per calendar, loaded lazily and kept sorted."""
 
@@ -36,8 +40,13 @@ class SessionCloses:
         import exchange_calendars as xcals
 
         day = dt.datetime.fromtimestamp(now_ns // 1_000_000_000, dt.UTC).date()
-        start = day - dt.timedelta(days=1)
-        cal = xcals.get_calendar(calendar, start=start, end=day + dt.timedelta(days=_SPAN_DAYS))
+        start, end = day - dt.timedelta(days=1), day + dt.timedelta(days=_SPAN_DAYS)
+        try:
+            cal = xcals.get_calendar(calendar, start=start, end=end)
+        except Exception as e:  # the library's own errors: unknown name, dates out of range
+            raise SessionError(f"exchange calendar {calendar!r}: {e}") from None
         closes: list[int] = cal.closes.astype("int64").tolist()
+        if not closes:
+            raise SessionError(f"exchange calendar {calendar!r} has no session after {day}")
         self._closes[calendar] = closes
         return closes
