@@ -213,12 +213,13 @@ class Engine:
             OrderInitialized(
                 seq, ts, cmd.client_order_id, cmd.account, cmd.instrument_id, cmd.side,
                 cmd.order_type, cmd.quantity, cmd.price, cmd.time_in_force, cmd.post_only,
-                cmd.reduce_only, None, cmd.tag,
+                cmd.reduce_only, None, cmd.tag, cmd.trigger_price, cmd.expire_ns, cmd.display_qty,
+                cmd.stp,
             )
         )  # fmt: skip
         order = self.orders.get(cmd.client_order_id)
         assert order is not None
-        denial = static_check(order, self.instrument_for(order))
+        denial = static_check(order, self.instrument_for(order), self.clock.now_ns())
         if denial is None and self.risk is not None:
             denial = self.risk.check(order)
         if denial is None:
@@ -310,7 +311,7 @@ class Engine:
                 order, Denial(R.INVALID_ORDER, f"quantity {qty} <= filled {order.filled_qty}")
             )
         new_order = replacement(order, cmd.new_client_order_id, qty, price)
-        d = static_check(new_order, self.instrument_for(order))
+        d = static_check(new_order, self.instrument_for(order), self.clock.now_ns())
         if d is not None:
             return CommandResult(order, d)
         seq, ts = self._next()

@@ -183,6 +183,8 @@ class Execution:
             return None
         if plan.post_only_crossed:
             return Denial(ReasonCode.POST_ONLY_WOULD_CROSS, plan.reason, "router")
+        if plan.self_trade_blocked:
+            return Denial(ReasonCode.SELF_TRADE, plan.reason, "router")
         any_eligible = any(not s.excluded for s in plan.scores)
         code = ReasonCode.NO_LIQUIDITY if any_eligible else ReasonCode.VENUE_UNAVAILABLE
         return Denial(code, plan.reason, "router")
