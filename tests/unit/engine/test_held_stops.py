@@ -113,3 +113,25 @@ def test_a_direct_stop_for_a_venue_without_stop_orders_is_emulated() -> None:
     venue.fill("d", "1", "95")
     o = eng.orders.get(ClientOrderId("d"))
     assert o is not None and o.status is OrderStatus.FILLED
+
+
+def test_held_stops_are_watched_again_after_a_restart() -> None:
+    from tradecore.model.events import ORDER_EVENTS
+
+    a = _market()
+    journal: list[object] = []
+    for kind in ORDER_EVENTS:
+        a.engine.bus.subscribe(kind, journal.append)
+    a.engine.submit(_stop("S", Side.BUY, "101.00"))
+    a.clock.run_all()
+    b = _market()  # a new process: same venues and books, state from the journal
+    b.engine.replaying = True
+    for e in journal:
+        b.engine.apply_event(e)  # type: ignore[arg-type]
+    b.engine.replaying = False
+    b.router.recovered()
+    assert len(b.router.stops) == 1
+    _shift(b, "1.00")
+    b.clock.run_all()
+    parent = b.engine.orders.get(ClientOrderId("S"))
+    assert parent is not None and parent.status is OrderStatus.FILLED
