@@ -133,10 +133,11 @@ def build_system(
     )
     record = getattr(journal, "record", None)
     if record is not None:  # routing decisions and risk events go to the audit trail
-        from tradecore.risk.events import BreachActionTaken, KillSwitchChanged, RiskAlert
+        from tradecore.risk.events import AUDIT_RECORDS
         from tradecore.routing.decisions import RoutingDecision
 
-        for kind in (RoutingDecision, RiskAlert, KillSwitchChanged, BreachActionTaken):
+        kinds: tuple[type[Any], ...] = (RoutingDecision, *AUDIT_RECORDS)
+        for kind in kinds:
             engine.bus.subscribe(kind, record)
     for c in venues.values():
         c.bind(engine)

@@ -427,6 +427,10 @@ class Engine:
                 return CommandResult(
                     order, Denial(R.OFF_TICK_PRICE, f"price {price} off tick {inst.tick_size}")
                 )
+        if self.risk is not None:  # risk (issue 14): an amendment is checked as it would become
+            d = self.risk.check_replace(order, qty, price)
+            if d is not None:
+                return CommandResult(order, d)
         seq, ts = self._next()
         self._emit(
             OrderPendingReplace(

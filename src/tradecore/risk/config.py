@@ -39,6 +39,7 @@ class Limits(BaseModel):
     max_gross_exposure: ExactDecimal | None = None
     max_net_exposure: ExactDecimal | None = None
     max_concentration_pct: ExactDecimal | None = None
+    concentration_min_gross: ExactDecimal = Field(Decimal(0), ge=0)  # applies above this gross
     max_leverage: ExactDecimal | None = None
     max_orders_per_window: int | None = Field(None, ge=1)
     max_cancels_per_window: int | None = Field(None, ge=1)

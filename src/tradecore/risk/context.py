@@ -9,6 +9,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections import deque
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -16,13 +17,17 @@ import numpy as np
 
 from tradecore.engine.core import Engine
 from tradecore.errors import FxRateMissing
+from tradecore.model.denial import Denial
 from tradecore.model.enums import OrderStatus, OrderType, Side
 from tradecore.model.events import OrderAccepted
+from tradecore.model.identifiers import ClientOrderId
 from tradecore.model.market import Quote
 from tradecore.model.orders import Order
 from tradecore.portfolio.fx import FxRates
 from tradecore.positions.keeper import PositionKeeper
 from tradecore.risk.config import RiskConfig
+from tradecore.risk.exposure import ExposureView, Extra
+from tradecore.risk.working import WorkingOrders
 
 ZERO = Decimal(0)
 
@@ -39,7 +44,9 @@ class RiskContext:
         self.base = base_currency
         self.initial_equity = dict(equity or {})
         self.mid: dict[str, Decimal] = {}  # by symbol, latest mid of any venue
-        self._memo: dict[tuple[str, tuple[str, Decimal] | None], dict[str, Decimal]] = {}
+        self._memo: dict[tuple[str, Extra | None], ExposureView] = {}
+        self.working = WorkingOrders(engine.bus, engine.orders.get)
+        self.replacing: ClientOrderId | None = None  # set while an amendment is checked
         self._memoizing = False
         # returns per symbol sampled every var_bar_ms (floats: statistics)
         self._bar_ns = config.var_bar_ms * 1_000_000
@@ -81,10 +88,10 @@ class RiskContext:
             return order.price
         return self.mid.get(order.instrument_id.symbol)
 
-    def exposures(
-        self, account: str, extra: tuple[str, Decimal] | None = None
-    ) -> dict[str, Decimal]:
-        """Memoised only while one order is being checked (between :meth:`begin` and
+    def exposures(self, account: str, extra: Extra | None = None) -> ExposureView:
+        """Open-order exposure of ``account`` (filled plus working orders, worst case per
+        side), optionally with ``extra`` = (symbol, side, quantity) added on that side.
+        Memoised only while one order is being checked (between :meth:`begin` and
         :meth:`end`), so several checks share one computation and nothing goes stale."""
         if not self._memoizing:
             return self._exposures(account, extra)
@@ -103,29 +110,72 @@ class RiskContext:
         self._memo.clear()
         self._memoizing = False
 
-    def _exposures(self, account: str, extra: tuple[str, Decimal] | None) -> dict[str, Decimal]:
-        """Signed base-currency exposure per symbol, optionally with ``extra`` = (symbol,
-        signed quantity) added at the reference price. Symbols without a price or FX rate are
-        left out (the checks that need them deny on their own)."""
-        out: dict[str, Decimal] = {}
+    # ------------------------------------------------------------------ the order checked
+    def added(self, order: Order) -> Decimal:
+        """What ``order`` adds on its side: its unfilled quantity, less what the order it
+        amends already counts (a replace is checked as the order it becomes)."""
+        if self.replacing is None:
+            return order.leaves_qty
+        return order.leaves_qty - self.working.counted(self.replacing)
+
+    def extra(self, order: Order) -> Extra:
+        return (order.instrument_id.symbol, order.side, self.added(order))
+
+    def warmup_denial(self, check: str, cap: Decimal) -> Denial | None:
+        """Not enough return history for ``check`` yet: placeholder, see warm-up policy."""
+        return None
+
+    def worst_quantity(self, account: str, symbol: str, side: Side, add: Decimal) -> Decimal:
+        """Signed position if every working order on ``side`` filled, plus ``add`` more."""
+        pos = self.positions.signed_quantity(account, symbol)
+        t = self.working.totals(account, symbol)
+        if side is Side.BUY:
+            return pos + t.buy + add
+        return pos - t.sell - add
+
+    def _exposures(self, account: str, extra: Extra | None) -> ExposureView:
+        """Base-currency value per symbol of the long worst case (filled + working buys) and
+        of the short worst case (filled - working sells). Symbols without a price or FX rate
+        are left out (the checks that need them deny on their own)."""
+        longs: dict[str, Decimal] = {}
+        shorts: dict[str, Decimal] = {}
+        qty: dict[str, Decimal] = {}
         for p in self.positions.positions(account):
-            if p.quantity == 0:
-                continue
-            mark = self.mid.get(p.symbol, p.mark)
-            if mark is None:
-                continue
-            try:
-                out[p.symbol] = self.to_base(p.quantity * mark * p.multiplier, p.currency.code)
-            except FxRateMissing:
-                continue
+            if p.quantity:
+                qty[p.symbol] = p.quantity
+        for sym in self.working.symbols(account):
+            qty.setdefault(sym, ZERO)
         if extra is not None:
-            sym, signed = extra
-            inst = self.engine.instruments.any_for(sym)
-            mark = self.mid.get(sym)
-            if inst is not None and mark is not None:
-                add = self.to_base(signed * mark * inst.multiplier, inst.quote.code)
-                out[sym] = out.get(sym, ZERO) + add
-        return out
+            qty.setdefault(extra[0], ZERO)
+        working = self.working
+        for sym, pos in qty.items():
+            unit = self._unit_value(sym)
+            if unit is None:
+                continue
+            t = working.totals(account, sym)
+            buy, sell = t.buy, t.sell
+            if extra is not None and extra[0] == sym:
+                if extra[1] is Side.BUY:
+                    buy += extra[2]
+                else:
+                    sell += extra[2]
+            longs[sym] = (pos + buy) * unit
+            shorts[sym] = (pos - sell) * unit
+        return ExposureView(longs, shorts)
+
+    def _unit_value(self, symbol: str) -> Decimal | None:
+        """Base-currency value of one unit of ``symbol`` at its mark (None: no price/rate)."""
+        inst = self.engine.instruments.any_for(symbol)
+        mark = self.mid.get(symbol)
+        if mark is None:
+            p = next((p for p in self.positions.positions_in(symbol) if p.mark), None)
+            mark = None if p is None else p.mark
+        if inst is None or mark is None:
+            return None
+        try:
+            return self.to_base(mark * inst.multiplier, inst.quote.code)
+        except FxRateMissing:
+            return None
 
     def equity(self, account: str) -> Decimal:
         """Initial equity + realized + unrealized - fees, in the base currency. Amounts in a
@@ -166,7 +216,7 @@ class RiskContext:
         self._cov = (syms, cov)
         return self._cov
 
-    def var(self, exposure: dict[str, Decimal]) -> float | None:
+    def var(self, exposure: Mapping[str, Decimal]) -> float | None:
         """1-day parametric VaR (positive number, base currency) of the exposure vector."""
         c = self.covariance()
         if c is None:
@@ -178,7 +228,7 @@ class RiskContext:
         z = -float(norm.ppf(1.0 - self.config.var_confidence))
         return z * math.sqrt(max(float(w @ cov @ w), 0.0))
 
-    def correlated_exposure(self, exposure: dict[str, Decimal]) -> float | None:
+    def correlated_exposure(self, exposure: Mapping[str, Decimal]) -> float | None:
         """sqrt(w' C w) with C the correlation matrix: gross exposure net of diversification."""
         c = self.covariance()
         if c is None:

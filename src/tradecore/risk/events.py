@@ -35,4 +35,29 @@ class BreachActionTaken(msgspec.Struct, frozen=True, gc=False, tag=True, tag_fie
     detail: str
 
 
-codec.register(RiskAlert, KillSwitchChanged, BreachActionTaken)
+class ReplaceChecked(msgspec.Struct, frozen=True, gc=False, tag=True, tag_field="type"):
+    """The pre-trade decision on an amendment (allowed or denied), for the audit trail:
+    the order as it would become, and for a denial the check, its limit and the value."""
+
+    ts: int
+    account: str
+    client_order_id: str
+    quantity: Decimal
+    price: Decimal | None
+    allowed: bool
+    reason: str = ""
+    message: str = ""
+    check: str = ""
+    limit: str = ""
+    value: str = ""
+
+
+codec.register(RiskAlert, KillSwitchChanged, BreachActionTaken, ReplaceChecked)
+
+# risk records the composition root sends to the journal's audit trail
+AUDIT_RECORDS: tuple[type[msgspec.Struct], ...] = (
+    RiskAlert,
+    KillSwitchChanged,
+    BreachActionTaken,
+    ReplaceChecked,
+)

@@ -85,11 +85,8 @@ class RiskMonitor:
         ctx = self.ctx
         lim = self.pipeline.limits(account)
         self._last_eval[account] = self.engine.clock.now_ns()
-        exp = ctx.exposures(account)
-        gross = net = ZERO
-        for x in exp.values():
-            gross += abs(x)
-            net += x
+        exp = ctx.exposures(account)  # open-order exposure: working orders included
+        gross, net = exp.gross(), exp.net()
         values: list[tuple[str, Decimal, Decimal | None]] = [
             ("max_gross_exposure", gross, lim.max_gross_exposure),
             ("max_net_exposure", abs(net), lim.max_net_exposure),
@@ -113,15 +110,23 @@ class RiskMonitor:
                         lim.max_correlated_exposure,
                     )
                 )
-        if lim.max_concentration_pct is not None and gross > 0 and len(exp) > 1:
-            top = max(abs(v) for v in exp.values()) / gross * HUNDRED
+        if (
+            lim.max_concentration_pct is not None
+            and gross > lim.concentration_min_gross
+            and len(exp)
+        ):
+            top = max(exp.share_pct(s) for s in exp)
             values.append(("max_concentration_pct", top, lim.max_concentration_pct))
         for sym, cap in lim.max_position.items():
             if sym != "*":
                 name = self._names.get(sym)
                 if name is None:
                     name = self._names[sym] = f"max_position:{sym}"
-                values.append((name, abs(ctx.positions.signed_quantity(account, sym)), cap))
+                worst = max(
+                    abs(ctx.worst_quantity(account, sym, Side.BUY, ZERO)),
+                    abs(ctx.worst_quantity(account, sym, Side.SELL, ZERO)),
+                )
+                values.append((name, worst, cap))
         # levels by exact comparison (at the limit is OK, above it is a BREACH); the
         # percentage is worked out only for an alert or when the view is read
         rows: list[tuple[str, Decimal, Decimal, str]] = []

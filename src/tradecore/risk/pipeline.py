@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from decimal import Decimal
 from typing import Any
 
 from tradecore.model.denial import Denial
@@ -11,24 +12,26 @@ from tradecore.model.enums import ReasonCode
 from tradecore.model.orders import Order
 from tradecore.risk.checks import (
     Check,
-    Concentration,
-    CorrelatedExposure,
     DuplicateOrder,
-    Exposure,
-    Leverage,
     MaxOrderNotional,
     MaxOrderQuantity,
-    MaxPosition,
     PriceBand,
     RateLimit,
-    ReduceOnly,
     SelfTrade,
     TradingHours,
-    VarLimit,
 )
 from tradecore.risk.config import Limits, Mode, RiskConfig
 from tradecore.risk.context import RiskContext
-from tradecore.risk.events import KillSwitchChanged
+from tradecore.risk.events import KillSwitchChanged, ReplaceChecked
+from tradecore.risk.exposure_checks import (
+    Concentration,
+    CorrelatedExposure,
+    Exposure,
+    Leverage,
+    MaxPosition,
+    ReduceOnly,
+    VarLimit,
+)
 
 GLOBAL = "*"
 
@@ -91,6 +94,34 @@ class RiskPipeline:
     def check(self, order: Order) -> Denial | None:
         if not self.config.enabled:
             return None
+        return self._gate(order, self.plan(order.account))
+
+    def check_replace(
+        self, order: Order, new_quantity: Decimal, new_price: Decimal | None
+    ) -> Denial | None:
+        """An amendment, checked as the order it becomes by the same gate as a submit (the
+        duplicate-order guard aside: an amendment repeats its order on purpose). The
+        decision, allowed or denied, is published as a :class:`ReplaceChecked` record."""
+        if not self.config.enabled:
+            return None
+        cand = _amended(order, new_quantity, new_price)
+        plan = tuple(c for c in self.plan(order.account) if not isinstance(c, DuplicateOrder))
+        self.ctx.replacing = order.client_order_id
+        try:
+            d = self._gate(cand, plan)
+        finally:
+            self.ctx.replacing = None
+        eng = self.ctx.engine
+        eng.bus.publish(
+            ReplaceChecked(
+                eng.clock.now_ns(), order.account, order.client_order_id,
+                new_quantity, new_price, d is None,
+                *(() if d is None else (d.reason.value, d.message, d.check, d.limit, d.value)),
+            )
+        )  # fmt: skip
+        return d
+
+    def _gate(self, order: Order, plan: tuple[Check, ...]) -> Denial | None:
         acct = order.account
         k = self.killed.get(GLOBAL) or self.killed.get(acct)
         if k is not None:
@@ -128,12 +159,12 @@ class RiskPipeline:
         ctx = self.ctx
         ctx.begin()
         try:
-            return self._run_checks(order, lim, ctx)
+            return self._run_checks(order, lim, plan)
         finally:
             ctx.end()
 
-    def _run_checks(self, order: Order, lim: Limits, ctx: RiskContext) -> Denial | None:
-        plan = self.plan(order.account)
+    def _run_checks(self, order: Order, lim: Limits, plan: tuple[Check, ...]) -> Denial | None:
+        ctx = self.ctx
         if self.config.mode is Mode.FIRST:
             for c in plan:
                 d = c.check(order, lim, ctx)
@@ -178,3 +209,15 @@ class RiskPipeline:
             "reduce_only": sorted(self.reduce_only),
             "denials": dict(self.denials),
         }
+
+
+def _amended(order: Order, qty: Decimal, price: Decimal | None) -> Order:
+    """The order as an amendment would make it (same id: the checks read its fields only)."""
+    new = Order(
+        order.client_order_id, order.account, order.instrument_id, order.side,
+        order.order_type, qty, price, order.time_in_force, post_only=order.post_only,
+        reduce_only=order.reduce_only, parent_id=order.parent_id, created_ns=order.created_ns,
+        tag=order.tag,
+    )  # fmt: skip
+    new.filled_qty = order.filled_qty
+    return new

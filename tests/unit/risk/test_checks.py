@@ -75,7 +75,8 @@ def test_gross_and_net_exposure() -> None:
     d.submit(Side.BUY, "5")
     d.fill_all("100")  # +500 BTC
     assert d.submit(Side.SELL, "100", iid=ETH).ok  # -1000 ETH: gross 1500, net -500
-    res = d.submit(Side.SELL, "101", iid=ETH)
+    d.fill_all("10")
+    res = d.submit(Side.SELL, "1", iid=ETH)
     assert reason(res) is ReasonCode.GROSS_EXPOSURE and res.denial.value == "1510.0"
     d2 = desk({"max_net_exposure": "500"})
     assert d2.submit(Side.BUY, "5").ok
@@ -83,13 +84,14 @@ def test_gross_and_net_exposure() -> None:
 
 
 def test_concentration_share_of_gross() -> None:
-    d = desk({"max_concentration_pct": "60"})
-    d.submit(Side.BUY, "2")
+    d = desk({"max_concentration_pct": "60", "concentration_min_gross": "200"})
+    assert d.submit(Side.BUY, "2").ok  # gross 200: not above the floor, not checked
     d.fill_all("100")  # 200 BTC
-    d.submit(Side.BUY, "20", iid=ETH)
+    assert d.submit(Side.BUY, "20", iid=ETH).ok
     d.fill_all("10")  # 200 ETH
-    assert d.submit(Side.BUY, "1").ok  # BTC 300 of 500 = 60% exactly (not filled)
-    res = d.submit(Side.BUY, "1.01")  # 301 of 501
+    assert d.submit(Side.BUY, "1").ok  # BTC 300 of 500 = 60% exactly
+    d.fill_all("100")
+    res = d.submit(Side.BUY, "0.01")  # 301 of 501
     assert reason(res) is ReasonCode.CONCENTRATION and res.denial.value == "60.08"
 
 
@@ -148,7 +150,8 @@ def test_reduce_only_flag_and_state() -> None:
     d.fill_all("100")
     assert d.submit(Side.SELL, "2", reduce_only=True).ok
     res = d.submit(Side.SELL, "2.001", reduce_only=True)
-    assert reason(res) is ReasonCode.REDUCE_ONLY and res.denial.value == "-0.001"
+    # the first reduce-only SELL 2 is still working: -2.001 if both filled
+    assert reason(res) is ReasonCode.REDUCE_ONLY and res.denial.value == "-2.001"
     d.pipeline.set_reduce_only("acct")
     assert reason(d.submit(Side.BUY, "0.001")) is ReasonCode.REDUCE_ONLY
 

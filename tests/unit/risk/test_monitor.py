@@ -96,7 +96,7 @@ def _statistic_of_order(d, name: str) -> Decimal:  # type: ignore[no-untyped-def
         D(10),
     )
     ctx = d.pipeline.ctx
-    exp = ctx.exposures("acct", ("BTC/USD", probe.quantity))
+    exp = ctx.exposures("acct", ("BTC/USD", probe.side, probe.quantity))
     v = ctx.var(exp) if name == "max_var" else ctx.correlated_exposure(exp)
     return Decimal(repr(round(v, 2)))
 
