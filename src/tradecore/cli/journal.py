@@ -97,7 +97,11 @@ def register(app: typer.Typer) -> None:
             system = build_system(cfg)
             store = SQLiteStore(journal)
             t0 = time.perf_counter()
-            rep = do_replay(system.engine, store, system.positions, use_snapshot=not no_snapshot)
+            risk = getattr(system.risk, "import_state", None) and system.risk
+            rep = do_replay(
+                system.engine, store, system.positions, use_snapshot=not no_snapshot,
+                risk=risk,  # type: ignore[arg-type]
+            )  # fmt: skip
             secs = time.perf_counter() - t0
         out = {
             "events_replayed": rep.replayed,
@@ -108,6 +112,8 @@ def register(app: typer.Typer) -> None:
             "state_digest": system.engine.state_digest(),
             "business_digest": business_digest(system.engine, system.positions),
         }
+        if risk:  # the emergency states (kill switch, reduce-only) the journal restored
+            out["trading_state"] = system.risk.state()["trading_state"]  # type: ignore[union-attr]
         if as_json:
             print_json(out)
         else:

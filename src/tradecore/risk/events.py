@@ -52,7 +52,21 @@ class ReplaceChecked(msgspec.Struct, frozen=True, gc=False, tag=True, tag_field=
     value: str = ""
 
 
-codec.register(RiskAlert, KillSwitchChanged, BreachActionTaken, ReplaceChecked)
+class FlattenReport(msgspec.Struct, frozen=True, gc=False, tag=True, tag_field="type"):
+    """How a flatten of one position ended: ``flat``, or ``stuck`` with the exact reason."""
+
+    ts: int
+    account: str
+    symbol: str
+    status: str  # flat | stuck
+    position: Decimal  # what is left
+    slices: int
+    detail: str
+    who: str
+    why: str
+
+
+codec.register(RiskAlert, KillSwitchChanged, BreachActionTaken, ReplaceChecked, FlattenReport)
 
 # risk records the composition root sends to the journal's audit trail
 AUDIT_RECORDS: tuple[type[msgspec.Struct], ...] = (
@@ -60,4 +74,5 @@ AUDIT_RECORDS: tuple[type[msgspec.Struct], ...] = (
     KillSwitchChanged,
     BreachActionTaken,
     ReplaceChecked,
+    FlattenReport,
 )

@@ -7,13 +7,13 @@ from decimal import Decimal
 from functools import partial
 from typing import Any
 
-from tradecore.model.commands import CancelOrder, SubmitOrder
-from tradecore.model.enums import OrderType, Side, TimeInForce
+from tradecore.model.enums import Side
 from tradecore.model.events import OrderFilled
-from tradecore.model.identifiers import SMART, AccountId, ClientOrderId, InstrumentId
 from tradecore.model.market import Quote
 from tradecore.risk.config import BreachAction
+from tradecore.risk.emergency import TradingState
 from tradecore.risk.events import BreachActionTaken, RiskAlert
+from tradecore.risk.flatten import Flattener
 from tradecore.risk.pipeline import RiskPipeline
 
 ZERO = Decimal(0)
@@ -22,8 +22,11 @@ Q2 = Decimal("0.01")
 
 
 class RiskMonitor:
-    def __init__(self, pipeline: RiskPipeline, throttle_ms: int = 100) -> None:
+    def __init__(
+        self, pipeline: RiskPipeline, flattener: Flattener, throttle_ms: int = 100
+    ) -> None:
         self.pipeline = pipeline
+        self.flattener = flattener
         self.ctx = pipeline.ctx
         self.engine = pipeline.ctx.engine
         self.levels: dict[tuple[str, str], str] = {}
@@ -36,7 +39,6 @@ class RiskMonitor:
         self._throttle_ns = throttle_ms * 1_000_000
         self._last_eval: dict[str, int] = {}
         self._scheduled: set[str] = set()
-        self._flat_seq = 0
         self.evaluations = 0
         bus = self.engine.bus
         bus.subscribe(OrderFilled, self._on_fill)
@@ -182,36 +184,16 @@ class RiskMonitor:
     def _act(self, account: str, action: BreachAction, limit: str) -> None:
         eng, pipe = self.engine, self.pipeline
         detail = ""
+        em = pipe.emergency
+        who, why, source = "risk-monitor", f"{limit} breached", f"breach_action:{limit}"
         if action is BreachAction.BLOCK_NEW_ORDERS:
-            pipe.blocked[account] = f"{limit} breached"
+            em.escalate(account, TradingState.HALTED, who, why, source)
         elif action is BreachAction.REDUCE_ONLY:
-            pipe.set_reduce_only(account)
+            em.escalate(account, TradingState.REDUCE_ONLY, who, why, source)
         elif action is BreachAction.CANCEL_ALL:
-            opens = [o for o in eng.orders.open_orders(AccountId(account)) if o.parent_id is None]
-            for o in opens:
-                eng.cancel(CancelOrder(client_order_id=o.client_order_id, account=o.account))
-            detail = f"{len(opens)} orders"
+            detail = f"{em.cancel_working(account)} orders"
         elif action is BreachAction.FLATTEN:
-            n = 0
-            for p in self.ctx.positions.positions(account):
-                if p.quantity == 0:
-                    continue
-                self._flat_seq += 1
-                n += 1
-                cmd = SubmitOrder(
-                    client_order_id=ClientOrderId(f"FLAT-{account}-{self._flat_seq}"),
-                    account=AccountId(account), instrument_id=InstrumentId.of(p.symbol, SMART),
-                    side=Side.SELL if p.quantity > 0 else Side.BUY, order_type=OrderType.MARKET,
-                    quantity=abs(p.quantity), time_in_force=TimeInForce.IOC, reduce_only=True,
-                    tag="flatten",
-                )  # fmt: skip
-                was = pipe.blocked.pop(account, None)
-                try:
-                    eng.submit(cmd)
-                finally:
-                    if was is not None:
-                        pipe.blocked[account] = was
-            detail = f"{n} positions"
+            detail = f"{len(self.flattener.flatten(account, who, why))} positions"
         taken = BreachActionTaken(eng.clock.now_ns(), account, action.value, limit, detail)
         self.actions.append(taken)
         eng.bus.publish(taken)

@@ -15,6 +15,7 @@ from tradecore.model import (
     Side,
     SubmitOrder,
     TimeInForce,
+    Venue,
     spot,
 )
 from tradecore.model.market import Quote
@@ -86,7 +87,9 @@ def desk(limits: dict[str, Any] | None = None, **cfg: Any) -> Desk:
     venue.bind(eng)
     keeper = PositionKeeper(eng.bus, eng.instruments)
     config = RiskConfig.from_dict({"defaults": limits or {}, **cfg})
-    pipeline, monitor = build_risk(eng, keeper, FxRates(), config, equity=D(100_000))
+    pipeline, monitor = build_risk(
+        eng, keeper, FxRates(), config, equity=D(100_000), flatten_venue=Venue("FAKE")
+    )
     eng.risk = pipeline
     d = Desk(eng, clock, venue, pipeline, monitor, keeper)
     d.quote(BTC, "100")

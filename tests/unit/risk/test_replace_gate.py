@@ -38,6 +38,10 @@ def test_replace_under_the_kill_switch_is_denied_and_cancel_still_works() -> Non
     assert o is not None and o.status is OrderStatus.ACCEPTED
     seen = records(d)
     d.pipeline.engage("acct", "ops", "runaway algo")
+    assert o.status is OrderStatus.PENDING_CANCEL  # HALTED cancels working orders
+    # the venue refuses the cancel: the order is working again, under the kill switch
+    d.venue.sink.on_cancel_rejected(o.client_order_id, ReasonCode.VENUE_REJECT, "too late")  # type: ignore[union-attr]
+    assert o.status is OrderStatus.ACCEPTED
     res = replace(d, o.client_order_id, qty="500", price="101")
     assert res.denial is not None and res.denial.reason is ReasonCode.KILL_SWITCH
     assert o.status is OrderStatus.ACCEPTED and o.quantity == D("0.01")
@@ -126,6 +130,7 @@ def test_denied_replace_is_in_the_journal_audit(tmp_path: Path) -> None:
     system.clock.run_all()
     assert res.order is not None and res.order.is_open
     system.risk.engage("A", "ops", "test")  # type: ignore[union-attr]
+    eng.on_cancel_rejected(ClientOrderId("a1"), ReasonCode.VENUE_REJECT, "too late")
     denied = eng.replace(
         ReplaceOrder(
             client_order_id=ClientOrderId("a1"),
