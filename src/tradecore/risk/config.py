@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tradecore.config_types import ExactDecimal, format_pydantic_error
 from tradecore.errors import ConfigError
+from tradecore.risk.stats import VarMethod
 
 _F = ConfigDict(frozen=True, extra="forbid")
 
@@ -21,6 +22,11 @@ _F = ConfigDict(frozen=True, extra="forbid")
 class Mode(StrEnum):
     FIRST = "first"  # stop at the first denial (cheapest)
     ALL = "all"  # evaluate every check; the first denial is returned, all are recorded
+
+
+class Warmup(StrEnum):
+    DENY = "deny"  # VaR / correlation checks deny until var_min_obs returns exist
+    WARN = "warn"  # they let orders through, with one WARN alert per account and check
 
 
 class BreachAction(StrEnum):
@@ -45,7 +51,7 @@ class Limits(BaseModel):
     max_cancels_per_window: int | None = Field(None, ge=1)
     rate_window_ms: int = Field(1000, ge=1)
     duplicate_window_ms: int | None = Field(None, ge=1)
-    max_var: ExactDecimal | None = None  # 1-day parametric VaR at var_confidence
+    max_var: ExactDecimal | None = None  # VaR over var_horizon_ms at var_confidence
     max_correlated_exposure: ExactDecimal | None = None
     trading_hours: bool = False
     self_trade_prevention: bool = False
@@ -67,6 +73,11 @@ class RiskConfig(BaseModel):
     var_bar_ms: int = Field(1000, ge=1, description="sampling period of returns")
     var_window: int = Field(250, ge=10, description="returns kept per instrument")
     var_min_obs: int = Field(30, ge=5)
+    var_horizon_ms: int = Field(86_400_000, ge=1, description="VaR horizon (sqrt-time scaled)")
+    var_method: VarMethod = VarMethod.PARAMETRIC
+    var_warmup: Warmup = Warmup.WARN
+    var_mc_paths: int = Field(10_000, ge=100, le=1_000_000)
+    var_mc_seed: int = Field(0, ge=0)
     warn_pct: ExactDecimal = Decimal(80)
     breach_actions: tuple[BreachAction, ...] = (BreachAction.BLOCK_NEW_ORDERS,)
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections import deque
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -19,14 +18,24 @@ from tradecore.engine.core import Engine
 from tradecore.errors import FxRateMissing
 from tradecore.model.denial import Denial
 from tradecore.model.enums import OrderStatus, OrderType, Side
+from tradecore.model.enums import ReasonCode as R
 from tradecore.model.events import OrderAccepted
 from tradecore.model.identifiers import ClientOrderId
 from tradecore.model.market import Quote
 from tradecore.model.orders import Order
 from tradecore.portfolio.fx import FxRates
 from tradecore.positions.keeper import PositionKeeper
-from tradecore.risk.config import RiskConfig
+from tradecore.risk.config import RiskConfig, Warmup
+from tradecore.risk.events import RiskAlert
 from tradecore.risk.exposure import ExposureView, Extra
+from tradecore.risk.stats import (
+    ReturnSampler,
+    VarMethod,
+    horizon_scale,
+    var_historical,
+    var_monte_carlo,
+    var_parametric,
+)
 from tradecore.risk.working import WorkingOrders
 
 ZERO = Decimal(0)
@@ -48,11 +57,12 @@ class RiskContext:
         self.working = WorkingOrders(engine.bus, engine.orders.get)
         self.replacing: ClientOrderId | None = None  # set while an amendment is checked
         self._memoizing = False
-        # returns per symbol sampled every var_bar_ms (floats: statistics)
-        self._bar_ns = config.var_bar_ms * 1_000_000
-        self._last_bar: dict[str, tuple[int, float]] = {}
-        self.returns: dict[str, deque[float]] = {}
-        self._cov: tuple[list[str], Any] | None = None
+        # returns of every symbol sampled on one clock of var_bar_ms bars (risk/stats.py)
+        self.sampler = ReturnSampler(config.var_bar_ms * 1_000_000, config.var_window)
+        self.returns = self.sampler.returns
+        self._cov: tuple[int, list[str], Any, Any] | None = None
+        self._scale = horizon_scale(config.var_horizon_ms, config.var_bar_ms)
+        self._warned: set[tuple[str, str]] = set()
         # own resting limit orders: (account, symbol) -> heaps for self-trade prevention
         self._bids: dict[tuple[str, str], list[tuple[Decimal, str]]] = {}
         self._asks: dict[tuple[str, str], list[tuple[Decimal, str]]] = {}
@@ -65,16 +75,7 @@ class RiskContext:
         sym = q.instrument_id.symbol
         mid = (q.bid + q.ask) / 2
         self.mid[sym] = mid
-        bar = q.ts // self._bar_ns
-        last = self._last_bar.get(sym)
-        if last is None:
-            self._last_bar[sym] = (bar, float(mid))
-        elif bar > last[0]:
-            r = float(mid) / last[1] - 1.0
-            d = self.returns.setdefault(sym, deque(maxlen=self.config.var_window))
-            d.append(r)
-            self._last_bar[sym] = (bar, float(mid))
-            self._cov = None
+        self.sampler.on_price(sym, q.ts, float(mid))
 
     def reference_price(self, symbol: str) -> Decimal | None:
         return self.mid.get(symbol)
@@ -121,8 +122,24 @@ class RiskContext:
     def extra(self, order: Order) -> Extra:
         return (order.instrument_id.symbol, order.side, self.added(order))
 
-    def warmup_denial(self, check: str, cap: Decimal) -> Denial | None:
-        """Not enough return history for ``check`` yet: placeholder, see warm-up policy."""
+    def warmup_denial(self, check: str, account: str, cap: Decimal) -> Denial | None:
+        """Fewer than ``var_min_obs`` returns for ``check`` yet: ``var_warmup = "deny"``
+        denies; ``"warn"`` lets the order through and publishes one WARN alert (per account
+        and check) until the history is long enough."""
+        n, need = self.sampler.observations(), self.config.var_min_obs
+        if self.config.var_warmup is Warmup.DENY:
+            code = R.VAR_LIMIT if check == "max_var" else R.CORRELATED_EXPOSURE
+            msg = f"{check} warming up: {n} of {need} returns (var_warmup = deny)"
+            return Denial(code, msg, check, str(cap), f"{n} obs")
+        key = (account, check)
+        if key not in self._warned:
+            self._warned.add(key)
+            pct = (Decimal(n) / Decimal(need) * 100).quantize(Decimal("0.01"))
+            alert = RiskAlert(
+                self.engine.clock.now_ns(), account, "WARN", f"{check}:warmup", Decimal(n),
+                Decimal(need), pct,
+            )  # fmt: skip
+            self.engine.bus.publish(alert)
         return None
 
     def worst_quantity(self, account: str, symbol: str, side: Side, add: Decimal) -> Decimal:
@@ -203,30 +220,41 @@ class RiskContext:
         return eq
 
     # ------------------------------------------------------------------ statistics
-    def covariance(self) -> tuple[list[str], Any] | None:
-        """Sample covariance of the symbols with enough aligned history (cached)."""
-        if self._cov is not None:
-            return self._cov
-        syms = sorted(s for s, d in self.returns.items() if len(d) >= self.config.var_min_obs)
-        if not syms:
+    def _stats(self) -> tuple[int, list[str], Any, Any] | None:
+        """(version, symbols, returns matrix, sample covariance), cached per bar close."""
+        c = self._cov
+        ver = self.sampler.version
+        if c is not None and c[0] == ver:
+            return c
+        got = self.sampler.matrix(self.config.var_min_obs)
+        if got is None:
             return None
-        n = min(len(self.returns[s]) for s in syms)
-        m = np.array([list(self.returns[s])[-n:] for s in syms], dtype=np.float64)
-        cov = np.atleast_2d(np.cov(m, ddof=1))
-        self._cov = (syms, cov)
+        syms, m = got
+        cov = np.atleast_2d(np.cov(m, rowvar=False, ddof=1))
+        self._cov = (ver, syms, m, cov)
         return self._cov
 
+    def covariance(self) -> tuple[list[str], Any] | None:
+        """Sample covariance of the symbols with enough aligned history (cached)."""
+        c = self._stats()
+        return None if c is None else (c[1], c[3])
+
     def var(self, exposure: Mapping[str, Decimal]) -> float | None:
-        """1-day parametric VaR (positive number, base currency) of the exposure vector."""
-        c = self.covariance()
+        """VaR over ``var_horizon_ms`` (positive, base currency) of the exposure vector, by
+        ``var_method``; None while fewer than ``var_min_obs`` returns exist."""
+        c = self._stats()
         if c is None:
             return None
-        syms, cov = c
+        _, syms, m, cov = c
         w = np.array([float(exposure.get(s, ZERO)) for s in syms], dtype=np.float64)
-        from scipy.stats import norm
-
-        z = -float(norm.ppf(1.0 - self.config.var_confidence))
-        return z * math.sqrt(max(float(w @ cov @ w), 0.0))
+        cfg = self.config
+        if cfg.var_method is VarMethod.HISTORICAL:
+            one = var_historical(w, m, cfg.var_confidence)
+        elif cfg.var_method is VarMethod.MONTE_CARLO:
+            one = var_monte_carlo(w, cov, cfg.var_confidence, cfg.var_mc_paths, cfg.var_mc_seed)
+        else:
+            one = var_parametric(w, cov, cfg.var_confidence)
+        return one * self._scale
 
     def correlated_exposure(self, exposure: Mapping[str, Decimal]) -> float | None:
         """sqrt(w' C w) with C the correlation matrix: gross exposure net of diversification."""

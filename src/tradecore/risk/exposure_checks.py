@@ -145,7 +145,7 @@ class VarLimit(Check):
         assert cap is not None
         v = ctx.var(ctx.exposures(o.account, ctx.extra(o)))
         if v is None:
-            return ctx.warmup_denial(self.name, cap)
+            return ctx.warmup_denial(self.name, o.account, cap)
         val = Decimal(repr(round(v, 2)))
         if val > cap:
             before = ctx.var(ctx.exposures(o.account)) or 0.0
@@ -167,7 +167,7 @@ class CorrelatedExposure(Check):
         assert cap is not None
         ce = ctx.correlated_exposure(ctx.exposures(o.account, ctx.extra(o)))
         if ce is None:
-            return ctx.warmup_denial(self.name, cap)
+            return ctx.warmup_denial(self.name, o.account, cap)
         val = Decimal(repr(round(ce, 2)))
         if val > cap:
             before = ctx.correlated_exposure(ctx.exposures(o.account)) or 0.0

@@ -24,7 +24,8 @@ def warm_up(d, n: int = 60, vol: float = 0.01) -> None:  # type: ignore[no-untyp
 
 
 def test_var_limit_denies_an_order_that_would_breach_it() -> None:
-    d = desk({"max_var": "60"})
+    """VaR over one 1 s bar (var_horizon_ms = var_bar_ms: no time scaling)."""
+    d = desk({"max_var": "60"}, var_horizon_ms=1000)
     warm_up(d)
     assert d.pipeline.ctx.covariance() is not None
     assert d.submit(Side.BUY, "10").ok  # ~1,000 USD at ~1.6% x 1% moves: VaR well below 60
@@ -34,7 +35,9 @@ def test_var_limit_denies_an_order_that_would_breach_it() -> None:
 
 
 def test_price_move_breaching_var_fires_the_configured_actions() -> None:
-    d = desk({"max_var": "250"}, breach_actions=["cancel_all", "block_new_orders"])
+    d = desk(
+        {"max_var": "250"}, var_horizon_ms=1000, breach_actions=["cancel_all", "block_new_orders"]
+    )
     alerts: list[RiskAlert] = []
     actions: list[BreachActionTaken] = []
     d.engine.bus.subscribe(RiskAlert, alerts.append)
@@ -102,13 +105,13 @@ def _statistic_of_order(d, name: str) -> Decimal:  # type: ignore[no-untyped-def
 
 
 def test_var_limit_boundary_and_text() -> None:
-    probe = desk({"max_var": "1000000"})
+    probe = desk({"max_var": "1000000"}, var_horizon_ms=1000)
     warm_up(probe)
     at = _statistic_of_order(probe, "max_var")
-    ok = desk({"max_var": str(at)})
+    ok = desk({"max_var": str(at)}, var_horizon_ms=1000)
     warm_up(ok)
     assert ok.submit(Side.BUY, "10").ok  # exactly at the limit
-    tight = desk({"max_var": str(at - D("0.01"))})
+    tight = desk({"max_var": str(at - D("0.01"))}, var_horizon_ms=1000)
     warm_up(tight)
     res = tight.submit(Side.BUY, "10")
     assert res.denial is not None and res.denial.reason is ReasonCode.VAR_LIMIT
