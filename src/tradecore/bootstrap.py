@@ -25,6 +25,7 @@ from tradecore.model.market import Quote
 from tradecore.portfolio.fx import FxRates
 from tradecore.portfolio.views import Portfolio
 from tradecore.positions.keeper import PositionKeeper
+from tradecore.positions.position import Method
 from tradecore.risk import RiskConfig, build_risk
 from tradecore.routing.fees import ModelFees
 from tradecore.routing.router import SmartRouter
@@ -141,7 +142,10 @@ def build_system(
             engine.bus.subscribe(kind, record)
     for c in venues.values():
         c.bind(engine)
-    positions = PositionKeeper(engine.bus, registry, default_currency=cfg.engine.base_currency)
+    positions = PositionKeeper(
+        engine.bus, registry, method=Method(cfg.engine.position_method),
+        default_currency=cfg.engine.base_currency,
+    )  # fmt: skip
     fx = FxRates(pivot="USD")
     engine.bus.subscribe(Quote, fx.on_quote)
     portfolio = Portfolio(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import tomllib
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -86,6 +86,7 @@ class EngineConfig(BaseModel):
     retain_closed: int = Field(200_000, ge=1)
     base_currency: str = "USD"
     initial_cash: ExactDecimal = Decimal(1_000_000)
+    position_method: Literal["average", "fifo"] = "average"  # the live position keeper's
     # pin the engine process to this CPU (Linux; None: let the OS schedule it)
     cpu: int | None = Field(None, ge=0)
 

@@ -28,6 +28,7 @@ def build_risk(
     equity: Decimal = Decimal(0),
     flatten_venue: Venue = SMART,
 ) -> tuple[RiskPipeline, RiskMonitor]:
+    config.check_calendars(engine.instruments)
     ctx = RiskContext(engine, positions, fx, config, base_currency, {"*": equity})
     emergency = EmergencyControls(
         engine, engine.bus.subscribe, engine.cancel, engine.orders.open_orders,

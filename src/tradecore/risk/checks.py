@@ -14,7 +14,7 @@ from tradecore.errors import FxRateMissing
 from tradecore.model.denial import Denial
 from tradecore.model.enums import AssetClass, ReasonCode, Side
 from tradecore.model.orders import Order
-from tradecore.risk.config import Limits
+from tradecore.risk.config import ALWAYS_OPEN, Limits
 from tradecore.risk.context import RiskContext
 
 R = ReasonCode
@@ -208,7 +208,8 @@ class SelfTrade(Check):
 
 
 class TradingHours(Check):
-    """Equities only trade in their exchange session (exchange-calendars); crypto is 24/7."""
+    """Equities, FX and futures trade in their calendar's sessions (exchange-calendars, or
+    "24/7"); crypto trades at every minute."""
 
     name = "trading_hours"
 
@@ -243,10 +244,10 @@ class TradingHours(Check):
         if not lim.trading_hours:
             return None
         inst = ctx.engine.instrument_for(o)
-        if inst is None or inst.asset_class is not AssetClass.EQUITY:
+        if inst is None or inst.asset_class is AssetClass.CRYPTO:
             return None
         cal = self._names.get(inst.symbol)
-        if cal is None:
+        if cal is None or cal == ALWAYS_OPEN:  # a missing one is refused at start
             return None
         if not self._open(cal, ctx.engine.clock.now_ns()):
             return self.deny(R.MARKET_CLOSED, f"{inst.symbol} ({cal}) is closed", cal, "closed")

@@ -6,6 +6,7 @@ for one account. A limit left out is off. Money limits are in the account's base
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -14,9 +15,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tradecore.config_types import ExactDecimal, format_pydantic_error
 from tradecore.errors import ConfigError
+from tradecore.model.enums import AssetClass
+from tradecore.model.instrument import Instrument
 from tradecore.risk.stats import VarMethod
 
 _F = ConfigDict(frozen=True, extra="forbid")
+ALWAYS_OPEN = "24/7"  # a calendar value: the instrument trades at every minute
+# asset classes that trade in sessions: each instrument must name its calendar
+SESSION_BOUND = frozenset({AssetClass.EQUITY, AssetClass.FX, AssetClass.FUTURE})
 
 
 class Mode(StrEnum):
@@ -68,7 +74,8 @@ class RiskConfig(BaseModel):
     mode: Mode = Mode.FIRST
     defaults: Limits = Limits()
     accounts: dict[str, dict[str, Any]] = Field(default_factory=dict)
-    calendars: dict[str, str] = Field(default_factory=dict)  # symbol -> exchange calendar
+    # symbol -> exchange calendar (exchange-calendars name) or "24/7"
+    calendars: dict[str, str] = Field(default_factory=dict)
     var_confidence: float = Field(0.95, gt=0.5, lt=1)
     var_bar_ms: int = Field(1000, ge=1, description="sampling period of returns")
     var_window: int = Field(250, ge=10, description="returns kept per instrument")
@@ -80,6 +87,27 @@ class RiskConfig(BaseModel):
     var_mc_seed: int = Field(0, ge=0)
     warn_pct: ExactDecimal = Decimal(80)
     breach_actions: tuple[BreachAction, ...] = (BreachAction.BLOCK_NEW_ORDERS,)
+
+    def check_calendars(self, instruments: Iterable[Instrument]) -> None:
+        """Every equity, FX and futures instrument names its exchange calendar (or "24/7"),
+        and every name is a known calendar: a gap is a config error, never a silent pass."""
+        names: set[str] | None = None
+        for sym, cal in sorted(self.calendars.items()):
+            if cal == ALWAYS_OPEN:
+                continue
+            if names is None:
+                import exchange_calendars as xcals
+
+                names = set(xcals.get_calendar_names(include_aliases=True))
+            if cal not in names:
+                raise ConfigError(f"risk.calendars.{sym}", f"unknown exchange calendar {cal!r}")
+        for inst in sorted(instruments, key=lambda i: i.symbol):
+            if inst.asset_class in SESSION_BOUND and inst.symbol not in self.calendars:
+                raise ConfigError(
+                    f"risk.calendars.{inst.symbol}",
+                    f"{inst.asset_class.value.lower()} instrument {inst.symbol} names no calendar:"
+                    f' give an exchange calendar (e.g. "XETR", "CMES") or "{ALWAYS_OPEN}"',
+                )
 
     def limits_for(self, account: str) -> Limits:
         override = self.accounts.get(account)

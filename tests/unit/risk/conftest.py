@@ -86,6 +86,7 @@ def desk(limits: dict[str, Any] | None = None, **cfg: Any) -> Desk:
     eng = Engine(clock, InstrumentRegistry(insts), gateway=DirectGateway([venue]))
     venue.bind(eng)
     keeper = PositionKeeper(eng.bus, eng.instruments)
+    cfg.setdefault("calendars", {"SAP": "XETR"})  # an equity must name its calendar
     config = RiskConfig.from_dict({"defaults": limits or {}, **cfg})
     pipeline, monitor = build_risk(
         eng, keeper, FxRates(), config, equity=D(100_000), flatten_venue=Venue("FAKE")

@@ -222,3 +222,30 @@ def test_self_trade_index_stays_bounded_as_orders_close() -> None:
     heap = d.pipeline.ctx._asks[("acct", "BTC/USD")]
     assert len(heap) < 300  # compacted, not 600
     assert d.submit(Side.BUY, "1", "115").ok  # nothing resting: no false self-trade
+
+
+def test_every_session_bound_instrument_must_name_its_calendar() -> None:
+    from tradecore.engine import InstrumentRegistry
+    from tradecore.model import AssetClass, spot
+
+    eq = spot("SAP", "FAKE", tick="0.01", lot="1", quote="EUR", asset_class=AssetClass.EQUITY)
+    fx = spot("EUR/USD", "FAKE", tick="0.00001", lot="1000", asset_class=AssetClass.FX)
+    reg = InstrumentRegistry([eq, fx])
+    with pytest.raises(ConfigError) as err:
+        RiskConfig.from_dict({"calendars": {"EUR/USD": "24/7"}}).check_calendars(reg)
+    assert err.value.field == "risk.calendars.SAP" and "names no calendar" in err.value.reason
+    with pytest.raises(ConfigError) as err:
+        RiskConfig.from_dict({"calendars": {"SAP": "XETR"}}).check_calendars(reg)
+    assert err.value.field == "risk.calendars.EUR/USD"  # FX is checked too
+    with pytest.raises(ConfigError) as err:
+        RiskConfig.from_dict({"calendars": {"SAP": "XNOPE", "EUR/USD": "24/7"}}).check_calendars(
+            reg
+        )
+    assert "unknown exchange calendar" in err.value.reason
+    RiskConfig.from_dict({"calendars": {"SAP": "XETR", "EUR/USD": "24/7"}}).check_calendars(reg)
+
+
+def test_trading_hours_applies_to_fx_and_a_24_7_calendar_is_always_open() -> None:
+    d = desk({"trading_hours": True}, calendars={"SAP": "24/7"})
+    d.clock.advance_to(1_767_880_800_000_000_000)  # Thu 14:00 UTC, any time
+    assert d.submit(Side.BUY, "1", iid=SAP).ok
