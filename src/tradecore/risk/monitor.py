@@ -1,8 +1,14 @@
 """Real-time risk monitor: recomputes limit utilisation on fills and on price moves (no sleep
-loop), publishes WARN/BREACH alerts when a level changes, and runs the breach actions."""
+loop), publishes WARN/BREACH alerts when a level changes, and runs the breach actions.
+
+A fill or a quote only *requests* an evaluation; it runs after the engine has finished the
+command or report (``Engine.defer``), when every subscriber (the position keeper, the risk
+context's prices and working orders) has applied the same events. The monitor's numbers thus
+do not depend on the order in which components subscribed to the bus."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from functools import partial
 from typing import Any
@@ -39,6 +45,7 @@ class RiskMonitor:
         self._throttle_ns = throttle_ms * 1_000_000
         self._last_eval: dict[str, int] = {}
         self._scheduled: set[str] = set()
+        self._pending: set[str] = set()  # evaluations deferred to the end of this event
         self.evaluations = 0
         bus = self.engine.bus
         bus.subscribe(OrderFilled, self._on_fill)
@@ -64,10 +71,22 @@ class RiskMonitor:
         now = self.engine.clock.now_ns() if now is None else now
         last = self._last_eval.get(acct)
         if last is None or now - last >= self._throttle_ns:
-            self._evaluate(acct)
+            self._request(acct)
         elif acct not in self._scheduled:
             self._scheduled.add(acct)
             self.engine.clock.schedule(last + self._throttle_ns, partial(self._due_call, acct))
+
+    def _request(self, acct: str) -> None:
+        """Evaluate once the current command or report is done: every subscriber (positions,
+        prices, working orders) has then seen its events, whatever the subscription order."""
+        if acct in self._pending:
+            return
+        self._pending.add(acct)
+        self.engine.defer(self._run_pending, acct)
+
+    def _run_pending(self, acct: str) -> None:
+        self._pending.discard(acct)
+        self._evaluate(acct)
 
     def _due_call(self, account: str) -> None:
         self.engine.call(self._due, account)
@@ -182,21 +201,27 @@ class RiskMonitor:
 
     # ------------------------------------------------------------------ actions
     def _act(self, account: str, action: BreachAction, limit: str) -> None:
-        eng, pipe = self.engine, self.pipeline
-        detail = ""
-        em = pipe.emergency
-        who, why, source = "risk-monitor", f"{limit} breached", f"breach_action:{limit}"
-        if action is BreachAction.BLOCK_NEW_ORDERS:
-            em.escalate(account, TradingState.HALTED, who, why, source)
-        elif action is BreachAction.REDUCE_ONLY:
-            em.escalate(account, TradingState.REDUCE_ONLY, who, why, source)
-        elif action is BreachAction.CANCEL_ALL:
-            detail = f"{em.cancel_working(account)} orders"
-        elif action is BreachAction.FLATTEN:
-            detail = f"{len(self.flattener.flatten(account, who, why))} positions"
+        detail = _ACTIONS[action](self, account, limit)
+        eng = self.engine
         taken = BreachActionTaken(eng.clock.now_ns(), account, action.value, limit, detail)
         self.actions.append(taken)
         eng.bus.publish(taken)
+
+    def _halt(self, account: str, limit: str) -> str:
+        em = self.pipeline.emergency
+        em.escalate(account, TradingState.HALTED, _WHO, f"{limit} breached", f"breach:{limit}")
+        return ""
+
+    def _reduce_only(self, account: str, limit: str) -> str:
+        em = self.pipeline.emergency
+        em.escalate(account, TradingState.REDUCE_ONLY, _WHO, f"{limit} breached", f"breach:{limit}")
+        return ""
+
+    def _cancel_all(self, account: str, limit: str) -> str:
+        return f"{self.pipeline.emergency.cancel_working(account)} orders"
+
+    def _flatten(self, account: str, limit: str) -> str:
+        return f"{len(self.flattener.flatten(account, _WHO, f'{limit} breached'))} positions"
 
     def snapshot(self) -> dict[str, Any]:
         return {"utilisation": self.utilisation, "state": self.pipeline.state()}
@@ -210,3 +235,12 @@ def _display(value: Decimal) -> Decimal:
     """At most 2 decimals for the utilisation view (the alert event keeps the exact value)."""
     exp = value.as_tuple().exponent
     return value.quantize(Q2) if isinstance(exp, int) and exp < -2 else value
+
+
+_WHO = "risk-monitor"
+_ACTIONS: dict[BreachAction, Callable[[RiskMonitor, str, str], str]] = {
+    BreachAction.BLOCK_NEW_ORDERS: RiskMonitor._halt,
+    BreachAction.REDUCE_ONLY: RiskMonitor._reduce_only,
+    BreachAction.CANCEL_ALL: RiskMonitor._cancel_all,
+    BreachAction.FLATTEN: RiskMonitor._flatten,
+}

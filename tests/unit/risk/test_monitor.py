@@ -142,3 +142,26 @@ def test_correlated_exposure_nets_perfectly_correlated_opposite_positions() -> N
     assert d.submit(Side.SELL, "100", iid=ETH).ok  # a hedge of the same size: ~0 adjusted
     d.fill_all("10")
     assert d.submit(Side.BUY, "10").ok  # now allowed: gross would be ~2,991, adjusted ~997
+
+
+def test_monitor_does_not_depend_on_subscription_order() -> None:
+    from tradecore.model.events import OrderFilled
+    from tradecore.model.market import Quote
+
+    d = desk({"max_gross_exposure": "1000", "max_position": {"BTC/USD": "10"}})
+    bus = d.engine.bus
+    # put the monitor's handlers first: it now hears of a fill or a quote before the
+    # position keeper and the risk context do
+    for kind in (OrderFilled, Quote):
+        hs = bus._by_type[kind]
+        mine = [h for h in hs if getattr(h, "__self__", None) is d.monitor]
+        bus._by_type[kind] = mine + [h for h in hs if h not in mine]
+    bus._resolved.clear()
+    d.submit(Side.BUY, "2")
+    d.fill_all("100")
+    util = d.monitor.utilisation["acct"]
+    assert util["max_position:BTC/USD"]["value"] == "2"
+    assert D(util["max_gross_exposure"]["value"]) == 200
+    d.clock.advance_to(d.clock.now_ns() + SEC)
+    d.quote(BTC, "150")
+    assert D(d.monitor.utilisation["acct"]["max_gross_exposure"]["value"]) == 300
