@@ -90,10 +90,14 @@ class RiskConfig(BaseModel):
 
     def check_calendars(self, instruments: Iterable[Instrument]) -> None:
         """Every equity, FX and futures instrument names its exchange calendar (or "24/7"),
-        and every name is a known calendar: a gap is a config error, never a silent pass."""
+        and, when ``trading_hours`` is on for any account, every name is a known calendar
+        (importing exchange-calendars only then): a gap is a config error, never a pass."""
         names: set[str] | None = None
+        used = self.defaults.trading_hours or any(
+            self.limits_for(a).trading_hours for a in self.accounts
+        )
         for sym, cal in sorted(self.calendars.items()):
-            if cal == ALWAYS_OPEN:
+            if cal == ALWAYS_OPEN or not used:  # names are checked where trading hours apply
                 continue
             if names is None:
                 import exchange_calendars as xcals

@@ -72,7 +72,7 @@ class RiskPipeline:
         lim = self._limits.get(account)
         if lim is None:
             lim = self._limits[account] = self.config.limits_for(account)
-        if not lim.reduce_only and self.emergency.reduce_only(account):
+        if not lim.reduce_only and self.emergency.states and self.emergency.reduce_only(account):
             ro = self._ro_limits.get(account)
             if ro is None:
                 ro = self._ro_limits[account] = lim.merged({"reduce_only": True})
@@ -131,9 +131,10 @@ class RiskPipeline:
             # risk's own flatten: exempt from the entry checks (kill switch and HALTED
             # included); the reduce-only check stays as the last line
             return self._reduce_only_check.check(order, self.limits(acct), self.ctx)
-        d = self.emergency.denial(acct)
-        if d is not None:
-            return self._count(d)
+        if self.emergency.states:  # some scope is not ACTIVE
+            d = self.emergency.denial(acct)
+            if d is not None:
+                return self._count(d)
         lim = self.limits(acct)
         if lim.halted or order.instrument_id.symbol in self.halted_symbols:
             return self._count(

@@ -238,9 +238,9 @@ def test_every_session_bound_instrument_must_name_its_calendar() -> None:
         RiskConfig.from_dict({"calendars": {"SAP": "XETR"}}).check_calendars(reg)
     assert err.value.field == "risk.calendars.EUR/USD"  # FX is checked too
     with pytest.raises(ConfigError) as err:
-        RiskConfig.from_dict({"calendars": {"SAP": "XNOPE", "EUR/USD": "24/7"}}).check_calendars(
-            reg
-        )
+        RiskConfig.from_dict(
+            {"calendars": {"SAP": "XNOPE", "EUR/USD": "24/7"}, "defaults": {"trading_hours": True}}
+        ).check_calendars(reg)
     assert "unknown exchange calendar" in err.value.reason
     RiskConfig.from_dict({"calendars": {"SAP": "XETR", "EUR/USD": "24/7"}}).check_calendars(reg)
 
