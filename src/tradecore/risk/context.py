@@ -56,6 +56,7 @@ class RiskContext:
         self._memo: dict[tuple[str, Extra | None], ExposureView] = {}
         self.working = WorkingOrders(engine.bus, engine.orders.get)
         self.replacing: ClientOrderId | None = None  # set while an amendment is checked
+        self._units: dict[str, tuple[Decimal, Decimal]] = {}  # symbol -> (mid, unit value)
         self._memoizing = False
         # returns of every symbol sampled on one clock of var_bar_ms bars (risk/stats.py)
         self.sampler = ReturnSampler(config.var_bar_ms * 1_000_000, config.var_window)
@@ -181,18 +182,26 @@ class RiskContext:
         return ExposureView(longs, shorts)
 
     def _unit_value(self, symbol: str) -> Decimal | None:
-        """Base-currency value of one unit of ``symbol`` at its mark (None: no price/rate)."""
-        inst = self.engine.instruments.any_for(symbol)
+        """Base-currency value of one unit of ``symbol`` at its mark (None: no price/rate).
+        Cached per mid for instruments quoted in the base currency (no FX rate involved)."""
         mark = self.mid.get(symbol)
+        hit = self._units.get(symbol)
+        if hit is not None and hit[0] is mark:
+            return hit[1]
+        inst = self.engine.instruments.any_for(symbol)
         if mark is None:
             p = next((p for p in self.positions.positions_in(symbol) if p.mark), None)
             mark = None if p is None else p.mark
         if inst is None or mark is None:
             return None
+        ccy = inst.quote.code
         try:
-            return self.to_base(mark * inst.multiplier, inst.quote.code)
+            unit = self.to_base(mark * inst.multiplier, ccy)
         except FxRateMissing:
             return None
+        if ccy == self.base and mark is self.mid.get(symbol):
+            self._units[symbol] = (mark, unit)
+        return unit
 
     def equity(self, account: str) -> Decimal:
         """Initial equity + realized + unrealized - fees, in the base currency. Amounts in a

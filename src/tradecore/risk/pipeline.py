@@ -205,7 +205,6 @@ class RiskPipeline:
             "reduce_only": sorted(
                 k for k, v in em.states.items() if v.state is TradingState.REDUCE_ONLY
             ),
-            "working": {},
             "denials": dict(self.denials),
         }
 

@@ -24,12 +24,17 @@ from decimal import Decimal
 from typing import Any
 
 from tradecore.engine.bus import MessageBus
-from tradecore.model.enums import Side
+from tradecore.model.enums import OrderStatus, Side
 from tradecore.model.events import (
-    ORDER_EVENTS,
+    OrderCanceled,
+    OrderDenied,
+    OrderExpired,
+    OrderFilled,
     OrderPendingReplace,
+    OrderRejected,
     OrderReplaced,
     OrderReplaceRejected,
+    OrderSubmitted,
 )
 from tradecore.model.identifiers import ClientOrderId
 from tradecore.model.orders import Order
@@ -66,6 +71,7 @@ class Totals:
 
 
 _EMPTY = Totals()
+_OPEN = frozenset(s for s in OrderStatus if s.is_open)
 _NO_SYMBOLS: dict[str, Totals] = {}
 
 
@@ -75,13 +81,15 @@ class WorkingOrders:
         self._totals: dict[str, dict[str, Totals]] = {}  # account -> symbol -> totals
         self._counted: dict[ClientOrderId, Decimal] = {}  # order id -> quantity counted
         self._pending: dict[ClientOrderId, Decimal] = {}  # requested quantity of a replace
-        for kind in ORDER_EVENTS:
-            if kind is OrderPendingReplace:
-                bus.subscribe(kind, self._on_pending_replace)
-            elif kind is OrderReplaced or kind is OrderReplaceRejected:
-                bus.subscribe(kind, self._on_replace_done)
-            else:
-                bus.subscribe(kind, self._on_event)
+        # only the events that can change an order's working quantity (not initialized,
+        # accepted, pending cancel, cancel rejected: the hot path pays two handlers an order)
+        for kind in (
+            OrderSubmitted, OrderFilled, OrderCanceled, OrderExpired, OrderRejected, OrderDenied
+        ):  # fmt: skip
+            bus.subscribe(kind, self._on_event)
+        bus.subscribe(OrderPendingReplace, self._on_pending_replace)
+        bus.subscribe(OrderReplaced, self._on_replace_done)
+        bus.subscribe(OrderReplaceRejected, self._on_replace_done)
 
     # ------------------------------------------------------------------ reads
     def totals(self, account: str, symbol: str) -> Totals:
@@ -129,21 +137,23 @@ class WorkingOrders:
             self._refresh(new)
 
     def _refresh(self, coid: ClientOrderId) -> None:
-        o = self._lookup(coid)
+        lookup = self._lookup
+        o = lookup(coid)
         if o is None:
             return
         if o.parent_id is not None:  # a child: its parent carries the working quantity
-            parent = self._lookup(o.parent_id)
+            parent = lookup(o.parent_id)
             if parent is None:
                 return
             o = parent
-        coid = o.client_order_id
+            coid = o.client_order_id
         now = ZERO
-        if o.status.is_open:
-            now = o.leaves_qty
-            req = self._pending.get(coid)
-            if req is not None and req - o.filled_qty > now:
-                now = req - o.filled_qty
+        if o.status in _OPEN:
+            now = o.quantity - o.filled_qty
+            if self._pending:
+                req = self._pending.get(coid)
+                if req is not None and req - o.filled_qty > now:
+                    now = req - o.filled_qty
         was = self._counted.get(coid, ZERO)
         if now == was:
             return
