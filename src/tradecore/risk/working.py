@@ -26,6 +26,7 @@ from typing import Any
 from tradecore.engine.bus import MessageBus
 from tradecore.model.enums import OrderStatus, Side
 from tradecore.model.events import (
+    OrderAdopted,
     OrderCanceled,
     OrderDenied,
     OrderExpired,
@@ -84,7 +85,8 @@ class WorkingOrders:
         # only the events that can change an order's working quantity (not initialized,
         # accepted, pending cancel, cancel rejected: the hot path pays two handlers an order)
         for kind in (
-            OrderSubmitted, OrderFilled, OrderCanceled, OrderExpired, OrderRejected, OrderDenied
+            OrderSubmitted, OrderFilled, OrderCanceled, OrderExpired, OrderRejected, OrderDenied,
+            OrderAdopted,  # a late ack after a timeout: the order is live again
         ):  # fmt: skip
             bus.subscribe(kind, self._on_event)
         bus.subscribe(OrderPendingReplace, self._on_pending_replace)

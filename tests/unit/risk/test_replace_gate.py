@@ -130,7 +130,7 @@ def test_denied_replace_is_in_the_journal_audit(tmp_path: Path) -> None:
     system.clock.run_all()
     assert res.order is not None and res.order.is_open
     system.risk.engage("A", "ops", "test")  # type: ignore[union-attr]
-    eng.on_cancel_rejected(ClientOrderId("a1"), ReasonCode.VENUE_REJECT, "too late")
+    eng.sink.on_cancel_rejected(ClientOrderId("a1"), ReasonCode.VENUE_REJECT, "too late")
     denied = eng.replace(
         ReplaceOrder(
             client_order_id=ClientOrderId("a1"),

@@ -180,7 +180,7 @@ def _worst(d: Desk, sym: str) -> tuple[D, D]:
             continue
         leaves = o.leaves_qty
         if o.status is OrderStatus.PENDING_REPLACE:
-            p = d.engine._pending_replace.get(o.client_order_id)
+            p = d.engine.state.pending_replace.get(o.client_order_id)
             if p is not None:
                 leaves = max(leaves, p.quantity - o.filled_qty)
         if o.side is Side.BUY:

@@ -25,7 +25,7 @@ from tradecore.model.market import BookLevel, BookSnapshot, Quote
 from tradecore.model.orders import Order
 from tradecore.model.values import Money
 from tradecore.venues.model import VenueModel
-from tradecore.venues.protocol import ExecutionSink, VenueHealth, VenueOrderStatus
+from tradecore.venues.protocol import ExecutionSink, VenueHealth, VenueOrderStatus, VenueTrade
 from tradecore.venues.sim.book import Match, OrderBook
 
 DAY_NS = 86_400_000_000_000
@@ -62,7 +62,7 @@ class _Ticket(msgspec.Struct):
     open: bool = False
     silent: bool = False
     closed: bool = False
-    trades: list[tuple[str, Decimal, Decimal, Decimal]] = msgspec.field(default_factory=list)
+    trades: list[VenueTrade] = msgspec.field(default_factory=list)
 
 
 class SimVenueClient:
@@ -86,6 +86,12 @@ class SimVenueClient:
         self._n_orders = 0
         self._n_trades = 0
         self.fills_reported = 0
+
+    def continue_ids(self, orders: int, trades: int) -> None:
+        """After the engine restarted from its journal: number new venue orders and trades
+        after those it already holds (this embedded venue restarted empty with it)."""
+        self._n_orders = max(self._n_orders, orders)
+        self._n_trades = max(self._n_trades, trades)
 
     # ------------------------------------------------------------------ protocol
     @property
@@ -309,7 +315,7 @@ class SimVenueClient:
         self._n_trades += 1
         tid = TradeId(f"{self.venue}-T{self._n_trades}")
         qty, price = m.qty, m.price
-        t.trades.append((tid, qty, price, fee.amount))
+        t.trades.append(VenueTrade(tid, qty, price, fee.amount, liq))
 
         def report() -> None:
             self.fills_reported += 1
