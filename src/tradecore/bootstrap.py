@@ -56,7 +56,8 @@ class System:
 def instruments_from(config: AppConfig) -> list[Instrument]:
     out = []
     # an instrument's calendar: its own key, else the risk section's symbol -> calendar map
-    calendars: dict[str, str] = config.risk.get("calendars", {})
+    # ("24/7" there declares an instrument that never closes: no calendar)
+    calendars = {k: v for k, v in config.risk.get("calendars", {}).items() if v != "24/7"}
     for v in config.venues:
         for i in config.instruments:
             out.append(

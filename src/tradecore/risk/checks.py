@@ -246,7 +246,7 @@ class TradingHours(Check):
         inst = ctx.engine.instrument_for(o)
         if inst is None or inst.asset_class is AssetClass.CRYPTO:
             return None
-        cal = self._names.get(inst.symbol)
+        cal = inst.calendar or self._names.get(inst.symbol)
         if cal is None or cal == ALWAYS_OPEN:  # a missing one is refused at start
             return None
         if not self._open(cal, ctx.engine.clock.now_ns()):

@@ -89,7 +89,8 @@ class RiskConfig(BaseModel):
     breach_actions: tuple[BreachAction, ...] = (BreachAction.BLOCK_NEW_ORDERS,)
 
     def check_calendars(self, instruments: Iterable[Instrument]) -> None:
-        """Every equity, FX and futures instrument names its exchange calendar (or "24/7"),
+        """Every equity, FX and futures instrument names its exchange calendar (its own
+        ``calendar`` key, or ``[risk.calendars]``; "24/7" there declares it always open),
         and, when ``trading_hours`` is on for any account, every name is a known calendar
         (importing exchange-calendars only then): a gap is a config error, never a pass."""
         names: set[str] | None = None
@@ -106,7 +107,8 @@ class RiskConfig(BaseModel):
             if cal not in names:
                 raise ConfigError(f"risk.calendars.{sym}", f"unknown exchange calendar {cal!r}")
         for inst in sorted(instruments, key=lambda i: i.symbol):
-            if inst.asset_class in SESSION_BOUND and inst.symbol not in self.calendars:
+            named = inst.symbol in self.calendars or inst.calendar is not None
+            if inst.asset_class in SESSION_BOUND and not named:
                 raise ConfigError(
                     f"risk.calendars.{inst.symbol}",
                     f"{inst.asset_class.value.lower()} instrument {inst.symbol} names no calendar:"

@@ -250,3 +250,23 @@ def test_trading_hours_applies_to_fx_and_a_24_7_calendar_is_always_open() -> Non
     d = desk({"trading_hours": True}, calendars={"SAP": "24/7"})
     d.clock.advance_to(1_767_880_800_000_000_000)  # Thu 14:00 UTC, any time
     assert d.submit(Side.BUY, "1", iid=SAP).ok
+
+
+def test_an_instrument_calendar_key_satisfies_the_rule_and_24_7_means_no_session() -> None:
+    from tradecore.bootstrap import instruments_from
+    from tradecore.config import load_config
+    from tradecore.engine import InstrumentRegistry
+    from tradecore.model import AssetClass, spot
+
+    own = spot(
+        "SAP",
+        "FAKE",
+        tick="0.01",
+        lot="1",
+        quote="EUR",
+        asset_class=AssetClass.EQUITY,
+        calendar="XETR",
+    )
+    RiskConfig.from_dict({}).check_calendars(InstrumentRegistry([own]))  # its own key names it
+    insts = {i.symbol: i for i in instruments_from(load_config(None))}
+    assert insts["SAP"].calendar == "XETR" and insts["EUR/USD"].calendar is None  # "24/7"
