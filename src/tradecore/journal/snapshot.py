@@ -56,6 +56,8 @@ def restore(engine: Engine, blob: bytes, keeper: PositionKeeper | None = None) -
         )
         o.replaced_by = None if s["replaced_by"] is None else ClientOrderId(s["replaced_by"])
         o.last_event_ns = s["last_event_ns"]
+        o.trade_ids = set(s.get("trade_ids", ()))
+        o.timed_out = bool(s.get("timed_out", False))
         engine.orders.add(o)
         if o.client_order_id in opens:
             engine.orders.mark_open(o)

@@ -96,6 +96,7 @@ _TERMINAL = frozenset(
         OrderStatus.REPLACED,
     }
 )
+TERMINAL = _TERMINAL  # for hot paths: a set lookup instead of a property call
 _OPEN = frozenset(
     {
         OrderStatus.SUBMITTED,

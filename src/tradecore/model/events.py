@@ -150,6 +150,29 @@ class OrderExpired(Event, frozen=True):
     account: AccountId
 
 
+class OrderAdopted(Event, frozen=True):
+    """The venue acknowledged an order we had rejected after an ack timeout (it did not know
+    the order when asked): the venue's word wins and the order is live again."""
+
+    client_order_id: ClientOrderId
+    account: AccountId
+    venue_order_id: VenueOrderId
+
+
+class ReportAnomaly(Event, frozen=True):
+    """A venue report that could not be applied as it stands (unknown order, duplicate trade,
+    a report the order's state cannot take, an overfill). Journaled and counted, never raised;
+    ``outcome`` says what the engine did about it (docs/execution.md has the table)."""
+
+    client_order_id: ClientOrderId
+    account: AccountId
+    report: str  # ACK, REJECT, FILL, CANCELED, CANCEL_REJECT, REPLACED, REPLACE_REJECT, EXPIRED
+    status: str  # the order's status when the report arrived ("" if unknown)
+    kind: str  # UNKNOWN_ORDER, DUPLICATE, LATE, CONTRADICTION, OVERFILL
+    outcome: str
+    detail: str = ""
+
+
 ORDER_EVENTS: tuple[type[Event], ...] = (
     OrderInitialized,
     OrderDenied,
@@ -164,4 +187,6 @@ ORDER_EVENTS: tuple[type[Event], ...] = (
     OrderReplaced,
     OrderReplaceRejected,
     OrderExpired,
+    OrderAdopted,
+    ReportAnomaly,
 )

@@ -255,7 +255,7 @@ def create_app(service: EngineService, keys: KeyStore, *, run_feed: bool = True)
     ) -> list[dict[str, Any]]:
         check_account(p, account)
         out = []
-        for d in reversed(service.system.router.decisions.recent(5000)):
+        for d in reversed(service.system.execution.decisions.recent(5000)):
             parent = eng.orders.get(d.parent_id)
             if parent is not None and parent.account == account:
                 out.append(d.to_dict())

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tradecore.engine import Engine, InstrumentRegistry, SimClock
+from tradecore.engine.execution import attach
 from tradecore.model import (
     AccountId,
     ClientOrderId,
@@ -26,7 +27,6 @@ from tradecore.model import (
     codec,
     spot,
 )
-from tradecore.venues.gateway import DirectGateway
 from tradecore.venues.model import FeeSchedule, VenueModel
 from tradecore.venues.sim.client import SimVenueClient, SimVenueConfig
 
@@ -41,8 +41,8 @@ def make(stp: StpMode = StpMode.NONE) -> tuple[Engine, SimVenueClient, SimClock,
     inst = spot("BTC/USD", "SIMA", tick="0.5", lot="0.1")
     model = VenueModel(IID.venue, FeeSchedule(maker_bps=D("-1"), taker_bps=D("7.5")), {IID: inst})
     v = SimVenueClient(model, clock, SimVenueConfig(ack_jitter_us=0, stp=stp))
-    eng = Engine(clock, InstrumentRegistry([inst]), gateway=DirectGateway([v]))
-    v.bind(eng)
+    eng = Engine(clock, InstrumentRegistry([inst]))
+    attach(eng, [v])
     v.on_market(IID, ((D(99), D(1)),), ((D(101), D(1)), (D(103), D(5))))
     log: list[Event] = []
     eng.bus.subscribe_all(log.append)
@@ -131,7 +131,7 @@ BAD: list[tuple[str, dict[str, Any], ReasonCode, str]] = [
     ("display off lot", dict(display_qty=D("0.25")), R.OFF_LOT_QUANTITY, "display_qty"),
     ("iceberg IOC", dict(display_qty=D("0.5"), time_in_force=TimeInForce.IOC), R.INVALID_COMBINATION, "display_qty"),
     ("iceberg market", dict(order_type=OrderType.MARKET, price=None, display_qty=D("0.5")), R.INVALID_COMBINATION, "display_qty"),
-    ("stop on SMART", dict(order_type=OrderType.STOP_MARKET, price=None, trigger_price=D(102), instrument_id=InstrumentId.parse("BTC/USD@SMART")), R.INVALID_ORDER, "SMART"),
+    ("GTD on SMART", dict(time_in_force=TimeInForce.GTD, expire_ns=10**19, instrument_id=InstrumentId.parse("BTC/USD@SMART")), R.INVALID_ORDER, "SMART"),
 ]  # fmt: skip
 
 
@@ -183,8 +183,8 @@ def test_a_day_order_on_an_equity_expires_in_the_engine_at_the_exchange_close() 
     sap = spot("SAP", "SIMA", tick="0.01", lot="1", quote="EUR", calendar="XETR")
     model = VenueModel(sap.venue, FeeSchedule(), {sap.id: sap})
     v = SimVenueClient(model, clock, SimVenueConfig(ack_jitter_us=0))
-    eng = Engine(clock, InstrumentRegistry([sap]), gateway=DirectGateway([v]))
-    v.bind(eng)
+    eng = Engine(clock, InstrumentRegistry([sap]))
+    attach(eng, [v])
     v.on_market(sap.id, ((D(179), D(100)),), ((D(181), D(100)),))
     res = eng.submit(
         cmd(instrument_id=sap.id, price=D(178), quantity=D(5), time_in_force=TimeInForce.DAY)

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from tests.unit.sim.simkit import order, send, venue
 from tradecore.engine import Engine, InstrumentRegistry, SimClock
+from tradecore.engine.execution import attach
 from tradecore.model import (
     AccountId,
     ClientOrderId,
@@ -21,7 +22,6 @@ from tradecore.model import (
     SubmitOrder,
     spot,
 )
-from tradecore.venues.gateway import DirectGateway
 from tradecore.venues.model import FeeSchedule, VenueModel
 from tradecore.venues.sim.client import SimVenueClient, SimVenueConfig
 
@@ -34,8 +34,8 @@ def make() -> tuple[Engine, SimVenueClient, SimClock, list[OrderFilled]]:
     inst = spot("BTC/USD", "SIMA", tick="0.5", lot="0.1")
     model = VenueModel(IID.venue, FeeSchedule(maker_bps=D("-1"), taker_bps=D("7.5")), {IID: inst})
     v = SimVenueClient(model, clock, SimVenueConfig(ack_jitter_us=0))
-    eng = Engine(clock, InstrumentRegistry([inst]), gateway=DirectGateway([v]))
-    v.bind(eng)
+    eng = Engine(clock, InstrumentRegistry([inst]))
+    attach(eng, [v])
     v.on_market(IID, ((D(99), D(1)),), ((D(101), D(1)),))
     fills: list[OrderFilled] = []
     eng.bus.subscribe(OrderFilled, fills.append)

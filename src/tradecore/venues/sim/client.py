@@ -30,7 +30,7 @@ from tradecore.model.market import BookSnapshot, Quote
 from tradecore.model.orders import Order
 from tradecore.model.values import Money
 from tradecore.venues.model import VenueModel
-from tradecore.venues.protocol import ExecutionSink, VenueHealth, VenueOrderStatus
+from tradecore.venues.protocol import ExecutionSink, VenueHealth, VenueOrderStatus, VenueTrade
 from tradecore.venues.sim.book import Match, OrderBook
 from tradecore.venues.sim.sessions import SessionCloses, SessionError
 from tradecore.venues.sim.tickets import PendingStops, SimVenueConfig, Ticket
@@ -62,6 +62,12 @@ class SimVenueClient:
         self._sessions = SessionCloses()
         self.self_matches = 0  # matches between two orders of one account that traded
         self.self_matches_prevented = 0  # such matches that self-trade prevention stopped
+
+    def continue_ids(self, orders: int, trades: int) -> None:
+        """After the engine restarted from its journal: number new venue orders and trades
+        after those it already holds (this embedded venue restarted empty with it)."""
+        self._n_orders = max(self._n_orders, orders)
+        self._n_trades = max(self._n_trades, trades)
 
     # ------------------------------------------------------------------ protocol
     @property
@@ -352,7 +358,7 @@ class SimVenueClient:
             self._n_trades += 1
             tid = TradeId(f"{self.venue}-T{self._n_trades}")
         qty, price = m.qty, m.price
-        t.trades.append((tid, qty, price, fee.amount))
+        t.trades.append(VenueTrade(tid, qty, price, fee.amount, liq))
 
         def report() -> None:
             self.fills_reported += 1

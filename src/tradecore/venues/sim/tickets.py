@@ -18,6 +18,7 @@ import msgspec
 
 from tradecore.model.enums import OrderType, Side, StpMode, TimeInForce
 from tradecore.model.identifiers import ClientOrderId, InstrumentId, VenueOrderId
+from tradecore.venues.protocol import VenueTrade
 
 #: order types that carry a limit price once they execute
 LIMIT_TYPES = frozenset({OrderType.LIMIT, OrderType.STOP_LIMIT})
@@ -54,7 +55,7 @@ class Ticket(msgspec.Struct):
     open: bool = False
     silent: bool = False
     closed: bool = False
-    trades: list[tuple[str, Decimal, Decimal, Decimal]] = msgspec.field(default_factory=list)
+    trades: list[VenueTrade] = msgspec.field(default_factory=list)
     account: str = ""
     stp: StpMode = StpMode.NONE
     trigger: Decimal | None = None  # a stop not yet triggered while this is set
