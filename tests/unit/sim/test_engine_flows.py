@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tradecore.engine import Engine, InstrumentRegistry, SimClock
+from tradecore.engine.execution import attach
 from tradecore.model import (
     AccountId,
     CancelOrder,
@@ -23,7 +24,6 @@ from tradecore.model import (
     TimeInForce,
     spot,
 )
-from tradecore.venues.gateway import DirectGateway
 from tradecore.venues.model import FeeSchedule, VenueModel
 from tradecore.venues.sim.client import SimVenueClient, SimVenueConfig
 
@@ -77,8 +77,8 @@ def test_the_engine_ends_where_the_venue_is(mode: StpMode, ops: list[tuple[str, 
     inst = spot("BTC/USD", "SIMA", tick=str(TICK), lot="0.1")
     model = VenueModel(IID.venue, FeeSchedule(D("-1"), D("7.5")), {IID: inst})
     v = SimVenueClient(model, clock, SimVenueConfig(ack_jitter_us=0, stp=mode))
-    eng = Engine(clock, InstrumentRegistry([inst]), gateway=DirectGateway([v]))
-    v.bind(eng)
+    eng = Engine(clock, InstrumentRegistry([inst]))
+    attach(eng, [v])
     v.on_market(IID, ((D(99), D(1)),), ((D(101), D(1)),))
     fills: list[OrderFilled] = []
     eng.bus.subscribe(OrderFilled, fills.append)
