@@ -3,6 +3,9 @@ the emergency state is a journaled event, restored when serve recovers."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 from tests.integration.test_serve_crash import SECRET, Serve
@@ -39,3 +42,11 @@ def test_kill_switch_survives_kill_9_and_restart_of_serve(tmp_path: Path) -> Non
         assert 'tradecore_trading_state{scope="KS"} 2.0' in s2.http.get("/metrics").text
     finally:
         s2.kill()
+    # and `tradecore replay` of the same journal (after the second SIGKILL) restores it too
+    out = subprocess.run(
+        [sys.executable, "-m", "tradecore", "replay", "--journal", url, "--json"],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    state = json.loads(out.stdout)["trading_state"]
+    assert state["KS"]["state"] == "HALTED" and state["KS"]["why"] == "drill"
