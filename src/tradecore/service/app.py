@@ -121,6 +121,12 @@ def create_app(service: EngineService, keys: KeyStore, *, run_feed: bool = True)
         service.venues()
         jr = eng.journal
         metrics.journal_lag.set(len(getattr(jr, "_events", ())))
+        emergency = getattr(service.system.risk, "emergency", None)
+        if emergency is not None:  # risk's trading state, one gauge per scope
+            metrics.trading_state.clear()
+            metrics.trading_state.labels("*").set(0)
+            for scope, st in emergency.states.items():
+                metrics.trading_state.labels(scope).set(st.state.severity)
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     # ------------------------------------------------------------------ orders
@@ -227,6 +233,7 @@ def create_app(service: EngineService, keys: KeyStore, *, run_feed: bool = True)
         util = monitor.evaluate(account)
         limits = pipe.limits(account).model_dump(mode="json")  # type: ignore[attr-defined]
         state: dict[str, Any] = pipe.state()  # type: ignore[attr-defined]
+        state["working"] = pipe.ctx.working.view(account)  # type: ignore[attr-defined]
         return {"enabled": True, "limits": limits, "utilisation": util, "state": state}
 
     @app.post("/v1/risk/kill-switch", responses=ERRORS)
