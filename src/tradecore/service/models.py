@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from tradecore.model.enums import OrderType, Side, TimeInForce
+from tradecore.service.errors import ErrorOut as ErrorOut  # re-exported
 
 
 def _dec(v: Any) -> Any:
@@ -35,8 +36,17 @@ DecStr = Annotated[
 Ident = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")]
 
 
+# LIMIT needs a price, MARKET refuses one: said in the schema too, so a client (or a schema
+# fuzzer) knows which bodies are valid without asking the server
+_PRICE_RULE: dict[str, Any] = {
+    "if": {"properties": {"type": {"const": "LIMIT"}}, "required": ["type"]},
+    "then": {"required": ["price"], "properties": {"price": {"type": "string"}}},
+    "else": {"properties": {"price": {"type": "null"}}},
+}
+
+
 class OrderRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_PRICE_RULE)
     client_order_id: Ident
     account: Ident
     symbol: Annotated[
@@ -82,5 +92,37 @@ class OrderOut(BaseModel):
     duplicate: bool = False
 
 
-class ErrorOut(BaseModel):
+class Page(BaseModel):
+    """One page: ``next_cursor`` is the seq to pass as ``cursor`` for the next page (null:
+    this was the last page)."""
+
+    items: list[dict[str, Any]]
+    next_cursor: int | None
+
+
+class CheckOut(BaseModel):
+    ok: bool
     detail: str
+
+
+class HealthOut(BaseModel):
+    status: str
+    version: str
+    uptime_s: float
+    detail: str
+
+
+class ReadyOut(BaseModel):
+    ready: bool
+    seq: int
+    market_steps: int
+    journal_lag: int
+    checks: dict[str, CheckOut]
+
+
+class KillSwitchOut(BaseModel):
+    scope: str
+    engaged: bool
+    who: str
+    why: str
+    ts: int

@@ -46,9 +46,12 @@ price_band_bps = "50"
 
 @pytest.fixture(scope="package")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    cfg = tmp_path_factory.mktemp("svc") / "service.toml"
+    tmp = tmp_path_factory.mktemp("svc")
+    cfg = tmp / "service.toml"
     cfg.write_text(CONFIG)
-    app, service, keys = build_service(cfg, None, speed=20.0, demo_flow=True, journal=None)
+    app, service, keys = build_service(
+        cfg, None, speed=20.0, demo_flow=True, journal=tmp / "journal.db"
+    )
     keys.rate_per_s, keys.burst = 10_000, 10_000
     admin = keys.create("admin", ["*"], ["read", "trade", "risk-admin"])
     desk = keys.create("desk", ["DEMO"], ["read", "trade"])
