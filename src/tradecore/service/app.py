@@ -59,6 +59,7 @@ Direction = Annotated[
 ]
 _RETRY = {"Retry-After": {"description": "seconds to wait", "schema": {"type": "string"}}}
 ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorOut, "description": "unreadable body"},
     401: {"model": ErrorOut, "description": "no or bad key"},
     403: {"model": ErrorOut, "description": "scope or account not allowed"},
     404: {"model": ErrorOut, "description": "not found (or not visible to this key)"},
@@ -68,6 +69,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     429: {"model": ErrorOut, "description": "rate limited", "headers": _RETRY},
 }
 PUBLIC_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorOut, "description": "unreadable body"},
     413: ERRORS[413], 422: ERRORS[422], 429: ERRORS[429],
     503: {"model": ErrorOut, "description": "not ready"},
 }  # fmt: skip

@@ -3,35 +3,45 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+import re
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from tradecore.model.enums import OrderType, Side, TimeInForce
 from tradecore.service.errors import ErrorOut as ErrorOut  # re-exported
+
+# a positive decimal written out: digits, an optional fraction, no sign, no exponent
+POSITIVE_DECIMAL = r"^([0-9]*[1-9][0-9]*(\.[0-9]+)?|[0-9]+\.[0-9]*[1-9][0-9]*)$"
+_POSITIVE = re.compile(POSITIVE_DECIMAL)
+MAX_DECIMAL_CHARS = 40
 
 
 def _dec(v: Any) -> Any:
     if isinstance(v, float):
         raise ValueError("send decimals as strings, not JSON numbers (binary floats are refused)")
-    if isinstance(v, bool):
-        raise ValueError("not a number")
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, str):
-        try:
-            d = Decimal(v)
-        except InvalidOperation:
-            raise ValueError(f"{v!r} is not a decimal number") from None
-        if not d.is_finite() or d <= 0:
-            raise ValueError(f"{v!r} must be a finite number > 0")
-        return v
-    raise ValueError("must be a decimal string")
+    if isinstance(v, bool | int):
+        raise ValueError("send decimals as strings, not JSON numbers")
+    if not isinstance(v, str):
+        raise ValueError("must be a decimal string")
+    if len(v) > MAX_DECIMAL_CHARS:
+        raise ValueError(f"at most {MAX_DECIMAL_CHARS} characters")
+    if not _POSITIVE.fullmatch(v):
+        raise ValueError(f'{v!r} is not a positive decimal number such as "0.25"')
+    return v
 
 
 DecStr = Annotated[
-    str, BeforeValidator(_dec), Field(examples=["0.25"], pattern=r"^[0-9]+(\.[0-9]+)?$")
+    str,
+    BeforeValidator(_dec),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": POSITIVE_DECIMAL,
+            "maxLength": MAX_DECIMAL_CHARS,
+            "examples": ["0.25"],
+        }
+    ),
 ]
 Ident = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")]
 
