@@ -116,7 +116,8 @@ class StreamHub:
             return  # no rule, not streamed
         if type(m) is Quote:
             sym = m.instrument_id.symbol
-            if m.ts - self._last_quote.get(sym, -QUOTE_EVERY_NS) < QUOTE_EVERY_NS:
+            last = self._last_quote.get(sym)
+            if last is not None and m.ts - last < QUOTE_EVERY_NS:
                 return
             self._last_quote[sym] = m.ts
             self.send("quote", quote_json(m), PUBLIC)
