@@ -22,7 +22,6 @@ from typing import Annotated, Any, Literal
 from fastapi import Depends, FastAPI, Header, Path, Query, Request, Response, WebSocket
 from fastapi.responses import HTMLResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from starlette.websockets import WebSocketDisconnect
 
 from tradecore import __version__
 from tradecore.model.commands import CancelOrder, ReplaceOrder, SubmitOrder
@@ -49,6 +48,7 @@ from tradecore.service.models import (
 from tradecore.service.runner import EngineService
 from tradecore.service.security import client_of, identify, principal
 from tradecore.service.stream import StreamHub
+from tradecore.service.ws import serve_stream
 
 ID_PATTERN = r"^[A-Za-z0-9_.:\-]+$"
 Account = Annotated[str, Query(min_length=1, max_length=64, pattern=ID_PATTERN)]
@@ -390,40 +390,22 @@ def create_app(
         return out
 
     # ------------------------------------------------------------------ streams
+    def snapshot(acct: str, p: Principal) -> dict[str, Any]:
+        return {
+            "account": acct, "positions": service.positions(acct),
+            "portfolio": service.portfolio(acct),
+            "open_orders": [o.snapshot() for o in eng.orders.open_orders(AccountId(acct))],
+            "fills": history.fills(acct, None, 50, True)["items"][::-1],
+            "venues": service.venues(), "equity_curve": equity_curve(acct),
+            "scopes": sorted(p.scopes),
+        }  # fmt: skip
+
     @app.websocket("/v1/stream")
     async def stream(ws: WebSocket, key: str = "", account: str = "") -> None:
-        try:
-            p: Principal | None = identify(
-                keys, metrics, key or ws.headers.get("x-api-key"), client_of(ws.client)
-            )
-        except ApiError:
-            p = None
-        if p is None or "read" not in p.scopes or (account and not p.can_see(account)):
-            await ws.close(code=4401)
-            return
-        await ws.accept()
-        q = hub.connect([account] if account else p.accounts)
-        metrics.ws_clients.set(len(hub.clients))
-        try:
-            acct = account or next(
-                iter(sorted(a for a in p.accounts if a != "*")), equity_account() or ""
-            )
-            recent = history.fills(acct, None, 50, True)["items"][::-1]
-            await ws.send_json({"type": "snapshot", "data": {
-                "account": acct, "positions": service.positions(acct),
-                "portfolio": service.portfolio(acct),
-                "open_orders": [o.snapshot() for o in eng.orders.open_orders(AccountId(acct))],
-                "fills": recent, "venues": service.venues(),
-                "equity_curve": equity_curve(acct), "scopes": sorted(p.scopes),
-            }})  # fmt: skip
-            while q in hub.clients:  # a consumer too slow for its queue is dropped by the hub
-                with contextlib.suppress(TimeoutError):
-                    await ws.send_text(await asyncio.wait_for(q.get(), 5))
-        except (WebSocketDisconnect, RuntimeError):
-            pass
-        finally:
-            hub.disconnect(q)
-            metrics.ws_clients.set(len(hub.clients))
+        await serve_stream(
+            ws, key, account, keys=keys, metrics=metrics, hub=hub, snapshot=snapshot,
+            default_account=equity_account() or "",
+        )  # fmt: skip
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def dashboard() -> HTMLResponse:
