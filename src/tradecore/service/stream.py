@@ -70,8 +70,6 @@ RULES: dict[type[Any], Rule] = {
     ReplaceOrder: _never,
     Event: _never,  # the abstract base
 }
-# messages the hub makes itself (not bus types): their owner is given where they are made
-DERIVED_KINDS = ("positions", "equity", "snapshot")
 
 
 def may_see(accounts: frozenset[str], owner: str) -> bool:
