@@ -309,7 +309,12 @@ def create_app(
 
     @app.get("/v1/orders/{client_order_id}", tags=tags, responses=ERRORS)
     async def order(client_order_id: OrderId, p: Read) -> dict[str, Any]:
-        o = visible_order(p, client_order_id)
+        """One order with its children; a closed order evicted from memory comes from the
+        journal (without children)."""
+        o = eng.orders.get(ClientOrderId(client_order_id)) or history.order(client_order_id)
+        if o is None or not p.can_see(o.account):
+            raise ApiError(404, "not_found", f"no order {client_order_id}",
+                           field="path.client_order_id")  # fmt: skip
         snap: dict[str, Any] = o.snapshot()
         snap["children"] = [c.snapshot() for c in eng.orders.children(o.client_order_id)]
         return snap

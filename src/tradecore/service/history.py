@@ -81,6 +81,18 @@ class History:
     def store(self) -> Any:
         return getattr(getattr(self.engine, "journal", None), "store", None)
 
+    def order(self, coid: str) -> Order | None:
+        """An order the engine no longer holds (closed, evicted), folded from the journal."""
+        store = self.store
+        if store is None:
+            return None
+        evs = [codec.loads(r.payload) for r in store.order_rows([coid]) if r.kind == "event"]
+        evs = [e for e in evs if str(e.client_order_id) == coid]
+        try:
+            return fold(evs)
+        except Exception:  # a journal the fold cannot follow: show what it began as
+            return fold(evs[:1])
+
     def fills(self, account: str, cursor: int | None, limit: int, newest_first: bool) -> Page:
         store = self.store
         if store is None:

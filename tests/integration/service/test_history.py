@@ -159,3 +159,6 @@ def test_the_api_serves_an_accounts_journaled_fills_and_orders(tmp_path: Path) -
         assert {o["status"] for o in p1["items"]} == {"FILLED"}
         r = c.get("/v1/fills", params={"account": "QUIET"}, headers={"X-API-Key": lo.desk})
         assert r.status_code == 403
+        one = c.get("/v1/orders/q-7", headers=h).json()  # not in memory: from the journal
+        assert one["status"] == "FILLED" and one["account"] == "QUIET" and one["children"] == []
+        assert c.get("/v1/orders/q-7", headers={"X-API-Key": lo.desk}).status_code == 404
