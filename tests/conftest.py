@@ -5,8 +5,8 @@ from hypothesis import HealthCheck, settings
 
 from tests.fakes import ScriptedVenue
 from tradecore.engine import Engine, InstrumentRegistry, SimClock
+from tradecore.engine.execution import attach
 from tradecore.model import Instrument, spot
-from tradecore.venues.gateway import DirectGateway
 
 settings.register_profile(
     "ci", max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow]
@@ -28,6 +28,6 @@ def venue() -> ScriptedVenue:
 @pytest.fixture
 def engine(btc: Instrument, venue: ScriptedVenue) -> Engine:
     clock = SimClock(1_000)
-    eng = Engine(clock, InstrumentRegistry([btc]), gateway=DirectGateway([venue]))
-    venue.bind(eng)
+    eng = Engine(clock, InstrumentRegistry([btc]))
+    attach(eng, [venue])
     return eng

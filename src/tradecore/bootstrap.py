@@ -12,8 +12,10 @@ from typing import Any
 from tradecore.config import AppConfig, load_config
 from tradecore.engine.clock import SimClock
 from tradecore.engine.core import Engine
+from tradecore.engine.execution import Execution
 from tradecore.engine.instruments import InstrumentRegistry
 from tradecore.engine.placement import pin
+from tradecore.engine.port import ExecutionPort
 from tradecore.engine.ports import EventJournal, RiskGate
 from tradecore.errors import ConfigError
 from tradecore.marketdata import replay
@@ -27,7 +29,6 @@ from tradecore.portfolio.views import Portfolio
 from tradecore.positions.keeper import PositionKeeper
 from tradecore.risk import RiskConfig, build_risk
 from tradecore.routing.fees import ModelFees
-from tradecore.routing.router import SmartRouter
 from tradecore.venues.model import FeeSchedule, VenueModel
 from tradecore.venues.sim.client import SimVenueClient, SimVenueConfig
 
@@ -39,7 +40,7 @@ class System:
     instruments: InstrumentRegistry
     engine: Engine
     venues: dict[Venue, SimVenueClient]
-    router: SmartRouter
+    execution: Execution
     positions: PositionKeeper
     fx: FxRates
     portfolio: Portfolio
@@ -53,6 +54,8 @@ class System:
 
 def instruments_from(config: AppConfig) -> list[Instrument]:
     out = []
+    # an instrument's calendar: its own key, else the risk section's symbol -> calendar map
+    calendars: dict[str, str] = config.risk.get("calendars", {})
     for v in config.venues:
         for i in config.instruments:
             out.append(
@@ -60,6 +63,7 @@ def instruments_from(config: AppConfig) -> list[Instrument]:
                     i.symbol, v.name, tick=str(i.tick), lot=str(i.lot),
                     min_quantity=str(i.min_quantity), min_notional=str(i.min_notional),
                     asset_class=i.asset_class, quote=i.quote,
+                    calendar=i.calendar or calendars.get(i.symbol),
                 )
             )  # fmt: skip
     return out
@@ -122,15 +126,17 @@ def build_system(
         models[venue] = VenueModel(venue, FeeSchedule(v.maker_bps, v.taker_bps), listed)
         sim_cfg = SimVenueConfig(
             v.ack_latency_us, v.ack_jitter_us, v.fill_delay_us, v.reject_rate, v.timeout_rate,
-            seed=cfg.engine.seed * 1000 + n, fill_jitter_us=v.fill_jitter_us,
+            seed=cfg.engine.seed * 1000 + n, fill_jitter_us=v.fill_jitter_us, stp=v.stp,
         )  # fmt: skip
         client = SimVenueClient(models[venue], clock, sim_cfg)
         venues[venue] = client
         for iid in listed:
             client.subscribe_quotes(iid, engine.on_quote)
-    router = SmartRouter(
-        engine, venues.values(), ModelFees(models), cfg.routing, seed=cfg.engine.seed
-    )
+    execution = Execution(
+        ExecutionPort(engine), venues.values(), ModelFees(models), cfg.routing,
+        seed=cfg.engine.seed,
+    )  # fmt: skip
+    engine.set_gateway(execution)
     record = getattr(journal, "record", None)
     if record is not None:  # routing decisions and risk events go to the audit trail
         from tradecore.risk.events import BreachActionTaken, KillSwitchChanged, RiskAlert
@@ -139,7 +145,7 @@ def build_system(
         for kind in (RoutingDecision, RiskAlert, KillSwitchChanged, BreachActionTaken):
             engine.bus.subscribe(kind, record)
     for c in venues.values():
-        c.bind(engine)
+        c.bind(engine.sink)
     positions = PositionKeeper(engine.bus, registry, default_currency=cfg.engine.base_currency)
     fx = FxRates(pivot="USD")
     engine.bus.subscribe(Quote, fx.on_quote)
@@ -147,7 +153,7 @@ def build_system(
         positions, fx, base_currency=cfg.engine.base_currency,
         cash={cfg.engine.base_currency: cfg.engine.initial_cash},
     )  # fmt: skip
-    system = System(cfg, clock, registry, engine, venues, router, positions, fx, portfolio)
+    system = System(cfg, clock, registry, engine, venues, execution, positions, fx, portfolio)
     if risk_factory is not None:
         system.risk = risk_factory(engine, positions)
         engine.risk = system.risk
@@ -160,6 +166,7 @@ def build_system(
             )  # fmt: skip
             system.risk = pipeline
             engine.risk = pipeline
+            pipeline.ctx.self_trade_probe = execution.self_trade_at
             system.extras["risk_monitor"] = monitor
     return system
 

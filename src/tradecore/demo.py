@@ -5,9 +5,8 @@ Deterministic for a seed except the wall-clock latency figures (measured, so the
 
 from __future__ import annotations
 
-import random
 import time
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -16,10 +15,9 @@ from typing import Any
 from tradecore.bench.harness import Latencies
 from tradecore.bootstrap import System, build_system, market_source, pump
 from tradecore.config import AppConfig
-from tradecore.model.commands import CancelOrder, SubmitOrder
-from tradecore.model.enums import AssetClass, OrderStatus, OrderType, Side, TimeInForce
+from tradecore.flows import DemoFlow
+from tradecore.model.enums import TimeInForce
 from tradecore.model.events import OrderDenied, OrderFilled
-from tradecore.model.identifiers import SMART, AccountId, ClientOrderId, InstrumentId
 from tradecore.routing.decisions import RoutingDecision
 
 
@@ -42,60 +40,9 @@ class DemoReport:
     positions: list[dict[str, Any]] = field(default_factory=list)
     portfolio: dict[str, Any] = field(default_factory=dict)
     state_digest: str = ""
-
-
-class DemoFlow:
-    """A seeded stream of SMART orders: small and large, market and limit."""
-
-    def __init__(self, system: System, report: DemoReport) -> None:
-        cfg = system.config
-        self.system = system
-        self.report = report
-        self.rng = random.Random(cfg.engine.seed)
-        self.account = AccountId(cfg.demo.account)
-        self.specs = [i for i in cfg.instruments if i.asset_class is not AssetClass.FX]
-        self.n = 0
-        self.resting: deque[tuple[int, ClientOrderId]] = deque()
-
-    def cancel_stale(self, now_ns: int, max_age_ns: int = 10_000_000_000) -> int:
-        """Cancel our resting orders older than ``max_age_ns`` (a strategy refreshing quotes)."""
-        eng = self.system.engine
-        n = 0
-        while self.resting and now_ns - self.resting[0][0] >= max_age_ns:
-            _, coid = self.resting.popleft()
-            o = eng.orders.get(coid)
-            if o is not None and o.is_open and o.status is not OrderStatus.PENDING_CANCEL:
-                eng.cancel(CancelOrder(client_order_id=coid, account=self.account))
-                n += 1
-        return n
-
-    def order(self) -> SubmitOrder | None:
-        rng, eng = self.rng, self.system.engine
-        spec = rng.choice(self.specs)
-        quotes = [q for iid, q in eng.last_quotes.items() if iid.symbol == spec.symbol]
-        if not quotes:
-            return None
-        mid = sum((q.mid for q in quotes), Decimal(0)) / len(quotes)
-        side = Side.BUY if rng.random() < 0.5 else Side.SELL
-        large = rng.random() < self.system.config.demo.large_order_share
-        lots = rng.randint(6, 16) if large else rng.randint(1, 4)
-        qty = spec.level_size * Decimal(lots) / 4
-        qty = (qty // spec.lot) * spec.lot
-        if qty <= 0:
-            return None
-        self.n += 1
-        price: Decimal | None = None
-        otype, tif = OrderType.MARKET, TimeInForce.IOC
-        if rng.random() < self.system.config.demo.limit_order_share:
-            otype = OrderType.LIMIT
-            tif = TimeInForce.GTC if rng.random() < 0.5 else TimeInForce.IOC
-            bps = Decimal(rng.randint(-6, 12)) * (1 if side is Side.BUY else -1)
-            price = ((mid * (1 + bps / 10_000)) // spec.tick) * spec.tick
-        return SubmitOrder(
-            client_order_id=ClientOrderId(f"D{self.n:06d}"), account=self.account,
-            instrument_id=InstrumentId.of(spec.symbol, SMART), side=side, order_type=otype,
-            quantity=qty, price=price, time_in_force=tif, tag="large" if large else "",
-        )  # fmt: skip
+    stp_router: int = 0  # SMART plans whose depth was cut before our own resting order
+    stp_venue: int = 0  # self-matches the venues' STP expired
+    self_matches: int = 0  # our own orders that traded with each other at a venue
 
 
 def run_demo(
@@ -166,6 +113,10 @@ def run_demo(
     report.positions = sys_.positions.snapshot()["positions"]  # type: ignore[assignment]
     report.portfolio = sys_.portfolio.snapshot(config.demo.account)
     report.state_digest = eng.state_digest()
+    report.stp_router = sys_.execution.self_trades_prevented
+    for v in sys_.venues.values():
+        report.stp_venue += getattr(v, "self_matches_prevented", 0)
+        report.self_matches += getattr(v, "self_matches", 0)
     return report
 
 

@@ -40,3 +40,16 @@ def test_demo_with_a_bad_config_says_which_key(tmp_path) -> None:  # type: ignor
     p.write_text("[demo]\nseconds = -5\n")
     res = CliRunner().invoke(app, ["demo", "--config", str(p)])
     assert res.exit_code == 2 and "demo.seconds" in res.output and "Traceback" not in res.output
+
+
+def test_demo_has_no_self_trade_false_positives_and_no_self_match() -> None:
+    """The demo's flow rests limit orders and sends SMART orders against them: the router cuts
+    each venue's depth before our own order (counted), so risk denies none as SELF_TRADE
+    (before: 50 denials, 45 of them for orders no child could have routed into our own) and no
+    order of ours trades with another at a venue."""
+    r = run_demo(load_config(None, {"demo": {"seconds": 120}}))
+    assert r.stp_router > 0
+    assert r.denials.get("SELF_TRADE", 0) == 0
+    assert r.self_matches == 0
+    res = CliRunner().invoke(app, ["demo", "--seconds", "30"])
+    assert "self-trade: 0 denials" in res.output

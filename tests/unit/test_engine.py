@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from tests.fakes import ScriptedVenue
 from tradecore.engine import Engine, InstrumentRegistry, SimClock
+from tradecore.engine.execution import attach
 from tradecore.model import (
     AccountId,
     CancelOrder,
@@ -26,7 +27,6 @@ from tradecore.model import (
 )
 from tradecore.model.denial import Denial
 from tradecore.model.orders import Order
-from tradecore.venues.gateway import DirectGateway
 
 ACC = AccountId("acc")
 
@@ -59,7 +59,7 @@ def test_submit_accept_fill_publishes_ordered_gap_free_events(
     assert res.ok and res.order is not None
     assert res.order.status is OrderStatus.SUBMITTED
     assert venue.submitted == [res.order]
-    engine.on_accepted(ClientOrderId("a"), venue.next_vid())
+    engine.sink.on_accepted(ClientOrderId("a"), venue.next_vid())
     venue.fill("a", "0.5", "100")
     venue.fill("a", "1.5", "99.5", fee="0.12")
     assert res.order.status is OrderStatus.FILLED
@@ -119,9 +119,8 @@ class DenyAll:
 def test_risk_denial_is_an_event_with_check_limit_and_value(
     btc: Instrument, venue: ScriptedVenue
 ) -> None:
-    eng = Engine(
-        SimClock(), InstrumentRegistry([btc]), risk=DenyAll(), gateway=DirectGateway([venue])
-    )
+    eng = Engine(SimClock(), InstrumentRegistry([btc]), risk=DenyAll())
+    attach(eng, [venue])
     seen = record(eng)
     eng.submit(limit("r", qty="2"))
     denied = [e for e in seen if isinstance(e, OrderDenied)]
@@ -137,10 +136,10 @@ def test_risk_denial_is_an_event_with_check_limit_and_value(
 
 def test_cancel_flow_and_cancel_of_closed_order(engine: Engine, venue: ScriptedVenue) -> None:
     engine.submit(limit("c"))
-    engine.on_accepted(ClientOrderId("c"), venue.next_vid())
+    engine.sink.on_accepted(ClientOrderId("c"), venue.next_vid())
     res = engine.cancel(CancelOrder(client_order_id=ClientOrderId("c"), account=ACC))
     assert res.ok and res.order is not None and res.order.status is OrderStatus.PENDING_CANCEL
-    engine.on_canceled(ClientOrderId("c"))
+    engine.sink.on_canceled(ClientOrderId("c"))
     assert res.order.status is OrderStatus.CANCELED
     again = engine.cancel(CancelOrder(client_order_id=ClientOrderId("c"), account=ACC))
     assert again.denial is not None and again.denial.reason is ReasonCode.ORDER_NOT_OPEN
@@ -152,7 +151,7 @@ def test_replace_carries_cumulative_fill_to_the_new_order(
     engine: Engine, venue: ScriptedVenue
 ) -> None:
     engine.submit(limit("r1", qty="3"))
-    engine.on_accepted(ClientOrderId("r1"), venue.next_vid())
+    engine.sink.on_accepted(ClientOrderId("r1"), venue.next_vid())
     venue.fill("r1", "1", "100")
     res = engine.replace(
         ReplaceOrder(
@@ -164,7 +163,7 @@ def test_replace_carries_cumulative_fill_to_the_new_order(
         )
     )
     assert res.ok
-    engine.on_replaced(ClientOrderId("r1"), venue.next_vid())
+    engine.sink.on_replaced(ClientOrderId("r1"), venue.next_vid())
     old, new = engine.orders.get(ClientOrderId("r1")), engine.orders.get(ClientOrderId("r2"))
     assert old is not None and new is not None
     assert old.status is OrderStatus.REPLACED and old.replaced_by == "r2"
@@ -189,8 +188,8 @@ class SyncVenue(ScriptedVenue):
 
 def test_reentrant_reports_are_applied_after_the_command_in_order(btc: Instrument) -> None:
     v = SyncVenue("FAKE")
-    eng = Engine(SimClock(), InstrumentRegistry([btc]), gateway=DirectGateway([v]))
-    v.bind(eng)
+    eng = Engine(SimClock(), InstrumentRegistry([btc]))
+    attach(eng, [v])
     seen = record(eng)
     res = eng.submit(limit("s"))
     assert res.order is not None and res.order.status is OrderStatus.FILLED
@@ -209,11 +208,11 @@ def test_journaled_events_replay_to_the_same_state(
     engine.bus.subscribe_all(lambda e: log.append(codec.dumps(e)))
     for i in range(5):
         engine.submit(limit(f"o{i}", qty="2", px=str(100 + i)))
-        engine.on_accepted(ClientOrderId(f"o{i}"), venue.next_vid())
+        engine.sink.on_accepted(ClientOrderId(f"o{i}"), venue.next_vid())
     venue.fill("o1", "2", "101", fee="0.5")
     venue.fill("o2", "1", "102")
     engine.cancel(CancelOrder(client_order_id=ClientOrderId("o3"), account=ACC))
-    engine.on_canceled(ClientOrderId("o3"))
+    engine.sink.on_canceled(ClientOrderId("o3"))
     engine.submit(limit("bad", px="1.001"))
 
     replayed = Engine(SimClock(), InstrumentRegistry([btc]))
@@ -228,7 +227,7 @@ def test_every_event_type_round_trips_through_the_codec(
 ) -> None:
     seen = record(engine)
     engine.submit(limit("x", qty="2"))
-    engine.on_accepted(ClientOrderId("x"), venue.next_vid())
+    engine.sink.on_accepted(ClientOrderId("x"), venue.next_vid())
     venue.fill("x", "1", "100", fee="0.01")
     engine.submit(limit("y", px="0.001"))
     for e in seen:
@@ -266,7 +265,7 @@ def test_a_command_issued_from_a_bus_handler_runs_at_once_and_events_stay_ordere
     seen = record(engine)
     engine.submit(limit("h1"))
     engine.submit(limit("h2"))
-    engine.on_accepted(ClientOrderId("h2"), venue.next_vid())
+    engine.sink.on_accepted(ClientOrderId("h2"), venue.next_vid())
     venue.fill("h1", "1", "100")
     assert answers == [True]
     assert [e.seq for e in seen] == sorted(e.seq for e in seen)
@@ -275,8 +274,8 @@ def test_a_command_issued_from_a_bus_handler_runs_at_once_and_events_stay_ordere
 
 def test_closed_orders_are_evicted_but_their_ids_stay_idempotent(btc: Instrument) -> None:
     v = SyncVenue("FAKE")
-    eng = Engine(SimClock(), InstrumentRegistry([btc]), gateway=DirectGateway([v]), retain_closed=3)
-    v.bind(eng)
+    eng = Engine(SimClock(), InstrumentRegistry([btc]), retain_closed=3)
+    attach(eng, [v])
     for i in range(10):
         assert eng.submit(limit(f"e{i}")).ok
     assert len(eng.orders) == 3  # memory bounded: only the newest closed orders stay
@@ -293,14 +292,14 @@ def test_late_cancel_reject_after_the_fill_is_tolerated(
 ) -> None:
     """A fill races the cancel: the venue's cancel-reject arrives for a FILLED order."""
     engine.submit(limit("race", qty="1"))
-    engine.on_accepted(ClientOrderId("race"), venue.next_vid())
+    engine.sink.on_accepted(ClientOrderId("race"), venue.next_vid())
     engine.cancel(CancelOrder(client_order_id=ClientOrderId("race"), account=ACC))
     venue.fill("race", "1", "100")
-    engine.on_cancel_rejected(ClientOrderId("race"), ReasonCode.ORDER_NOT_OPEN, "too late")
-    engine.on_canceled(ClientOrderId("race"), "late confirm")
+    engine.sink.on_cancel_rejected(ClientOrderId("race"), ReasonCode.ORDER_NOT_OPEN, "too late")
+    engine.sink.on_canceled(ClientOrderId("race"), "late confirm")
     order = engine.orders.get(ClientOrderId("race"))
     assert order is not None and order.status is OrderStatus.FILLED
-    assert engine.late_reports == 2
+    assert engine.anomalies == {"LATE": 2}  # journaled as ReportAnomaly, never raised
 
 
 def test_a_cancel_refused_before_the_ack_leaves_the_order_submitted(
@@ -310,8 +309,8 @@ def test_a_cancel_refused_before_the_ack_leaves_the_order_submitted(
     then acknowledges the order. The order must be able to take that ack."""
     engine.submit(limit("overtaken", qty="1"))
     engine.cancel(CancelOrder(client_order_id=ClientOrderId("overtaken"), account=ACC))
-    engine.on_cancel_rejected(ClientOrderId("overtaken"), ReasonCode.ORDER_NOT_OPEN, "unknown")
+    engine.sink.on_cancel_rejected(ClientOrderId("overtaken"), ReasonCode.ORDER_NOT_OPEN, "unknown")
     order = engine.orders.get(ClientOrderId("overtaken"))
     assert order is not None and order.status is OrderStatus.SUBMITTED
-    engine.on_accepted(ClientOrderId("overtaken"), venue.next_vid())
+    engine.sink.on_accepted(ClientOrderId("overtaken"), venue.next_vid())
     assert order.status is OrderStatus.ACCEPTED

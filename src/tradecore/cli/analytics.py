@@ -29,11 +29,13 @@ def register(app: typer.Typer) -> None:
 
         with user_errors():
             dates, rets = read_returns(returns)
+            if plot is not None and not plot.parent.is_dir():
+                raise typer.BadParameter(f"{plot.parent} is not a directory", param_hint="--plot")
         stats = summary(rets, confidence=confidence, simulations=simulations, seed=seed)
         if plot is not None:
             _plot(plot, dates, rets)
         if as_json:
-            print_json({k: (None if math.isnan(v) else v) for k, v in stats.items()})
+            print_json({k: (v if math.isfinite(v) else None) for k, v in stats.items()})
             return
         table = Table(title=f"analytics ({len(rets)} periods)")
         table.add_column("metric")

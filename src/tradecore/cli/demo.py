@@ -137,6 +137,10 @@ def _summary(console: Console, r: object) -> None:
         )
     else:
         console.print("risk and routing denials: none")
+    console.print(
+        f"self-trade: {r.denials.get('SELF_TRADE', 0)} denials, {r.stp_router} routing plans cut "
+        f"before our own orders, {r.stp_venue} prevented at venues, {r.self_matches} self-matches"
+    )
     lat: Latencies = r.submit_latency
     ls: dict[str, float] = lat.summary_us() if lat.count else {}
     fl = sorted(r.fill_latency_us)

@@ -11,15 +11,17 @@ from rich.console import Console
 from rich.table import Table
 
 from tradecore.cli._common import print_json, user_errors
+from tradecore.errors import JournalError
+
+JOURNAL_HELP = "journal URL (sqlite:///PATH, postgresql://...) or SQLite file; default: "
+JOURNAL_HELP += "TRADECORE_JOURNAL, then [journal]"
 
 
 def register(app: typer.Typer) -> None:
     @app.command()
     def run(
         config: Path | None = typer.Option(None, "--config", help="TOML config"),
-        journal: Path | None = typer.Option(
-            None, "--journal", help="SQLite journal file (overrides [journal] path)"
-        ),
+        journal: str | None = typer.Option(None, "--journal", help=JOURNAL_HELP),
         seconds: int | None = typer.Option(None, "--seconds", min=1, help="simulated seconds"),
         as_json: bool = typer.Option(False, "--json"),
     ) -> None:
@@ -27,23 +29,22 @@ def register(app: typer.Typer) -> None:
         from tradecore.bootstrap import build_system
         from tradecore.config import load_config
         from tradecore.demo import run_demo
-        from tradecore.journal import open_journal
+        from tradecore.journal.url import open_for_writing, resolve
 
         with user_errors():
             cfg = load_config(config)
-            jcfg = dict(cfg.journal)
-            if journal is not None:
-                jcfg.update({"backend": "sqlite", "path": str(journal)})
-            jcfg.setdefault("path", "tradecore.db")
-            from tradecore.engine.clock import SimClock
-
-            probe = SimClock()
-            jr = open_journal(jcfg, clock_ns=probe.now_ns)
+            target = resolve(cfg.journal, journal)
+            if target.backend == "none":
+                raise typer.BadParameter("run needs a journal (none)", param_hint=target.field)
+            jr, _ = open_for_writing(target, cfg.journal, cfg)
             system = build_system(cfg, journal=jr)
             jr._clock_ns = system.clock.now_ns
             if jr.store is not None and jr.store.max_seq() > 0:
+                jr.close()
                 raise typer.BadParameter(
-                    f"journal {jcfg.get('path')} is not empty: use `tradecore replay` or a new file"
+                    f"journal {target.describe()} is not empty: use `tradecore replay`, "
+                    "`tradecore serve` (it goes on from it) or a new journal",
+                    param_hint=target.field,
                 )
             report = run_demo(cfg, seconds=seconds, system=system)
             jr.close()
@@ -51,7 +52,7 @@ def register(app: typer.Typer) -> None:
             "orders": report.orders,
             "events": report.events,
             "journal": {
-                "path": jcfg.get("path"),
+                "store": target.describe(),
                 "durability": jr.durability.value,
                 "appended": jr.appended,
                 "commits": jr.commits,
@@ -67,14 +68,14 @@ def register(app: typer.Typer) -> None:
                 f"ran {report.seconds}s simulated: {report.orders} orders, {report.events} events"
             )
             c.print(
-                f"journal {jcfg.get('path')} ({jr.durability.value}): "
+                f"journal {target.describe()} ({jr.durability.value}): "
                 f"{jr.appended} events in {jr.commits} commits"
             )
             c.print(f"state digest {report.state_digest}")
 
     @app.command()
     def replay(
-        journal: Path = typer.Option(Path("tradecore.db"), "--journal", help="SQLite journal file"),
+        journal: str | None = typer.Option(None, "--journal", help=JOURNAL_HELP),
         config: Path | None = typer.Option(
             None, "--config", help="the config the journal was written with"
         ),
@@ -88,18 +89,25 @@ def register(app: typer.Typer) -> None:
         from tradecore.config import load_config
         from tradecore.journal.recovery import business_digest
         from tradecore.journal.recovery import replay as do_replay
-        from tradecore.journal.store import SQLiteStore
+        from tradecore.journal.url import open_for_reading, resolve
 
         with user_errors():
-            if not journal.is_file():
-                raise typer.BadParameter(f"{journal} not found", param_hint="--journal")
             cfg = load_config(config)
+            target = resolve(cfg.journal, journal)
+            store = open_for_reading(target, cfg)  # refused under other instruments/venues
             system = build_system(cfg)
-            store = SQLiteStore(journal)
             t0 = time.perf_counter()
-            rep = do_replay(system.engine, store, system.positions, use_snapshot=not no_snapshot)
+            try:
+                rep = do_replay(
+                    system.engine, store, system.positions, use_snapshot=not no_snapshot
+                )
+            except (ValueError, KeyError, TypeError) as e:
+                raise JournalError(f"journal {target.describe()} is damaged: {e}") from None
+            finally:
+                store.close()
             secs = time.perf_counter() - t0
         out = {
+            "journal": target.describe(),
             "events_replayed": rep.replayed,
             "snapshot_seq": rep.snapshot_seq,
             "seq": system.engine.seq,
@@ -116,33 +124,39 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def audit(
-        journal: Path = typer.Option(Path("tradecore.db"), "--journal", help="SQLite journal file"),
+        journal: str | None = typer.Option(None, "--journal", help=JOURNAL_HELP),
+        config: Path | None = typer.Option(None, "--config", help="TOML config ([journal])"),
         order: str | None = typer.Option(None, "--order", help="client order id"),
         account: str | None = typer.Option(None, "--account"),
         since: str = typer.Option("0", "--since", help="ISO-8601 time or ns (with --account)"),
         as_json: bool = typer.Option(False, "--json"),
     ) -> None:
         """The full history of an order and its children, or of an account since a time."""
+        from tradecore.config import load_config
         from tradecore.journal.audit import account_history, order_history, parse_since
-        from tradecore.journal.store import SQLiteStore
+        from tradecore.journal.url import open_for_reading, resolve
 
         with user_errors():
             if (order is None) == (account is None):
                 raise typer.BadParameter("give exactly one of --order or --account")
-            if not journal.is_file():
-                raise typer.BadParameter(f"{journal} not found", param_hint="--journal")
-            store = SQLiteStore(journal)
             try:
                 since_ns = parse_since(since)
             except ValueError:
                 raise typer.BadParameter(
                     f"{since!r} is not ISO-8601 or nanoseconds", param_hint="--since"
                 ) from None
-            rows = (
-                order_history(store, order)
-                if order
-                else account_history(store, account or "", since_ns)
-            )
+            target = resolve(load_config(config).journal, journal)
+            store = open_for_reading(target)
+            try:
+                rows = (
+                    order_history(store, order)
+                    if order
+                    else account_history(store, account or "", since_ns)
+                )
+            except (ValueError, KeyError, TypeError) as e:
+                raise JournalError(f"journal {target.describe()} is damaged: {e}") from None
+            finally:
+                store.close()
         if not rows:
             typer.echo("no records", err=True)
             raise typer.Exit(1)

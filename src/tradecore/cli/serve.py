@@ -1,4 +1,10 @@
-"""``tradecore serve``: the REST/WebSocket API and dashboard."""
+"""``tradecore serve``: the REST/WebSocket API and dashboard on a journaled engine
+(``tradecore keygen``: cli/keygen.py).
+
+serve is composed like every runner, from bootstrap (the embedded simulated venues by
+default). On start it recovers from its journal and goes on; ``--new-session`` moves the old
+journal aside first (renamed with a timestamp, never deleted).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ from typing import Any
 import typer
 
 from tradecore.cli._common import user_errors
+from tradecore.journal.url import JournalTarget
 
 
 def build_service(
@@ -16,27 +23,49 @@ def build_service(
     *,
     speed: float,
     demo_flow: bool,
-    journal: Path | None,
+    journal: Path | str | JournalTarget | None,
+    new_session: bool = False,
+    notes: list[str] | None = None,
 ) -> tuple[Any, Any, Any]:
-    """The serve graph: bootstrap + journal + engine service + app (also used by tests)."""
+    """The serve graph: bootstrap + journal (recovered) + engine service + app. ``journal``
+    None: nothing journaled (tests). ``notes`` collects what serve tells the user."""
     from tradecore.bootstrap import build_system
     from tradecore.config import load_config
-    from tradecore.journal import open_journal
+    from tradecore.journal.url import move_aside, open_for_writing, parse_url
     from tradecore.service.app import create_app
     from tradecore.service.auth import KeyStore
     from tradecore.service.metrics import Metrics
+    from tradecore.service.resume import recover
     from tradecore.service.runner import EngineService
 
+    said = notes if notes is not None else []
     cfg = load_config(config)
-    jcfg = dict(cfg.journal)
-    if journal is not None:
-        jcfg.update({"backend": "sqlite", "path": str(journal)})
-    jr = open_journal(jcfg) if jcfg else None
+    target: JournalTarget | None = None  # None: nothing journaled
+    if isinstance(journal, JournalTarget):
+        target = journal
+    elif journal is not None:
+        target = parse_url(str(journal), "--journal")
+    jr = None
+    if target is not None and target.backend != "none":
+        if new_session:
+            moved = move_aside(target)
+            if moved is not None:
+                said.append(f"new session: the old journal is kept as {moved}")
+        jr, warning = open_for_writing(target, cfg.journal, cfg)
+        if warning:
+            said.append(f"warning: {warning}")
     system = build_system(cfg, journal=jr)
+    resume_after = None
     if jr is not None:
         jr._clock_ns = system.clock.now_ns
+        assert jr.store is not None
+        resumed = recover(system, jr.store)
+        resume_after = resumed.last_ts
+        said.append(f"journal {target.describe()}: {resumed.describe()}")  # type: ignore[union-attr]
     keys = KeyStore.load(keys_file) if keys_file else KeyStore()
-    service = EngineService(system, Metrics(), speed=speed, demo_flow=demo_flow)
+    service = EngineService(
+        system, Metrics(), speed=speed, demo_flow=demo_flow, resume_after_ns=resume_after
+    )
     return create_app(service, keys), service, keys
 
 
@@ -49,29 +78,54 @@ def register(app: typer.Typer) -> None:
         keys: Path | None = typer.Option(
             None, "--keys", help="API keys TOML (see `tradecore keygen`)"
         ),
-        host: str = typer.Option("127.0.0.1", "--host"),
-        port: int = typer.Option(8000, "--port", min=1, max=65535),
-        speed: float = typer.Option(
-            1.0, "--speed", min=0.1, max=1000, help="simulated seconds per second"
+        host: str | None = typer.Option(None, "--host", help="default [service] host"),
+        port: int | None = typer.Option(
+            None, "--port", min=1, max=65535, help="default [service] port"
         ),
-        demo_flow: bool = typer.Option(
-            True, "--demo-flow/--no-demo-flow", help="run the demo order flow"
+        speed: float | None = typer.Option(
+            None, "--speed", min=0.1, max=1000, help="simulated seconds per second"
         ),
-        journal: Path | None = typer.Option(
-            Path("tradecore-serve.db"), "--journal", help="SQLite journal file"
+        demo_flow: bool | None = typer.Option(
+            None, "--demo-flow/--no-demo-flow", help="run the built-in demo order flow"
+        ),
+        journal: str | None = typer.Option(
+            None,
+            "--journal",
+            help="journal URL (sqlite:///PATH, postgresql://...) or file; default "
+            "TRADECORE_JOURNAL, then [journal]",
+        ),
+        new_session: bool = typer.Option(
+            False, "--new-session", help="move the old journal aside (kept) and start empty"
         ),
     ) -> None:
-        """Serve the REST + WebSocket API, /metrics and the live dashboard at http://HOST:PORT/."""
+        """Serve the REST + WebSocket API, /metrics and the live dashboard at http://HOST:PORT/.
+
+        Recovers from its journal on start (orders, fills, positions) and goes on."""
         import uvicorn
 
+        from tradecore.config import load_config
+        from tradecore.journal.url import resolve
+
         with user_errors():
-            if journal is not None and journal.exists():
-                journal.unlink()  # a fresh simulated session each start
+            cfg = load_config(config)
+            svc = cfg.service
+            target = resolve(cfg.journal, journal)
+            notes: list[str] = []
+            keys_path = keys or (Path(svc.keys) if svc.keys else None)
+            if keys_path is not None:
+                from tradecore.cli.keysfile import validate_keys_file
+
+                validate_keys_file(keys_path)
             app_, _, ks = build_service(
-                config, keys, speed=speed, demo_flow=demo_flow, journal=journal
-            )
+                config, keys_path, speed=speed or svc.speed,
+                demo_flow=svc.demo_flow if demo_flow is None else demo_flow,
+                journal=target, new_session=new_session, notes=notes,
+            )  # fmt: skip
+            for line in notes:
+                typer.echo(line)
+            h, p = host or svc.host, port or svc.port
             if not ks.keys:
                 token = ks.create("local", ["*"], ["read", "trade", "risk-admin"])
                 typer.echo(f"no --keys given: a one-off admin key for this run: {token}")
-                typer.echo(f"dashboard: http://{host}:{port}/?key={token}&account=DEMO")
-        uvicorn.run(app_, host=host, port=port, log_level="warning")
+                typer.echo(f"dashboard: http://{h}:{p}/?key={token}&account={cfg.demo.account}")
+        uvicorn.run(app_, host=h, port=p, log_level="warning")

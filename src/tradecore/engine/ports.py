@@ -16,7 +16,7 @@ class RiskGate(Protocol):
 
 
 class ExecutionGateway(Protocol):
-    """Sends orders on. The router implements this; so does :class:`DirectGateway`.
+    """Sends orders on. The execution module (:mod:`tradecore.engine.execution`) implements it.
 
     ``send`` runs while the order is still INITIALIZED: returning a Denial denies it.
     """

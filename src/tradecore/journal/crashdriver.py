@@ -21,6 +21,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from tradecore.engine import Engine, InstrumentRegistry, SimClock
+from tradecore.engine.execution import Execution
+from tradecore.engine.port import ExecutionPort
 from tradecore.journal.journal import Durability, Journal
 from tradecore.journal.recovery import business_digest, reconcile, replay
 from tradecore.journal.snapshot import take
@@ -44,8 +46,8 @@ from tradecore.model import (
 from tradecore.model.market import BookSnapshot, Quote
 from tradecore.model.orders import Order
 from tradecore.positions.keeper import PositionKeeper
-from tradecore.venues.gateway import DirectGateway
-from tradecore.venues.protocol import ExecutionSink, VenueHealth, VenueOrderStatus
+from tradecore.routing.fees import ModelFees
+from tradecore.venues.protocol import ExecutionSink, VenueHealth, VenueOrderStatus, VenueTrade
 
 VENUE = Venue("LEDGER")
 IID = InstrumentId.of("BTC/USD", VENUE)
@@ -169,7 +171,7 @@ class LedgerVenue:
         row = self._row(coid)
         if row is None:
             return VenueOrderStatus(coid, None, False, False, D(0), None)
-        trades = tuple((t[0], D(t[1]), D(t[2]), D(t[3])) for t in json.loads(row[5]))
+        trades = tuple(VenueTrade(t[0], D(t[1]), D(t[2]), D(t[3])) for t in json.loads(row[5]))
         filled = sum((t[1] for t in trades), D(0))
         avg = sum((t[1] * t[2] for t in trades), D(0)) / filled if filled else None
         return VenueOrderStatus(
@@ -253,15 +255,16 @@ def run(args: argparse.Namespace) -> str:
     engine = Engine(
         clock,
         InstrumentRegistry([spot("BTC/USD", VENUE, tick="0.25", lot="0.01")]),
-        gateway=DirectGateway([venue]),
         journal=journal,
     )
-    venue.bind(engine)
+    execution = Execution(ExecutionPort(engine), [venue], ModelFees({}))
+    engine.set_gateway(execution)
+    venue.bind(engine.sink)
     keeper = PositionKeeper(engine.bus, engine.instruments)
     if args.resume:
         rep = replay(engine, store, keeper)
         engine.call(lambda: None)  # commit point
-        reconcile(engine, {VENUE: venue}, rep)
+        reconcile(execution, rep)
         print(
             f"RECOVERED snapshot={rep.snapshot_seq} replayed={rep.replayed} "
             f"fills={rep.reconciled_fills} acks={rep.reconciled_acks} "

@@ -2,7 +2,7 @@
 
 Reconciliation asks each venue for the status of every order the engine thinks is open and
 applies what the venue knows and the engine missed (an ack, fills, a final cancel), exactly
-once: a missed fill is the difference between the venue's filled quantity and ours.
+once (:meth:`~tradecore.engine.execution.Execution.reconcile`).
 """
 
 from __future__ import annotations
@@ -10,19 +10,14 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 
 from tradecore.engine.core import Engine
+from tradecore.engine.execution import Execution
 from tradecore.journal import snapshot
 from tradecore.journal.store import JournalStore
 from tradecore.model import codec
-from tradecore.model.enums import LiquiditySide, OrderStatus, ReasonCode
-from tradecore.model.identifiers import ClientOrderId, TradeId, Venue
-from tradecore.model.values import Currency, Money
 from tradecore.positions.keeper import PositionKeeper
-from tradecore.venues.protocol import VenueClient, VenueOrderStatus
 
 
 @dataclass
@@ -73,68 +68,25 @@ def replay(
     return rep
 
 
-def reconcile(
-    engine: Engine, venues: Mapping[Venue, VenueClient], rep: RecoveryReport | None = None
-) -> RecoveryReport:
+def reconcile(execution: Execution, rep: RecoveryReport | None = None) -> RecoveryReport:
+    """Ask each venue about every order the engine thinks is open (SMART parents through
+    their children) and apply what it says, through the execution module's one
+    reconciliation: the venue's own trade ids, prices and fees, each trade exactly once."""
     rep = rep or RecoveryReport()
-    for o in sorted(engine.orders.open_orders(), key=lambda x: x.client_order_id):
-        if o.instrument_id.venue not in venues:
+    execution.recovered()
+    orders = execution.port.orders
+    for o in sorted(orders.open_orders(), key=lambda x: x.client_order_id):
+        client = execution.clients.get(o.instrument_id.venue)
+        if client is None:
             continue  # a SMART parent: its children are reconciled
-        client = venues[o.instrument_id.venue]
         st = client.order_status(o.client_order_id)
-        coid = o.client_order_id
-        if not st.known:
-            if o.status is OrderStatus.SUBMITTED:
-                rep.unknown_at_venue += 1
-                engine.on_rejected(coid, ReasonCode.TIMEOUT, "unknown at the venue after restart")
-            continue
-        if o.status is OrderStatus.SUBMITTED and st.venue_order_id is not None:
-            engine.on_accepted(coid, st.venue_order_id)
-            rep.reconciled_acks += 1
-        missed = st.filled_qty - o.filled_qty
-        if missed > 0 and st.avg_px is not None:
-            inst = engine.instruments.get(o.instrument_id)
-            ccy = inst.quote if inst is not None else Money.of(0, "USD").currency
-            # the venue's average over everything minus what we already have, exactly
-            total_notional = st.filled_qty * st.avg_px
-            px = (total_notional - o.notional) / missed if o.notional else st.avg_px
-            engine.on_filled(
-                coid,
-                TradeId(f"{coid}-recon-{engine.seq}"),
-                missed,
-                px,
-                Money.zero(ccy),
-                LiquiditySide.TAKER,
-            )
-            rep.reconciled_fills += 1
-        if not st.open and o.is_open and o.filled_qty < o.quantity:
-            engine.on_canceled(coid, "reconciled: closed at the venue")
-            rep.reconciled_closes += 1
+        if not st.known and o.venue_order_id is None:
+            rep.unknown_at_venue += 1
+        acks, fills, closes = execution.reconcile(o, st)
+        rep.reconciled_acks += acks
+        rep.reconciled_fills += fills
+        rep.reconciled_closes += closes
     return rep
-
-
-def _apply_missed(
-    engine: Engine, coid: ClientOrderId, have: Decimal, st: VenueOrderStatus, ccy: Currency
-) -> int:
-    """Apply the venue's trades beyond the quantity we already have, each exactly once.
-
-    Reports arrive in the venue's order, so the trades we have are a prefix of its list.
-    Without a trade list, one fill for the difference at the venue's average price."""
-    n = 0
-    if st.trades:
-        seen = Decimal(0)
-        for tid, qty, px, fee in st.trades:
-            if seen >= have:
-                engine.on_filled(coid, TradeId(tid), qty, px, Money(fee, ccy), LiquiditySide.TAKER)
-                n += 1
-            seen += qty
-        return n
-    if st.avg_px is not None:
-        missed = st.filled_qty - have
-        tid = TradeId(f"{coid}-recon-{engine.seq}")
-        engine.on_filled(coid, tid, missed, st.avg_px, Money.zero(ccy), LiquiditySide.TAKER)
-        n = 1
-    return n
 
 
 def business_digest(engine: Engine, keeper: PositionKeeper | None = None) -> str:

@@ -7,7 +7,14 @@ from decimal import Decimal
 
 import msgspec
 
-from tradecore.model.enums import LiquiditySide, OrderType, ReasonCode, Side, TimeInForce
+from tradecore.model.enums import (
+    LiquiditySide,
+    OrderType,
+    ReasonCode,
+    Side,
+    StpMode,
+    TimeInForce,
+)
 from tradecore.model.identifiers import (
     AccountId,
     ClientOrderId,
@@ -27,7 +34,8 @@ class Event(msgspec.Struct, frozen=True, gc=False, tag=True, tag_field="type"):
 
 
 class OrderInitialized(Event, frozen=True):
-    """An order the engine has accepted for processing (idempotency key recorded)."""
+    """An order the engine has accepted for processing (idempotency key recorded).
+    The order-type fields at the end have defaults, so journals written before them decode."""
 
     client_order_id: ClientOrderId
     account: AccountId
@@ -41,6 +49,10 @@ class OrderInitialized(Event, frozen=True):
     reduce_only: bool
     parent_id: ClientOrderId | None
     tag: str
+    trigger_price: Decimal | None = None
+    expire_ns: int | None = None
+    display_qty: Decimal | None = None
+    stp: StpMode | None = None
 
 
 class OrderDenied(Event, frozen=True):
@@ -138,6 +150,29 @@ class OrderExpired(Event, frozen=True):
     account: AccountId
 
 
+class OrderAdopted(Event, frozen=True):
+    """The venue acknowledged an order we had rejected after an ack timeout (it did not know
+    the order when asked): the venue's word wins and the order is live again."""
+
+    client_order_id: ClientOrderId
+    account: AccountId
+    venue_order_id: VenueOrderId
+
+
+class ReportAnomaly(Event, frozen=True):
+    """A venue report that could not be applied as it stands (unknown order, duplicate trade,
+    a report the order's state cannot take, an overfill). Journaled and counted, never raised;
+    ``outcome`` says what the engine did about it (docs/execution.md has the table)."""
+
+    client_order_id: ClientOrderId
+    account: AccountId
+    report: str  # ACK, REJECT, FILL, CANCELED, CANCEL_REJECT, REPLACED, REPLACE_REJECT, EXPIRED
+    status: str  # the order's status when the report arrived ("" if unknown)
+    kind: str  # UNKNOWN_ORDER, DUPLICATE, LATE, CONTRADICTION, OVERFILL
+    outcome: str
+    detail: str = ""
+
+
 ORDER_EVENTS: tuple[type[Event], ...] = (
     OrderInitialized,
     OrderDenied,
@@ -152,4 +187,6 @@ ORDER_EVENTS: tuple[type[Event], ...] = (
     OrderReplaced,
     OrderReplaceRejected,
     OrderExpired,
+    OrderAdopted,
+    ReportAnomaly,
 )

@@ -17,7 +17,7 @@ from enum import StrEnum, unique
 from typing import Any
 
 from tradecore.errors import InvalidOrderTransition, OverfillError
-from tradecore.model.enums import OrderStatus, OrderType, Side, TimeInForce
+from tradecore.model.enums import OrderStatus, OrderType, Side, StpMode, TimeInForce
 from tradecore.model.identifiers import AccountId, ClientOrderId, InstrumentId, VenueOrderId
 from tradecore.model.values import DIVISION, ZERO
 
@@ -41,6 +41,7 @@ class Trigger(StrEnum):
     REPLACE = "REPLACE"
     REPLACE_REJECT = "REPLACE_REJECT"
     EXPIRE = "EXPIRE"
+    ADOPT = "ADOPT"  # the venue acknowledged an order we had given up on (late ack)
 
 
 T = Trigger
@@ -70,12 +71,25 @@ TRANSITIONS: dict[tuple[OrderStatus, Trigger], OrderStatus] = {
     (S.PENDING_CANCEL, T.FILL_FULL): S.FILLED,
     (S.PENDING_CANCEL, T.EXPIRE): S.EXPIRED,
     (S.PENDING_CANCEL, T.ACCEPT): S.PENDING_CANCEL,
+    (S.PENDING_CANCEL, T.REJECT): S.REJECTED,  # the cancel overtook an order the venue refused
+    # the ack of an order that filled (in part) before its ack reached us
+    (S.PARTIALLY_FILLED, T.ACCEPT): S.PARTIALLY_FILLED,
+    (S.PENDING_REPLACE, T.ACCEPT): S.PENDING_REPLACE,
     (S.PENDING_REPLACE, T.REPLACE): S.REPLACED,
     (S.PENDING_REPLACE, T.FILL_PARTIAL): S.PENDING_REPLACE,
     (S.PENDING_REPLACE, T.FILL_FULL): S.FILLED,
     (S.PENDING_REPLACE, T.CANCEL): S.CANCELED,
     (S.PENDING_REPLACE, T.EXPIRE): S.EXPIRED,
     # CANCEL_REJECT / REPLACE_REJECT restore SUBMITTED, ACCEPTED or PARTIALLY_FILLED: Order.apply
+    # late reports: the venue's word wins. A fill reported after the cancel (or expiry) was
+    # confirmed happened before it at the venue: it is booked, the order stays closed (or ends
+    # FILLED when nothing is left). An order we rejected after an ack timeout is adopted back
+    # when the venue acknowledges it after all.
+    (S.CANCELED, T.FILL_PARTIAL): S.CANCELED,
+    (S.CANCELED, T.FILL_FULL): S.FILLED,
+    (S.EXPIRED, T.FILL_PARTIAL): S.EXPIRED,
+    (S.EXPIRED, T.FILL_FULL): S.FILLED,
+    (S.REJECTED, T.ADOPT): S.ACCEPTED,
 }
 
 _RESTORING = {
@@ -92,6 +106,8 @@ class Order:
         "avg_px",
         "client_order_id",
         "created_ns",
+        "display_qty",
+        "expire_ns",
         "filled_qty",
         "instrument_id",
         "last_event_ns",
@@ -105,8 +121,12 @@ class Order:
         "replaced_by",
         "side",
         "status",
+        "stp",
         "tag",
         "time_in_force",
+        "timed_out",
+        "trade_ids",
+        "trigger_price",
         "venue_order_id",
     )
 
@@ -126,6 +146,10 @@ class Order:
         parent_id: ClientOrderId | None = None,
         created_ns: int = 0,
         tag: str = "",
+        trigger_price: Decimal | None = None,
+        expire_ns: int | None = None,
+        display_qty: Decimal | None = None,
+        stp: StpMode | None = None,
     ) -> None:
         self.client_order_id = client_order_id
         self.account = account
@@ -141,16 +165,23 @@ class Order:
         self.created_ns = created_ns
         self.last_event_ns = created_ns
         self.tag = tag
+        self.trigger_price = trigger_price  # STOP_MARKET / STOP_LIMIT
+        self.expire_ns = expire_ns  # GTD
+        self.display_qty = display_qty  # iceberg
+        self.stp = stp  # self-trade prevention mode; None: the venue's
         self.status = S.INITIALIZED
         self.filled_qty: Decimal = ZERO
         self.avg_px: Decimal | None = None
         self.notional: Decimal = ZERO  # exact sum of fill quantity x price
         self.venue_order_id: VenueOrderId | None = None
         self.replaced_by: ClientOrderId | None = None
+        self.timed_out = False  # rejected by us after an ack timeout (the venue may ack late)
+        self.trade_ids: set[str] = set()  # trades booked (a repeated report is not booked twice)
 
     @property
     def leaves_qty(self) -> Decimal:
-        return self.quantity - self.filled_qty
+        left = self.quantity - self.filled_qty
+        return left if left > 0 else ZERO  # < 0 only for an overfilled parent (see oms.parents)
 
     @property
     def is_terminal(self) -> bool:
@@ -192,16 +223,25 @@ class Order:
             self.last_event_ns = ts_ns
         return new
 
-    def fill(self, quantity: Decimal, price: Decimal, ts_ns: int = 0) -> OrderStatus:
-        """Apply a fill; refuses an overfill or a fill the current state cannot take."""
+    def fill(
+        self, quantity: Decimal, price: Decimal, ts_ns: int = 0, *, overfill: bool = False
+    ) -> OrderStatus:
+        """Apply a fill; refuses an overfill (unless ``overfill``: a parent whose children
+        the venues filled beyond it) or a fill the current state cannot take."""
         if quantity <= 0:
             raise OverfillError(self.client_order_id, self.leaves_qty, quantity)
         leaves = self.quantity - self.filled_qty
-        if quantity > leaves:
+        if quantity > leaves and not overfill:
             raise OverfillError(self.client_order_id, leaves, quantity)
-        trigger = T.FILL_FULL if quantity == leaves else T.FILL_PARTIAL
+        trigger = T.FILL_FULL if quantity >= leaves else T.FILL_PARTIAL
         try:
-            new = TRANSITIONS[(self.status, trigger)]
+            # an overfilled parent stays FILLED (the only move out of a terminal state that
+            # is not in the table: the venues executed more than we asked, and that is booked)
+            new = (
+                S.FILLED
+                if overfill and self.status is S.FILLED
+                else TRANSITIONS[(self.status, trigger)]
+            )
         except KeyError:
             raise InvalidOrderTransition(
                 self.client_order_id, self.status.value, trigger.value
@@ -242,6 +282,12 @@ class Order:
             "created_ns": self.created_ns,
             "last_event_ns": self.last_event_ns,
             "tag": self.tag,
+            "trade_ids": sorted(self.trade_ids),
+            "timed_out": self.timed_out,
+            "trigger_price": None if self.trigger_price is None else str(self.trigger_price),
+            "expire_ns": self.expire_ns,
+            "display_qty": None if self.display_qty is None else str(self.display_qty),
+            "stp": None if self.stp is None else self.stp.value,
         }
 
     def __repr__(self) -> str:

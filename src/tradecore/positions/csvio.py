@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -60,6 +61,29 @@ def _open(path: str | Path, columns: tuple[str, ...]) -> tuple[csv.DictReader[st
     return reader, header
 
 
+#: exact numbers in these files stay within this many powers of ten (1e999999 is refused)
+MAX_EXPONENT = 30
+
+
+def _rows(reader: csv.DictReader[str]) -> Iterator[tuple[int, dict[str, str | None]]]:
+    """Non-blank rows with their line numbers; a row wider than the header or a CSV syntax
+    error is a ValidationError naming the line."""
+    it = iter(reader)
+    while True:
+        try:
+            row = next(it)
+        except StopIteration:
+            return
+        except csv.Error as e:
+            raise ValidationError(f"line {reader.line_num}", f"not valid CSV: {e}") from None
+        line = reader.line_num
+        extra = row.pop(None, None)  # type: ignore[call-overload]
+        if extra:
+            raise ValidationError(f"line {line}", f"{len(extra)} more field(s) than the header")
+        if any((v or "").strip() for v in row.values()):
+            yield line, row
+
+
 def _cell(row: dict[str, str | None], col: str, line: int) -> str:
     v = row.get(col)
     if v is None or v.strip() == "":
@@ -70,18 +94,18 @@ def _cell(row: dict[str, str | None], col: str, line: int) -> str:
 def _dec(row: dict[str, str | None], col: str, line: int) -> Decimal:
     raw = _cell(row, col, line)
     try:
-        return to_decimal(raw, col)
+        d = to_decimal(raw, col)
     except ValidationError as e:
         raise ValidationError(f"line {line}, column {col}", e.reason) from None
+    if not d.is_finite() or (d != 0 and abs(d.adjusted()) > MAX_EXPONENT):
+        raise ValidationError(f"line {line}, column {col}", f"{raw!r} is out of range")
+    return d
 
 
 def read_fills(path: str | Path) -> list[FillRow]:
     reader, _ = _open(path, FILL_COLUMNS)
     out: list[FillRow] = []
-    for row in reader:
-        line = reader.line_num
-        if not any((v or "").strip() for v in row.values()):
-            continue
+    for line, row in _rows(reader):
         ts_raw = _cell(row, "timestamp", line)
         try:
             ts = datetime.fromisoformat(ts_raw.replace("Z", "+00:00"))
@@ -110,10 +134,7 @@ def read_fills(path: str | Path) -> list[FillRow]:
 def read_marks(path: str | Path) -> dict[str, Decimal]:
     reader, _ = _open(path, MARK_COLUMNS)
     marks: dict[str, Decimal] = {}
-    for row in reader:
-        line = reader.line_num
-        if not any((v or "").strip() for v in row.values()):
-            continue
+    for line, row in _rows(reader):
         marks[_cell(row, "instrument", line)] = _dec(row, "price", line)
     return marks
 
@@ -122,10 +143,7 @@ def read_returns(path: str | Path) -> tuple[list[str], list[Decimal]]:
     reader, _ = _open(path, ("date", "return"))
     dates: list[str] = []
     rets: list[Decimal] = []
-    for row in reader:
-        line = reader.line_num
-        if not any((v or "").strip() for v in row.values()):
-            continue
+    for line, row in _rows(reader):
         dates.append(_cell(row, "date", line))
         r = _dec(row, "return", line)
         if r <= -1:

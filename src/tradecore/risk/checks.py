@@ -303,18 +303,18 @@ class SelfTrade(Check):
     def check(self, o: Order, lim: Limits, ctx: RiskContext) -> Denial | None:
         if not lim.self_trade_prevention:
             return None
-        opp = ctx.best_own(o.account, o.instrument_id.symbol, o.side.opposite)
+        # SMART orders never reach our own orders (the planner cuts depth before them); a
+        # direct order is denied only if it would reach one at its venue (no false positives)
+        probe = ctx.self_trade_probe
+        opp = None if probe is None else probe(o)
         if opp is None:
             return None
-        crosses = o.price is None or (o.price >= opp if o.side is Side.BUY else o.price <= opp)
-        if crosses:
-            return self.deny(
-                R.SELF_TRADE,
-                f"would trade against our own resting order at {opp}",
-                opp,
-                o.price or "MARKET",
-            )
-        return None
+        return self.deny(
+            R.SELF_TRADE,
+            f"would trade against our own resting order at {opp} on {o.instrument_id.venue}",
+            opp,
+            o.price or "MARKET",
+        )
 
 
 class TradingHours(Check):

@@ -6,9 +6,9 @@ lookups. Exposures are valued in the base currency through the portfolio's FX ra
 
 from __future__ import annotations
 
-import heapq
 import math
 from collections import deque
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -16,8 +16,7 @@ import numpy as np
 
 from tradecore.engine.core import Engine
 from tradecore.errors import FxRateMissing
-from tradecore.model.enums import OrderStatus, OrderType, Side
-from tradecore.model.events import OrderAccepted
+from tradecore.model.enums import OrderType
 from tradecore.model.market import Quote
 from tradecore.model.orders import Order
 from tradecore.portfolio.fx import FxRates
@@ -46,12 +45,10 @@ class RiskContext:
         self._last_bar: dict[str, tuple[int, float]] = {}
         self.returns: dict[str, deque[float]] = {}
         self._cov: tuple[list[str], Any] | None = None
-        # own resting limit orders: (account, symbol) -> heaps for self-trade prevention
-        self._bids: dict[tuple[str, str], list[tuple[Decimal, str]]] = {}
-        self._asks: dict[tuple[str, str], list[tuple[Decimal, str]]] = {}
-        bus = engine.bus
-        bus.subscribe(Quote, self._on_quote)
-        bus.subscribe(OrderAccepted, self._on_accepted)
+        # self-trade prevention: the price of our own resting order that a direct order would
+        # reach at its venue, or None (set by bootstrap to the execution module's probe)
+        self.self_trade_probe: Callable[[Order], Decimal | None] | None = None
+        engine.bus.subscribe(Quote, self._on_quote)
 
     # ------------------------------------------------------------------ market
     def _on_quote(self, q: Quote) -> None:
@@ -189,39 +186,3 @@ class RiskContext:
         corr = cov / np.outer(sd, sd)
         w = np.array([float(exposure.get(s, ZERO)) for s in syms], dtype=np.float64)
         return math.sqrt(max(float(w @ corr @ w), 0.0))
-
-    # ------------------------------------------------------------------ own resting orders
-    def _on_accepted(self, e: OrderAccepted) -> None:
-        o = self.engine.orders.get(e.client_order_id)
-        if o is None or o.order_type is not OrderType.LIMIT or o.price is None:
-            return
-        key = (o.account, o.instrument_id.symbol)
-        book = self._bids if o.side is Side.BUY else self._asks
-        heap = book.setdefault(key, [])
-        heapq.heappush(heap, (-o.price if o.side is Side.BUY else o.price, o.client_order_id))
-        if len(heap) >= 256 and len(heap) % 256 == 0:
-            # bounded memory: drop closed orders (lazy deletion alone keeps never-queried ones)
-            live = [x for x in heap if self._resting(x[1])]
-            heapq.heapify(live)
-            book[key] = live
-
-    def _resting(self, coid: str) -> bool:
-        o = self.engine.orders.get(coid)  # type: ignore[arg-type]
-        return o is not None and o.status in _RESTING
-
-    def best_own(self, account: str, symbol: str, side: Side) -> Decimal | None:
-        """Best price of our own resting orders on ``side`` (lazy deletion of closed ones)."""
-        heap = (self._bids if side is Side.BUY else self._asks).get((account, symbol))
-        orders = self.engine.orders
-        while heap:
-            key, coid = heap[0]
-            o = orders.get(coid)  # type: ignore[arg-type]
-            if o is not None and o.status in _RESTING:
-                return -key if side is Side.BUY else key
-            heapq.heappop(heap)
-        return None
-
-
-_RESTING = frozenset(
-    {OrderStatus.ACCEPTED, OrderStatus.PARTIALLY_FILLED, OrderStatus.PENDING_REPLACE}
-)

@@ -34,6 +34,7 @@ from tradecore.service.health import ExtraChecks, Probe
 from tradecore.service.history import History
 from tradecore.service.logging import audit_log
 from tradecore.service.metrics import AccountFilter
+from tradecore.service.models import PRICED_TYPES as _PRICED
 from tradecore.service.models import (
     DenialOut,
     HealthOut,
@@ -236,10 +237,10 @@ def create_app(
     )  # fmt: skip
     async def submit(req: OrderRequest, p: Trade, response: Response) -> OrderOut:
         check_account(p, req.account, "body.account")
-        if (req.type.value == "LIMIT") != (req.price is not None):
+        if (req.type.value in _PRICED) != (req.price is not None):
             raise ApiError(
                 422, "validation_error",
-                "price: required for LIMIT orders and refused for MARKET orders",
+                "price: required for LIMIT and STOP_LIMIT orders, refused for the others",
                 field="body.price",
             )  # fmt: skip
         cmd = SubmitOrder(
@@ -249,6 +250,9 @@ def create_app(
             price=None if req.price is None else Decimal(req.price),
             time_in_force=req.time_in_force,
             post_only=req.post_only, reduce_only=req.reduce_only,
+            trigger_price=None if req.trigger_price is None else Decimal(req.trigger_price),
+            expire_ns=req.expire_ns, stp=req.stp,
+            display_qty=None if req.display_qty is None else Decimal(req.display_qty),
         )  # fmt: skip
         existing = eng.orders.get(cmd.client_order_id)
         if existing is not None and not p.can_see(existing.account):
@@ -386,7 +390,7 @@ def create_app(
     ) -> list[dict[str, Any]]:
         check_account(p, account)
         out = []
-        for d in reversed(service.system.router.decisions.recent(5000)):
+        for d in reversed(service.system.execution.decisions.recent(5000)):
             parent = eng.orders.get(d.parent_id)
             if parent is not None and parent.account == account:
                 out.append(d.to_dict())

@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
-from tradecore.model.enums import OrderType, Side, TimeInForce
+from tradecore.model.enums import OrderType, Side, StpMode, TimeInForce
 from tradecore.service.errors import ErrorOut as ErrorOut  # re-exported
 
 # a positive decimal written out: digits, an optional fraction, no sign, no exponent
@@ -43,13 +43,30 @@ DecStr = Annotated[
         }
     ),
 ]
+MAX_NS = 2**62  # year 2116; a power of two, so a float reading of the bound is exact
+
+
+def _ns(v: int) -> int:
+    # compared as a float, as schema tools read JSON numbers: a value they take for MAX_NS
+    # (within one float step of it) is accepted, everything they see above it refused
+    if v <= 0 or float(v) > MAX_NS:
+        raise ValueError(f"nanoseconds since the epoch, 1 to {MAX_NS}")
+    return v
+
+
+NanosSinceEpoch = Annotated[
+    int,
+    AfterValidator(_ns),
+    WithJsonSchema({"type": "integer", "minimum": 1, "maximum": MAX_NS}),
+]
 Ident = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")]
 
 
-# LIMIT needs a price, MARKET refuses one: said in the schema too, so a client (or a schema
-# fuzzer) knows which bodies are valid without asking the server
+# LIMIT and STOP_LIMIT need a price, the others refuse one: said in the schema too, so a
+# client (or a schema fuzzer) knows which bodies are valid without asking the server
+PRICED_TYPES = ("LIMIT", "STOP_LIMIT")
 _PRICE_RULE: dict[str, Any] = {
-    "if": {"properties": {"type": {"const": "LIMIT"}}, "required": ["type"]},
+    "if": {"properties": {"type": {"enum": list(PRICED_TYPES)}}, "required": ["type"]},
     "then": {"required": ["price"], "properties": {"price": {"type": "string"}}},
     "else": {"properties": {"price": {"type": "null"}}},
 }
@@ -71,6 +88,10 @@ class OrderRequest(BaseModel):
     time_in_force: TimeInForce = TimeInForce.IOC
     post_only: bool = False
     reduce_only: bool = False
+    trigger_price: DecStr | None = None  # STOP_MARKET / STOP_LIMIT
+    expire_ns: NanosSinceEpoch | None = None  # GTD
+    display_qty: DecStr | None = None  # iceberg: the quantity the book shows
+    stp: StpMode | None = None  # self-trade prevention; None: the venue's mode
 
 
 class ReplaceRequest(BaseModel):

@@ -1,7 +1,11 @@
 """The engine inside the service. Threading model: the engine, its simulated venues and the
 market feed all run on the asyncio event loop's thread; REST and WebSocket handlers are
 ``async`` and call the engine directly on that same thread, so the engine stays
-single-threaded with no locks. The feed advances the simulated clock in real time."""
+single-threaded with no locks. The feed advances the simulated clock in real time.
+
+After a restart (``resume_after_ns``: the last journaled time, see service/resume.py) the feed
+goes on with the first market step after it: the synthetic market is a pure function of the
+seed and the step, so where the feed resumes is a pure function of the journal."""
 
 from __future__ import annotations
 
@@ -13,8 +17,8 @@ from decimal import Decimal
 from typing import Any
 
 from tradecore.bootstrap import System, apply_update, market_source
-from tradecore.demo import DemoFlow, DemoReport
 from tradecore.engine.gcpolicy import IdleCollector
+from tradecore.flows import DemoFlow
 from tradecore.model import codec
 from tradecore.model.events import Event, OrderDenied, OrderFilled
 from tradecore.model.market import Quote
@@ -27,9 +31,16 @@ QUOTE_EVERY_NS = 250_000_000
 
 class EngineService:
     def __init__(
-        self, system: System, metrics: Metrics, *, speed: float = 1.0, demo_flow: bool = False
+        self,
+        system: System,
+        metrics: Metrics,
+        *,
+        speed: float = 1.0,
+        demo_flow: bool = False,
+        resume_after_ns: int | None = None,
     ) -> None:
         self.system = system
+        self.resume_after_ns = resume_after_ns
         self.metrics = metrics
         self.speed = speed
         self.demo_flow = demo_flow
@@ -102,8 +113,8 @@ class EngineService:
     def venues(self) -> list[dict[str, Any]]:
         out = []
         for name, v in sorted(self.system.venues.items()):
-            br = self.system.router.breakers[name]
-            st = self.system.router.stats[name]
+            br = self.system.execution.breakers[name]
+            st = self.system.execution.stats[name]
             up = v.health().value == "UP" and br.state.value == "CLOSED"
             self.metrics.venue_health.labels(name).set(1 if up else 0)
             out.append(
@@ -121,7 +132,10 @@ class EngineService:
     async def run(self) -> None:
         sys_ = self.system
         cfg = sys_.config
-        flow = DemoFlow(sys_, DemoReport(0, cfg.engine.seed)) if self.demo_flow else None
+        flow = DemoFlow(sys_) if self.demo_flow else None
+        if flow is not None and self.resume_after_ns is not None:
+            flow.resume()
+        skip = self.resume_after_ns
         step_s = cfg.marketdata.step_ms / 1000.0
         self.running = True
         last_ts: int | None = None
@@ -129,6 +143,8 @@ class EngineService:
         try:
             with self.collector as gcs:  # no collector pause in the middle of an order
                 for u in market_source(cfg, seconds=10**7):
+                    if skip is not None and u.ts <= skip:
+                        continue  # already lived through before the restart
                     if u.ts != last_ts:
                         if last_ts is not None:
                             self._after_step(flow, last_ts)

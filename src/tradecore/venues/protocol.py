@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from tradecore.model.enums import LiquiditySide, ReasonCode
 from tradecore.model.identifiers import ClientOrderId, InstrumentId, TradeId, Venue, VenueOrderId
@@ -28,6 +28,16 @@ class VenueHealth(StrEnum):
     DOWN = "DOWN"
 
 
+class VenueTrade(NamedTuple):
+    """One execution as the venue reports it (its own trade id, price and fee)."""
+
+    trade_id: str
+    quantity: Decimal
+    price: Decimal
+    fee: Decimal  # in the instrument's quote currency
+    liquidity: LiquiditySide = LiquiditySide.TAKER
+
+
 @dataclass(frozen=True, slots=True)
 class VenueOrderStatus:
     """What the venue says about one order (for reconciliation and retry-safety)."""
@@ -38,8 +48,8 @@ class VenueOrderStatus:
     open: bool
     filled_qty: Decimal
     avg_px: Decimal | None
-    #: the venue's executions for this order, in order: (trade id, quantity, price, fee)
-    trades: tuple[tuple[str, Decimal, Decimal, Decimal], ...] = ()
+    #: the venue's executions for this order, in order
+    trades: tuple[VenueTrade, ...] = ()
 
 
 class ExecutionSink(Protocol):

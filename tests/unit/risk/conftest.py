@@ -6,6 +6,7 @@ from typing import Any
 
 from tests.fakes import ScriptedVenue
 from tradecore.engine import Engine, InstrumentRegistry, SimClock
+from tradecore.engine.execution import attach
 from tradecore.model import (
     AccountId,
     AssetClass,
@@ -23,7 +24,6 @@ from tradecore.positions.keeper import PositionKeeper
 from tradecore.risk import RiskConfig, build_risk
 from tradecore.risk.monitor import RiskMonitor
 from tradecore.risk.pipeline import RiskPipeline
-from tradecore.venues.gateway import DirectGateway
 
 D = Decimal
 ACC = AccountId("acct")
@@ -82,12 +82,13 @@ def desk(limits: dict[str, Any] | None = None, **cfg: Any) -> Desk:
         spot("SAP", "FAKE", tick="0.01", lot="1", quote="USD", asset_class=AssetClass.EQUITY),
     ]
     venue = ScriptedVenue("FAKE", auto_accept=True)
-    eng = Engine(clock, InstrumentRegistry(insts), gateway=DirectGateway([venue]))
-    venue.bind(eng)
+    eng = Engine(clock, InstrumentRegistry(insts))
+    execution = attach(eng, [venue])
     keeper = PositionKeeper(eng.bus, eng.instruments)
     config = RiskConfig.from_dict({"defaults": limits or {}, **cfg})
     pipeline, monitor = build_risk(eng, keeper, FxRates(), config, equity=D(100_000))
     eng.risk = pipeline
+    pipeline.ctx.self_trade_probe = execution.self_trade_at
     d = Desk(eng, clock, venue, pipeline, monitor, keeper)
     d.quote(BTC, "100")
     d.quote(ETH, "10")

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from tradecore.engine import Engine, InstrumentRegistry, SimClock
+from tradecore.engine.execution import Execution, attach
 from tradecore.model import (
     AccountId,
     ClientOrderId,
@@ -21,7 +22,6 @@ from tradecore.model import (
 from tradecore.routing.config import RoutingConfig
 from tradecore.routing.decisions import RoutingDecision
 from tradecore.routing.fees import ModelFees
-from tradecore.routing.router import SmartRouter
 from tradecore.venues.model import FeeSchedule, VenueModel
 from tradecore.venues.sim.client import SimVenueClient, SimVenueConfig
 
@@ -48,7 +48,7 @@ ASKS: dict[str, Levels] = {
 class Market:
     engine: Engine
     clock: SimClock
-    router: SmartRouter
+    router: Execution
     venues: dict[str, SimVenueClient]
     fills: list[OrderFilled]
     decisions: list[RoutingDecision]
@@ -77,6 +77,7 @@ class Market:
 def build_market(
     config: RoutingConfig | None = None,
     sim: Callable[[str], SimVenueConfig] | None = None,
+    maker_bps: dict[str, Decimal] | None = None,
 ) -> Market:
     clock = SimClock(1_000_000_000)
     instruments: list[Instrument] = []
@@ -85,7 +86,9 @@ def build_market(
         inst = spot(SYMBOL, name, tick="0.05", lot="0.001")
         instruments.append(inst)
         models[Venue(name)] = VenueModel(
-            Venue(name), FeeSchedule(D(0), TAKER_BPS[name]), {inst.id: inst}
+            Venue(name),
+            FeeSchedule((maker_bps or {}).get(name, D(0)), TAKER_BPS[name]),
+            {inst.id: inst},
         )
     engine = Engine(clock, InstrumentRegistry(instruments))
     venues = {
@@ -95,9 +98,7 @@ def build_market(
         for name in ("SIMA", "SIMB", "SIMC")
     }
     cfg = config or RoutingConfig(latency_penalty_bps_per_ms=D(0))
-    router = SmartRouter(engine, venues.values(), ModelFees(models), cfg, seed=1)
-    for v in venues.values():
-        v.bind(engine)
+    router = attach(engine, venues.values(), ModelFees(models), cfg, seed=1)
     fills: list[OrderFilled] = []
     decisions: list[RoutingDecision] = []
     engine.bus.subscribe(OrderFilled, fills.append)

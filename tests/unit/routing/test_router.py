@@ -41,9 +41,12 @@ def test_split_beats_the_best_single_venue_on_all_in_price() -> None:
     best = build_market(RoutingConfig(strategy=Strategy.BEST, **NO_PENALTY))
     best.submit("P", Side.BUY, "3")
     best.clock.run_all()
-    # the best single venue that can fill 3 is SIMA: 1 @ 100.00 + 2 @ 100.50, plus 10bp
-    assert best.all_in_cost("P") == D("301.301")
-    assert {f.instrument_id.venue for f in best.fills} == {"SIMA"}
+    # `best` follows the venue score: SIMC (lowest fee, enough depth) scores highest, and
+    # takes all 3: 1 @ 100.10 + 2 @ 101.00, plus 5bp
+    top = max(best.decisions[0].scores, key=lambda s: s.score)
+    assert top.venue == "SIMC" and "best score on SIMC" in best.decisions[0].reason
+    assert best.all_in_cost("P") == D("302.25105")
+    assert {f.instrument_id.venue for f in best.fills} == {"SIMC"}
     assert split.all_in_cost("P") / 3 < best.all_in_cost("P") / 3
 
 

@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tradecore.engine import Engine, InstrumentRegistry, SimClock
+from tradecore.engine.execution import attach
 from tradecore.model import (
     AccountId,
     CancelOrder,
@@ -24,7 +25,6 @@ from tradecore.model import (
     TimeInForce,
     spot,
 )
-from tradecore.venues.gateway import DirectGateway
 from tradecore.venues.model import FeeSchedule, VenueModel
 from tradecore.venues.sim.client import SimVenueClient, SimVenueConfig
 
@@ -40,8 +40,8 @@ def make(
     inst = spot("BTC/USD", "SIMA", tick="0.5", lot="0.1")
     model = VenueModel(IID.venue, FeeSchedule(maker_bps=D("-1"), taker_bps=D("7.5")), {IID: inst})
     v = SimVenueClient(model, clock, config or SimVenueConfig(ack_jitter_us=0))
-    eng = Engine(clock, InstrumentRegistry([inst]), gateway=DirectGateway([v]))
-    v.bind(eng)
+    eng = Engine(clock, InstrumentRegistry([inst]))
+    attach(eng, [v])
     v.on_market(
         IID,
         ((D(99), D(1)), (D("98.5"), D(2))),
@@ -157,11 +157,16 @@ def test_injected_rejects_and_outages() -> None:
 def test_a_timed_out_order_executes_silently_and_order_status_tells_the_truth() -> None:
     eng, v, clock, fills = make(SimVenueConfig(timeout_rate=1.0))
     o = eng.submit(order("t", Side.BUY, "1.5")).order
-    clock.run_all()
+    clock.advance_to(clock.now_ns() + 500_000_000)  # before the 1 s ack timeout
     assert o is not None and o.status is OrderStatus.SUBMITTED and fills == []
     st_ = v.order_status(ClientOrderId("t"))
     assert st_.known and not st_.open and st_.filled_qty == D("1.5")
     assert st_.avg_px is not None and D(100) < st_.avg_px < D("100.5")
+    # the ack timeout asks the venue and books its own trades (ids, prices, fees)
+    clock.run_all()
+    assert o.status is OrderStatus.FILLED and o.filled_qty == D("1.5")
+    assert [f.trade_id for f in fills] == [t.trade_id for t in st_.trades]
+    assert [f.fee.amount for f in fills] == [t.fee for t in st_.trades]
 
 
 @given(
