@@ -135,12 +135,11 @@ def check_shape(o: Order, inst: Instrument, now_ns: int) -> Denial | None:
     d = _combination(o) or _expiry(o, now_ns) or _display(o, inst)
     if d is not None:
         return d
-    if o.instrument_id.venue == SMART and (
-        o.trigger_price is not None or o.display_qty is not None or o.expire_ns is not None
-    ):
+    if o.instrument_id.venue == SMART and (o.display_qty is not None or o.expire_ns is not None):
+        # SMART stops are held by the engine (engine/stops.py) and routed when triggered
         return Denial(
             R.INVALID_ORDER,
-            "order_type: stop, GTD and iceberg orders go to one venue; SMART routing of "
-            "them is not supported",
+            "time_in_force: GTD and iceberg orders go to one venue; SMART routing of them is "
+            "not supported",
         )
     return None

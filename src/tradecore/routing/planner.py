@@ -102,6 +102,9 @@ class Plan(msgspec.Struct, frozen=True, gc=False):
     self_trade_blocked: bool = False  # every venue left would trade with our own order
 
 
+_LIMITS = frozenset({OrderType.LIMIT, OrderType.STOP_LIMIT})  # a triggered stop limit is one
+
+
 class _Gathered(NamedTuple):
     inputs: list[VenueInput]
     scores: tuple[VenueScore, ...]
@@ -283,7 +286,7 @@ class Planner:
         return Plan((), scores, "no eligible venue has liquidity within the limit", False, capped)
 
     def can_post(self, order: Order) -> bool:
-        if order.order_type is not OrderType.LIMIT:
+        if order.order_type not in _LIMITS:
             return False
         if order.time_in_force not in (TimeInForce.GTC, TimeInForce.DAY):
             return False

@@ -131,7 +131,7 @@ BAD: list[tuple[str, dict[str, Any], ReasonCode, str]] = [
     ("display off lot", dict(display_qty=D("0.25")), R.OFF_LOT_QUANTITY, "display_qty"),
     ("iceberg IOC", dict(display_qty=D("0.5"), time_in_force=TimeInForce.IOC), R.INVALID_COMBINATION, "display_qty"),
     ("iceberg market", dict(order_type=OrderType.MARKET, price=None, display_qty=D("0.5")), R.INVALID_COMBINATION, "display_qty"),
-    ("stop on SMART", dict(order_type=OrderType.STOP_MARKET, price=None, trigger_price=D(102), instrument_id=InstrumentId.parse("BTC/USD@SMART")), R.INVALID_ORDER, "SMART"),
+    ("GTD on SMART", dict(time_in_force=TimeInForce.GTD, expire_ns=10**19, instrument_id=InstrumentId.parse("BTC/USD@SMART")), R.INVALID_ORDER, "SMART"),
 ]  # fmt: skip
 
 
