@@ -48,6 +48,9 @@ _MODULES: tuple[str, ...] = (
     "tradecore.cli.serve",
     "tradecore.cli.check",
     "tradecore.cli.bench",
+    "tradecore.cli.tail",
+    "tradecore.cli.shard",
+    "tradecore.cli.aggregator",
 )
 
 for _name in _MODULES:
