@@ -80,7 +80,7 @@ class EventPublisher:
         self.deduplicated = 0  # republished messages JetStream dropped
         self.published = 0
         self.errors = 0
-        self.connected = False
+        self._nc: Any = None
         self._stopping = False
         self._dirty = True
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -96,7 +96,8 @@ class EventPublisher:
         self._dirty = True
         loop, wake = self._loop, self._wake
         if loop is not None and wake is not None:
-            loop.call_soon_threadsafe(wake.set)
+            with contextlib.suppress(RuntimeError):  # the publisher has just stopped
+                loop.call_soon_threadsafe(wake.set)
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._main, name="tc-publisher", daemon=True)
@@ -110,6 +111,11 @@ class EventPublisher:
         self.notify()
         if self._thread is not None:
             self._thread.join(max(deadline - time.monotonic(), 0.1))
+
+    @property
+    def connected(self) -> bool:
+        nc = self._nc
+        return bool(nc is not None and nc.is_connected)
 
     def status(self) -> dict[str, Any]:
         return {
@@ -128,7 +134,7 @@ class EventPublisher:
         self._loop = asyncio.get_running_loop()
         self._wake = asyncio.Event()
         store = self._open()
-        nc = await connect(self.url, f"tc-publisher-{self.shard}")
+        self._nc = nc = await connect(self.url, f"tc-publisher-{self.shard}")
         js = nc.jetstream()
         while True:
             try:
@@ -138,13 +144,14 @@ class EventPublisher:
             except Exception:
                 self.errors += 1
                 await asyncio.sleep(0.25)
-        self.connected = True
         self.started.set()
         try:
             await self._pump(js, store)
         finally:
+            self._loop = None
             store.close()
-            await nc.close()
+            with contextlib.suppress(Exception):
+                await nc.close()
 
     async def _pump(self, js: Any, store: JournalStore) -> None:
         assert self._wake is not None
@@ -160,10 +167,8 @@ class EventPublisher:
                 continue
             try:
                 await self._publish(js, rows)
-                self.connected = True
             except Exception:
                 self.errors += 1
-                self.connected = False
                 if self._stopping:
                     return
                 await asyncio.sleep(0.1)  # an outage: the journal keeps the backlog

@@ -54,7 +54,9 @@ async def send_round(nc: Any, acked: dict[int, set[str]], tag: str, shards: list
             )  # fmt: skip
             sends.append(request(nc, f"{PREFIX}.cmd.{s}.submit", body, timeout=3.0))
             keys.append((s, coid))
-    for (s, coid), res in zip(keys, await asyncio.gather(*sends, return_exceptions=True), strict=True):
+    for (s, coid), res in zip(
+        keys, await asyncio.gather(*sends, return_exceptions=True), strict=True
+    ):
         if isinstance(res, dict) and res.get("status") in (200, 201):
             acked[s].add(coid)
 
