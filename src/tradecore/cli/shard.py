@@ -21,8 +21,16 @@ def register(app: typer.Typer) -> None:
         prefix: str = typer.Option("tradecore", "--prefix", help="subject prefix"),
         config: Path | None = typer.Option(None, "--config", help="TOML config"),
         speed: float = typer.Option(1.0, "--speed", min=0.1, max=1000, help="market speed"),
+        credit: str = typer.Option(
+            "none",
+            "--credit",
+            help="firm credit before the aggregator allocates one (none: "
+            "unlimited; 0: no new exposure until then)",
+        ),
     ) -> None:
         """Run one shard: engine + journal + event publisher + command server on NATS."""
+        from decimal import Decimal, InvalidOperation
+
         from tradecore.cluster.shard import ShardOptions, run_shard
         from tradecore.errors import ValidationError
 
@@ -30,8 +38,16 @@ def register(app: typer.Typer) -> None:
             accts = frozenset(a.strip() for a in accounts.split(",") if a.strip())
             if not accts:
                 raise ValidationError("--accounts", "at least one account")
+            first = None
+            if credit != "none":
+                try:
+                    first = Decimal(credit)
+                except InvalidOperation:
+                    raise ValidationError("--credit", f"{credit!r} is not a decimal") from None
+                if not first.is_finite() or first < 0:
+                    raise ValidationError("--credit", "must be a finite number >= 0")
             opts = ShardOptions(
                 shard_id, accts, journal or f"sqlite:///shard-{shard_id}.db", nats_url, prefix,
-                config, speed,
+                config, speed, first,
             )  # fmt: skip
             run_shard(opts, echo=lambda s: typer.echo(s, err=False))

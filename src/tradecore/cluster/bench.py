@@ -64,7 +64,7 @@ async def _drive(url: str, prefix: str, shards: int, orders: int, window: int) -
                 acct = f"S{s}A{i % ACCOUNTS_PER_SHARD}"
                 body = {"client_order_id": f"b{s}-{i}", "account": acct, "symbol": "BTC/USD",
                         "side": "BUY" if i % 2 else "SELL",
-                        "quantity": str(Decimal(i % 500 + 1) / 1000)}  # fmt: skip
+                        "quantity": str(Decimal((i // 4) % 200 + 1) / 10000)}  # fmt: skip
                 t0 = time.perf_counter()
                 try:
                     out = await _ask(nc, f"{prefix}.cmd.{s}.submit", body)

@@ -23,12 +23,13 @@ async def _quiet(_: Exception) -> None:
 
 async def connect(url: str, name: str, *, attempts: int | None = None) -> Client:
     """A connection that reconnects forever once made; the first connect is retried
-    ``attempts`` times (None: forever), 0.25 s apart."""
+    ``attempts`` times (None: forever), 0.25 s apart (then this raises)."""
     n = 0
     while True:
         try:
             return await nats.connect(
-                url, name=name, max_reconnect_attempts=-1, reconnect_time_wait=0.25,
+                url, name=name, reconnect_time_wait=0.25,
+                max_reconnect_attempts=-1 if attempts is None else attempts,
                 connect_timeout=2, error_cb=_quiet, ping_interval=2, max_outstanding_pings=2,
             )  # fmt: skip
         except Exception:

@@ -26,6 +26,7 @@ from tradecore.cluster.commands import CommandHandler, Refused
 from tradecore.cluster.exposure import ExposureBook
 from tradecore.cluster.guard import ShardGuard
 from tradecore.cluster.subjects import DEFAULT_PREFIX, DEFAULT_URL, Names
+from tradecore.errors import ValidationError
 from tradecore.model.events import Event
 
 
@@ -38,6 +39,7 @@ class ShardOptions:
     prefix: str = DEFAULT_PREFIX
     config: Path | None = None
     speed: float = 1.0
+    credit: Decimal | None = None  # the firm credit until the aggregator allocates one
     notes: list[str] = field(default_factory=list)
 
 
@@ -74,7 +76,9 @@ class ShardNode:
         cfg = load_config(opts.config)
         target = parse_url(opts.journal, "--journal")
         if target.backend == "none":
-            raise Refused(422, "--journal: a shard needs a journal (its events are the stream)")
+            raise ValidationError(
+                "--journal", "a shard needs a journal (its events are the stream)"
+            )
         jr, warning = open_for_writing(target, cfg.journal, cfg)
         if warning:
             opts.notes.append(f"warning: {warning}")
@@ -95,6 +99,7 @@ class ShardNode:
         resumed = recover(system, jr.store)  # the book learns the journal's state too
         opts.notes.append(f"shard {opts.shard} journal {target.describe()}: {resumed.describe()}")
         self.guard = ShardGuard(eng, system.risk, self.book, opts.shard, opts.accounts)
+        self.guard.credit = opts.credit
         eng.risk = self.guard
         self.service = EngineService(
             system, Metrics(), speed=opts.speed, resume_after_ns=resumed.last_ts
