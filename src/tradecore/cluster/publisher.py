@@ -23,6 +23,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import json
+import os
+import signal
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -82,6 +86,7 @@ class EventPublisher:
         self.errors = 0
         self._nc: Any = None
         self._stopping = False
+        self._parent: int | None = None  # set in a publisher process: the shard's pid
         self._dirty = True
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake: asyncio.Event | None = None
@@ -117,6 +122,10 @@ class EventPublisher:
         nc = self._nc
         return bool(nc is not None and nc.is_connected)
 
+    def orphaned(self) -> bool:
+        """In a publisher process: whether the shard that started it is gone."""
+        return self._parent is not None and os.getppid() != self._parent
+
     def status(self) -> dict[str, Any]:
         return {
             "connected": self.connected, "published_seq": self.cursor,
@@ -145,6 +154,7 @@ class EventPublisher:
                 self.errors += 1
                 await asyncio.sleep(0.25)
         self.started.set()
+        await nc.subscribe(self.names.control(self.shard, "publisher"), cb=self._on_status)
         try:
             await self._pump(js, store)
         finally:
@@ -153,13 +163,18 @@ class EventPublisher:
             with contextlib.suppress(Exception):
                 await nc.close()
 
+    async def _on_status(self, msg: Any) -> None:
+        if msg.reply:
+            with contextlib.suppress(Exception):
+                await msg.respond(json.dumps(self.status()).encode())
+
     async def _pump(self, js: Any, store: JournalStore) -> None:
         assert self._wake is not None
         while True:
             self._dirty = False
             rows = list(itertools.islice(store.read(self.cursor, self.batch), self.batch))
             if not rows:
-                if self._stopping:
+                if self._stopping or self.orphaned():
                     return
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
@@ -192,3 +207,37 @@ class EventPublisher:
             self.published += 1
             if getattr(r, "duplicate", False):
                 self.deduplicated += 1
+
+
+# ---------------------------------------------------------------------- a process of its own
+def spawn(shard: int, journal_url: str, url: str, prefix: str) -> Any:
+    """Start the publisher of ``shard`` in a process of its own (a shard does this: a thread
+    would share the engine's GIL, and every hand-over costs the engine up to a switch
+    interval). It polls the journal for committed rows; it exits when the shard is gone."""
+    import subprocess
+
+    args = [sys.executable, "-m", "tradecore.cluster.publisher", str(shard), journal_url, url,
+            prefix]  # fmt: skip
+    return subprocess.Popen(args)
+
+
+def _process_main(argv: list[str]) -> None:
+    from tradecore.journal.url import open_for_reading, parse_url
+
+    shard, journal_url, url, prefix = int(argv[0]), argv[1], argv[2], argv[3]
+    target = parse_url(journal_url, "--journal")
+    p = EventPublisher(
+        shard, lambda: open_for_reading(target), url=url, names=Names(prefix), poll_s=0.002
+    )
+    p._parent = os.getppid()
+
+    def stop(*_: Any) -> None:
+        p._stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    asyncio.run(p._run())
+
+
+if __name__ == "__main__":
+    _process_main(sys.argv[1:])

@@ -4,7 +4,8 @@ The shard is serve's engine graph (bootstrap, journal, recovery, the market feed
 :class:`~tradecore.service.runner.EngineService`) without HTTP. On one asyncio loop (the
 engine's thread): the market feed, the command server (``<prefix>.cmd.<shard>.*``) and the
 aggregator's control subjects (``<prefix>.ctl.<shard>.*``: usage, credit, emergency,
-status). On a thread of its own: the :class:`~tradecore.cluster.publisher.EventPublisher`.
+status). In a process of its own (started by the shard, gone with it): the
+:class:`~tradecore.cluster.publisher.EventPublisher`, reading the journal's committed rows.
 
 Market data: every shard generates the same seeded synthetic market itself (the feed is a
 pure function of the seed and the step), so shards share prices without a network hop.
@@ -43,30 +44,11 @@ class ShardOptions:
     notes: list[str] = field(default_factory=list)
 
 
-class _NotifyingJournal:
-    """The shard's journal, telling the publisher after each commit (engine thread)."""
-
-    def __init__(self, journal: Any, on_commit: Any) -> None:
-        self._jr = journal
-        self._on_commit = on_commit
-        self.store = journal.store
-        self.has_order = journal.has_order
-        self.record = journal.record
-        self.append = journal.append
-
-    def commit(self) -> None:
-        self._jr.commit()
-        self._on_commit()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._jr, name)
-
-
 class ShardNode:
     def __init__(self, opts: ShardOptions) -> None:
         from tradecore.bootstrap import build_system
         from tradecore.config import load_config
-        from tradecore.journal.url import open_for_reading, open_for_writing, parse_url
+        from tradecore.journal.url import open_for_writing, parse_url
         from tradecore.service.metrics import Metrics
         from tradecore.service.resume import recover
         from tradecore.service.runner import EngineService
@@ -82,13 +64,10 @@ class ShardNode:
         jr, warning = open_for_writing(target, cfg.journal, cfg)
         if warning:
             opts.notes.append(f"warning: {warning}")
-        from tradecore.cluster.publisher import EventPublisher
-
-        self.publisher = EventPublisher(
-            opts.shard, lambda: open_for_reading(target), url=opts.url, names=self.names
-        )
         self.journal = jr
-        system = build_system(cfg, journal=_NotifyingJournal(jr, self.publisher.notify))  # type: ignore[arg-type]
+        self.journal_url = opts.journal
+        self.publisher: Any = None  # the publisher process, started by run()
+        system = build_system(cfg, journal=jr)
         self.system = system
         eng = system.engine
         jr._clock_ns = system.clock.now_ns
@@ -153,7 +132,7 @@ class ShardNode:
             "status": 200, "shard": self.opts.shard, "seq": eng.seq,
             "orders": sorted(str(o.client_order_id) for o in eng.orders),
             "positions": positions, "trades": self.book.fills,
-            "publisher": self.publisher.status(), **self.guard.usage(),
+            **self.guard.usage(),
         }  # fmt: skip
 
     # ------------------------------------------------------------------ the loop
@@ -165,7 +144,9 @@ class ShardNode:
         for sig in (signal.SIGTERM, signal.SIGINT):
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(sig, self._stop.set)
-        self.publisher.start()
+        from tradecore.cluster.publisher import spawn
+
+        self.publisher = spawn(self.opts.shard, self.journal_url, self.opts.url, self.opts.prefix)
         nc = await connect(self.opts.url, f"tc-shard-{self.opts.shard}")
         n = self.names
         await nc.subscribe(n.command(self.opts.shard, "*"), cb=self._on_command)
@@ -181,7 +162,9 @@ class ShardNode:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await feed
             self.journal.flush()
-            self.publisher.stop()
+            self.publisher.terminate()  # it publishes what is committed, then exits
+            with contextlib.suppress(Exception):
+                self.publisher.wait(10)
             with contextlib.suppress(Exception):
                 await nc.close()
             self.journal.close()
@@ -201,6 +184,8 @@ class ShardNode:
         import json
 
         op = msg.subject.rsplit(".", 1)[1]
+        if op == "publisher":
+            return  # answered by the publisher process
         fn = self.control.get(op)
         try:
             if fn is None:

@@ -72,7 +72,8 @@ async def settled(nc: Any) -> bool:
         firm = await request(nc, f"{PREFIX}.risk.firm", {}, timeout=1.0)
         for s in SHARDS:
             st = await status(nc, s)
-            if st["publisher"]["published_seq"] != st["seq"]:
+            pub = await request(nc, f"{PREFIX}.ctl.{s}.publisher", {}, timeout=1.0)
+            if pub["published_seq"] != st["seq"]:
                 return False
             if firm["watermarks"].get(str(s)) != st["seq"]:
                 return False
