@@ -236,7 +236,18 @@ def _process_main(argv: list[str]) -> None:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    asyncio.run(p._run())
+
+    async def main() -> None:
+        async def watchdog() -> None:  # the shard was killed: nothing left to publish for
+            while not p.orphaned():
+                await asyncio.sleep(0.5)
+            os._exit(0)
+
+        dog = asyncio.create_task(watchdog())
+        await p._run()
+        dog.cancel()
+
+    asyncio.run(main())
 
 
 if __name__ == "__main__":
