@@ -105,8 +105,9 @@ class Aggregator:
 
     async def rebalance(self) -> None:
         usage: dict[int, Decimal] = {}
-        for s in self.opts.shards:
-            r = await self._ask(s, "usage", {})
+        shards = self.opts.shards
+        answers = await asyncio.gather(*(self._ask(s, "usage", {}) for s in shards))
+        for s, r in zip(shards, answers, strict=True):
             if r is not None:
                 usage[s] = Decimal(r["gross"])
                 self.credits[s] = None if r.get("credit") is None else Decimal(r["credit"])
@@ -117,15 +118,21 @@ class Aggregator:
         wanted = allocation.targets(self.limit, usage, self.opts.step)
         dec, inc = allocation.split({s: self.credits.get(s) for s in wanted}, wanted)
         excess = ZERO
-        for s, t in dec.items():
-            r = await self._ask(s, "credit", {"credit": str(t)})
+        got = await asyncio.gather(
+            *(self._ask(s, "credit", {"credit": str(t)}) for s, t in dec.items())
+        )
+        for (s, t), r in zip(dec.items(), got, strict=True):
             if r is not None:
                 self.credits[s] = t
                 excess += max(Decimal(r["gross"]) - t, ZERO)
             else:
                 excess += (self.credits.get(s) or ZERO) - t  # unknown: assume it kept all
-        for s, t in allocation.trim(inc, excess, self.credits).items():
-            if await self._ask(s, "credit", {"credit": str(t)}) is not None:
+        up = allocation.trim(inc, excess, self.credits)
+        got = await asyncio.gather(
+            *(self._ask(s, "credit", {"credit": str(t)}) for s, t in up.items())
+        )
+        for (s, t), r in zip(up.items(), got, strict=True):
+            if r is not None:
                 self.credits[s] = t
         self.rebalances += 1
 
@@ -133,10 +140,10 @@ class Aggregator:
         """Firm limit crossed: HALTED on each shard holding exposure."""
         concerned = [s for s in self.opts.shards if usage.get(s, ZERO) > 0 or self.book.gross(s)]
         why = f"firm gross {max(self.book.gross(), sum(usage.values(), ZERO))} > {self.limit}"
-        for s in concerned:
-            if self.states.get(s) == "HALTED":
-                continue
-            r = await self._ask(s, "emergency", {"state": "HALTED", "why": why})
+        todo = [s for s in concerned if self.states.get(s) != "HALTED"]
+        body = {"state": "HALTED", "why": why}
+        got = await asyncio.gather(*(self._ask(s, "emergency", body) for s in todo))
+        for s, r in zip(todo, got, strict=True):
             if r is not None:
                 self.states[s] = str(r.get("state"))
                 self.breaches += 1
