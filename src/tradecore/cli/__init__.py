@@ -51,6 +51,7 @@ _MODULES: tuple[str, ...] = (
     "tradecore.cli.tail",
     "tradecore.cli.shard",
     "tradecore.cli.aggregator",
+    "tradecore.cli.marketdata",
 )
 
 for _name in _MODULES:

@@ -21,6 +21,12 @@ def register(app: typer.Typer) -> None:
         prefix: str = typer.Option("tradecore", "--prefix", help="subject prefix"),
         config: Path | None = typer.Option(None, "--config", help="TOML config"),
         speed: float = typer.Option(1.0, "--speed", min=0.1, max=1000, help="market speed"),
+        market: str = typer.Option(
+            "local",
+            "--market",
+            help="local: generate the seeded market in this shard; nats: "
+            "apply the steps `tradecore marketdata` publishes",
+        ),
         credit: str = typer.Option(
             "none",
             "--credit",
@@ -38,6 +44,8 @@ def register(app: typer.Typer) -> None:
             accts = frozenset(a.strip() for a in accounts.split(",") if a.strip())
             if not accts:
                 raise ValidationError("--accounts", "at least one account")
+            if market not in ("local", "nats"):
+                raise ValidationError("--market", f"{market!r}: local or nats")
             first = None
             if credit != "none":
                 try:
@@ -48,6 +56,6 @@ def register(app: typer.Typer) -> None:
                     raise ValidationError("--credit", "must be a finite number >= 0")
             opts = ShardOptions(
                 shard_id, accts, journal or f"sqlite:///shard-{shard_id}.db", nats_url, prefix,
-                config, speed, first,
+                config, speed, first, market,
             )  # fmt: skip
             run_shard(opts, echo=lambda s: typer.echo(s, err=False))

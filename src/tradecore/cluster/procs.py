@@ -103,7 +103,13 @@ class Proc:
 
 
 def shard_proc(
-    tmp: Path, url: str, prefix: str, shard: int, accounts: list[str], speed: float = 5.0
+    tmp: Path,
+    url: str,
+    prefix: str,
+    shard: int,
+    accounts: list[str],
+    speed: float = 5.0,
+    market: str = "local",
 ) -> Proc:
     cfg = tmp / "cluster.toml"
     if not cfg.exists():
@@ -112,7 +118,19 @@ def shard_proc(
         f"shard{shard}",
         ["shard", "--id", str(shard), "--accounts", ",".join(accounts),
          "--journal", f"sqlite:///{tmp}/shard-{shard}.db", "--nats", url, "--prefix", prefix,
-         "--config", str(cfg), "--speed", str(speed)],
+         "--config", str(cfg), "--speed", str(speed), "--market", market],
+        tmp,
+    )  # fmt: skip
+
+
+def marketdata_proc(tmp: Path, url: str, prefix: str, speed: float = 5.0) -> Proc:
+    cfg = tmp / "cluster.toml"
+    if not cfg.exists():
+        cfg.write_text(CLUSTER_CONFIG)
+    return Proc(
+        "marketdata",
+        ["marketdata", "--nats", url, "--prefix", prefix, "--config", str(cfg),
+         "--speed", str(speed)],
         tmp,
     )  # fmt: skip
 

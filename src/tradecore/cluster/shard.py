@@ -41,6 +41,7 @@ class ShardOptions:
     config: Path | None = None
     speed: float = 1.0
     credit: Decimal | None = None  # the firm credit until the aggregator allocates one
+    market: str = "local"  # local: generate the seeded market here; nats: tradecore marketdata
     notes: list[str] = field(default_factory=list)
 
 
@@ -152,7 +153,18 @@ class ShardNode:
         await nc.subscribe(n.command(self.opts.shard, "*"), cb=self._on_command)
         await nc.subscribe(n.control(self.opts.shard, "*"), cb=self._on_control)
         await nc.flush()
-        feed = asyncio.create_task(self.service.run())
+        if self.opts.market == "nats":
+            from tradecore.cluster.marketdata import StepApplier
+
+            apply = StepApplier(self.system, self.service.resume_after_ns)
+
+            async def on_step(msg: Any) -> None:
+                apply(msg.data)
+
+            await nc.subscribe(n.market, cb=on_step)
+            feed: asyncio.Task[Any] = asyncio.create_task(self._stop.wait())
+        else:
+            feed = asyncio.create_task(self.service.run())
         if ready is not None:
             ready()
         try:

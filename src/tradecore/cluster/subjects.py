@@ -4,6 +4,7 @@
 ``<prefix>.cmd.<shard>.<op>``              commands in (request-reply): submit, cancel, ...
 ``<prefix>.ctl.<shard>.<op>``              the aggregator's control of a shard: credit, emergency
 ``<prefix>.risk.<op>``                     the aggregator's own requests: firm, limit
+``<prefix>.md.steps``                      market steps from ``tradecore marketdata`` (core NATS)
 
 A subject token cannot hold ``.``, ``*`` or ``>``, so an account name is escaped (``.`` as
 ``%2E``, ``*`` as ``%2A``, ``>`` as ``%3E``, ``%`` as ``%25``); the payload always carries the
@@ -61,6 +62,10 @@ class Names:
 
     def control(self, shard: int, op: str) -> str:
         return f"{self.prefix}.ctl.{shard}.{op}"
+
+    @property
+    def market(self) -> str:
+        return f"{self.prefix}.md.steps"
 
     def risk(self, op: str) -> str:
         return f"{self.prefix}.risk.{op}"

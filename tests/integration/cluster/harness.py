@@ -12,9 +12,12 @@ from typing import Any
 import pytest
 
 from tradecore.cluster import procs
-from tradecore.cluster.procs import Proc, aggregator_proc, shard_proc
+from tradecore.cluster.procs import Proc, aggregator_proc, marketdata_proc, shard_proc
 
-__all__ = ["NatsServer", "Proc", "aggregator_proc", "order", "request", "shard_proc", "until"]
+__all__ = [
+    "NatsServer", "Proc", "aggregator_proc", "marketdata_proc", "order", "request",
+    "shard_proc", "until",
+]  # fmt: skip
 
 
 class NatsServer(procs.NatsServer):

@@ -1,5 +1,6 @@
-"""Three shard processes and the risk aggregator on a real NATS JetStream server (a private
-one, restarted by the test). Orders for accounts on every shard; shard 2 is SIGKILLed and
+"""Three shard processes, the market-data process and the risk aggregator on a real NATS
+JetStream server (a private one, restarted by the test); the shards trade on the market the
+market-data process publishes. Orders for accounts on every shard; shard 2 is SIGKILLed and
 restarted mid-run, then the NATS server is restarted, then the aggregator.
 
 Afterwards: every acknowledged order is on its shard; the aggregator applied every shard's
@@ -22,6 +23,7 @@ from tests.integration.cluster.harness import (
     NatsServer,
     Proc,
     aggregator_proc,
+    marketdata_proc,
     order,
     request,
     shard_proc,
@@ -86,9 +88,9 @@ async def test_three_shards_survive_shard_kill_and_nats_restart(tmp_path: Path) 
     server = NatsServer(tmp_path)
     server.start()
     url = server.url
-    shards = {s: shard_proc(tmp_path, url, PREFIX, s, a) for s, a in SHARDS.items()}
+    shards = {s: shard_proc(tmp_path, url, PREFIX, s, a, market="nats") for s, a in SHARDS.items()}
     agg = aggregator_proc(tmp_path, url, PREFIX, list(SHARDS), "1000000000")
-    procs: list[Proc] = [*shards.values(), agg]
+    procs: list[Proc] = [*shards.values(), agg, marketdata_proc(tmp_path, url, PREFIX)]
     for p in procs:
         p.start()
     nc = await nats.connect(url, max_reconnect_attempts=-1, reconnect_time_wait=0.2)
