@@ -18,8 +18,9 @@ async def tail_stream(
     echo: Callable[[str], object],
 ) -> int:
     from nats.js.api import DeliverPolicy
+    from nats.js.errors import NotFoundError
 
-    from tradecore.cluster.natsio import connect, ensure_stream
+    from tradecore.cluster.natsio import connect
 
     names = Names(prefix)
     try:
@@ -27,7 +28,12 @@ async def tail_stream(
     except Exception as e:
         raise ValidationError("--nats", f"no NATS server answers at {url} ({e})") from None
     js = nc.jetstream()
-    await ensure_stream(js, names)
+    try:
+        await js.stream_info(names.stream)
+    except NotFoundError:
+        await nc.close()
+        why = f"no stream {names.stream} on {url} (no shard with prefix {prefix} has started)"
+        raise ValidationError("--prefix", why) from None
     policy = DeliverPolicy.ALL if from_start else DeliverPolicy.NEW
     sub = await js.subscribe(
         subject or names.events, stream=names.stream, ordered_consumer=True,
