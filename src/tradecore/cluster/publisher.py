@@ -217,7 +217,7 @@ def spawn(shard: int, journal_url: str, url: str, prefix: str) -> Any:
     import subprocess
 
     args = [sys.executable, "-m", "tradecore.cluster.publisher", str(shard), journal_url, url,
-            prefix]  # fmt: skip
+            prefix, str(os.getpid())]  # fmt: skip
     return subprocess.Popen(args)
 
 
@@ -229,7 +229,7 @@ def _process_main(argv: list[str]) -> None:
     p = EventPublisher(
         shard, lambda: open_for_reading(target), url=url, names=Names(prefix), poll_s=0.002
     )
-    p._parent = os.getppid()
+    p._parent = int(argv[4])  # the shard (if it died while this started: gone at once)
 
     def stop(*_: Any) -> None:
         p._stopping = True

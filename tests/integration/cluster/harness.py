@@ -68,3 +68,22 @@ async def until(cond: Any, within: float, what: str) -> None:
 def order(coid: str, account: str, side: str, qty: str, **kw: Any) -> dict[str, Any]:
     return {"client_order_id": coid, "account": account, "symbol": "BTC/USD", "side": side,
             "quantity": qty, **kw}  # fmt: skip
+
+
+def leftovers(tmp: Path, within: float = 10.0) -> list[str]:
+    """Processes still running with ``tmp`` in their command line (after ``within`` s)."""
+    deadline = time.monotonic() + within
+    while True:
+        found = []
+        for d in Path("/proc").iterdir():
+            if not d.name.isdigit():
+                continue
+            try:
+                cmd = (d / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            if str(tmp) in cmd and "pytest" not in cmd:
+                found.append(cmd)
+        if not found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.2)

@@ -23,6 +23,7 @@ from tests.integration.cluster.harness import (
     NatsServer,
     Proc,
     aggregator_proc,
+    leftovers,
     marketdata_proc,
     order,
     request,
@@ -149,3 +150,5 @@ async def test_three_shards_survive_shard_kill_and_nats_restart(tmp_path: Path) 
         for p in procs:
             p.stop()
         server.stop()
+    # the publisher of the SIGKILLed shard went with it; the others with theirs
+    assert leftovers(tmp_path) == []

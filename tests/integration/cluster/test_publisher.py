@@ -107,6 +107,18 @@ async def test_outage_catch_up_and_republish_deduplicated(tmp_path: Path) -> Non
             pub.last_published = real  # type: ignore[assignment]
         assert p3.published == 50 and p3.deduplicated == 50
         assert await stream_seqs(server.url) == list(range(1, 201))
+
+        # tradecore tail prints the stream: subject, sequence, the canonical event
+        from tradecore.cluster.tail import tail_stream
+
+        lines: list[str] = []
+        n = await tail_stream(server.url, "tcpub", "", True, 3, 5.0, lines.append)
+        assert n == 3
+        assert (
+            lines[0]
+            == f"tcpub.evt.7.acct%2Eone.OrderInitialized seq=1 {codec.dumps(event(1)).decode()}"
+        )
+        assert lines[1].startswith("tcpub.evt.7.B.OrderInitialized seq=2 ")
     finally:
         p.stop(timeout=1)
         jr.close()
