@@ -27,6 +27,7 @@ from tradecore.model.market import Quote
 from tradecore.portfolio.fx import FxRates
 from tradecore.portfolio.views import Portfolio
 from tradecore.positions.keeper import PositionKeeper
+from tradecore.positions.position import Method
 from tradecore.risk import RiskConfig, build_risk
 from tradecore.routing.fees import ModelFees
 from tradecore.venues.model import FeeSchedule, VenueModel
@@ -54,6 +55,9 @@ class System:
 
 def instruments_from(config: AppConfig) -> list[Instrument]:
     out = []
+    # an instrument's calendar: its own key, else the risk section's symbol -> calendar map
+    # ("24/7" there declares an instrument that never closes: no calendar)
+    calendars = {k: v for k, v in config.risk.get("calendars", {}).items() if v != "24/7"}
     for v in config.venues:
         for i in config.instruments:
             out.append(
@@ -61,6 +65,7 @@ def instruments_from(config: AppConfig) -> list[Instrument]:
                     i.symbol, v.name, tick=str(i.tick), lot=str(i.lot),
                     min_quantity=str(i.min_quantity), min_notional=str(i.min_notional),
                     asset_class=i.asset_class, quote=i.quote,
+                    calendar=i.calendar or calendars.get(i.symbol),
                 )
             )  # fmt: skip
     return out
@@ -123,7 +128,7 @@ def build_system(
         models[venue] = VenueModel(venue, FeeSchedule(v.maker_bps, v.taker_bps), listed)
         sim_cfg = SimVenueConfig(
             v.ack_latency_us, v.ack_jitter_us, v.fill_delay_us, v.reject_rate, v.timeout_rate,
-            seed=cfg.engine.seed * 1000 + n, fill_jitter_us=v.fill_jitter_us,
+            seed=cfg.engine.seed * 1000 + n, fill_jitter_us=v.fill_jitter_us, stp=v.stp,
         )  # fmt: skip
         client = SimVenueClient(models[venue], clock, sim_cfg)
         venues[venue] = client
@@ -136,14 +141,18 @@ def build_system(
     engine.set_gateway(execution)
     record = getattr(journal, "record", None)
     if record is not None:  # routing decisions and risk events go to the audit trail
-        from tradecore.risk.events import BreachActionTaken, KillSwitchChanged, RiskAlert
+        from tradecore.risk.events import AUDIT_RECORDS
         from tradecore.routing.decisions import RoutingDecision
 
-        for kind in (RoutingDecision, RiskAlert, KillSwitchChanged, BreachActionTaken):
+        kinds: tuple[type[Any], ...] = (RoutingDecision, *AUDIT_RECORDS)
+        for kind in kinds:
             engine.bus.subscribe(kind, record)
     for c in venues.values():
         c.bind(engine.sink)
-    positions = PositionKeeper(engine.bus, registry, default_currency=cfg.engine.base_currency)
+    positions = PositionKeeper(
+        engine.bus, registry, method=Method(cfg.engine.position_method),
+        default_currency=cfg.engine.base_currency,
+    )  # fmt: skip
     fx = FxRates(pivot="USD")
     engine.bus.subscribe(Quote, fx.on_quote)
     portfolio = Portfolio(

@@ -18,13 +18,13 @@ import tomllib
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from tradecore.config_types import ExactDecimal, format_pydantic_error
 from tradecore.errors import ConfigError
-from tradecore.model.enums import AssetClass
+from tradecore.model.enums import AssetClass, StpMode
 from tradecore.routing.config import RoutingConfig
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
@@ -37,6 +37,7 @@ class InstrumentConfig(BaseModel):
     symbol: str = Field(pattern=_SYMBOL)
     quote: str | None = Field(None, pattern=_CURRENCY)  # for symbols without /QUOTE (equities)
     asset_class: AssetClass = AssetClass.CRYPTO
+    calendar: str | None = None  # exchange-calendars name (DAY orders); None: 24/7
     tick: ExactDecimal = Field(gt=0)
     lot: ExactDecimal = Field(gt=0)
     min_quantity: ExactDecimal = Field(Decimal(0), ge=0)
@@ -66,6 +67,7 @@ class VenueConfig(BaseModel):
     timeout_rate: float = Field(0.0, ge=0, le=1)
     outage_prob: float = Field(0.0, ge=0, le=1)
     outage_updates: int = Field(20, ge=1)
+    stp: StpMode = StpMode.NONE  # self-trade prevention for orders that name no mode
 
     @model_validator(mode="after")
     def _jitter(self) -> VenueConfig:
@@ -95,6 +97,7 @@ class EngineConfig(BaseModel):
     retain_closed: int = Field(200_000, ge=1)
     base_currency: str = Field("USD", pattern=_CURRENCY)
     initial_cash: ExactDecimal = Field(Decimal(1_000_000), ge=0)
+    position_method: Literal["average", "fifo"] = "average"  # the live position keeper's
     # pin the engine process to this CPU (Linux; None: let the OS schedule it)
     cpu: int | None = Field(None, ge=0)
 

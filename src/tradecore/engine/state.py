@@ -48,6 +48,8 @@ def replacement(old: Order, new_id: ClientOrderId, qty: Decimal, price: Decimal 
         new_id, old.account, old.instrument_id, old.side, old.order_type, qty, price,
         old.time_in_force, post_only=old.post_only, reduce_only=old.reduce_only,
         parent_id=old.parent_id, created_ns=old.created_ns, tag=old.tag,
+        trigger_price=old.trigger_price, expire_ns=old.expire_ns, display_qty=old.display_qty,
+        stp=old.stp,
     )  # fmt: skip
     new.filled_qty = old.filled_qty
     new.notional = old.notional
@@ -117,7 +119,8 @@ class OrderState:
             Order(
                 e.client_order_id, e.account, e.instrument_id, e.side, e.order_type, e.quantity,
                 e.price, e.time_in_force, post_only=e.post_only, reduce_only=e.reduce_only,
-                parent_id=e.parent_id, created_ns=e.ts, tag=e.tag,
+                parent_id=e.parent_id, created_ns=e.ts, tag=e.tag, trigger_price=e.trigger_price,
+                expire_ns=e.expire_ns, display_qty=e.display_qty, stp=e.stp,
             )
         )  # fmt: skip
 

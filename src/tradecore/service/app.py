@@ -121,15 +121,21 @@ def create_app(service: EngineService, keys: KeyStore, *, run_feed: bool = True)
         service.venues()
         jr = eng.journal
         metrics.journal_lag.set(len(getattr(jr, "_events", ())))
+        emergency = getattr(service.system.risk, "emergency", None)
+        if emergency is not None:  # risk's trading state, one gauge per scope
+            metrics.trading_state.clear()
+            metrics.trading_state.labels("*").set(0)
+            for scope, st in emergency.states.items():
+                metrics.trading_state.labels(scope).set(st.state.severity)
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     # ------------------------------------------------------------------ orders
     @app.post("/v1/orders", status_code=201, response_model=OrderOut, responses=ERRORS)
     async def submit(req: OrderRequest, p: Trade, response: Response) -> OrderOut:
         check_account(p, req.account)
-        if (req.type is OrderType.LIMIT) != (req.price is not None):
+        if (req.type in (OrderType.LIMIT, OrderType.STOP_LIMIT)) != (req.price is not None):
             raise HTTPException(
-                422, "price: required for LIMIT orders and refused for MARKET orders"
+                422, "price: required for LIMIT and STOP_LIMIT orders, refused for the others"
             )
         cmd = SubmitOrder(
             client_order_id=ClientOrderId(req.client_order_id), account=AccountId(req.account),
@@ -138,6 +144,9 @@ def create_app(service: EngineService, keys: KeyStore, *, run_feed: bool = True)
             price=None if req.price is None else Decimal(req.price),
             time_in_force=req.time_in_force,
             post_only=req.post_only, reduce_only=req.reduce_only,
+            trigger_price=None if req.trigger_price is None else Decimal(req.trigger_price),
+            expire_ns=req.expire_ns, stp=req.stp,
+            display_qty=None if req.display_qty is None else Decimal(req.display_qty),
         )  # fmt: skip
         existing = eng.orders.get(cmd.client_order_id)
         if existing is not None and not p.can_see(existing.account):
@@ -224,6 +233,7 @@ def create_app(service: EngineService, keys: KeyStore, *, run_feed: bool = True)
         util = monitor.evaluate(account)
         limits = pipe.limits(account).model_dump(mode="json")  # type: ignore[attr-defined]
         state: dict[str, Any] = pipe.state()  # type: ignore[attr-defined]
+        state["working"] = pipe.ctx.working.view(account)  # type: ignore[attr-defined]
         return {"enabled": True, "limits": limits, "utilisation": util, "state": state}
 
     @app.post("/v1/risk/kill-switch", responses=ERRORS)

@@ -149,8 +149,13 @@ def test_kill_switch_by_risk_admin_blocks_and_releases(server: Server) -> None:
         assert r.status_code == 200 and r.json()["who"] == "admin"
         d = desk.post("/v1/orders", json=order("k-1")).json()
         assert d["denial"]["reason"] == "KILL_SWITCH" and "admin: drill" in d["denial"]["message"]
+        risk = desk.get("/v1/risk", params={"account": "DEMO"}).json()
+        st = risk["state"]["trading_state"]["DEMO"]
+        assert (st["state"], st["who"], st["why"]) == ("HALTED", "admin", "drill")
+        assert 'tradecore_trading_state{scope="DEMO"} 2.0' in desk.get("/metrics").text
         admin.post("/v1/risk/kill-switch", json={"scope": "DEMO", "engaged": False, "why": "done"})
         assert desk.post("/v1/orders", json=order("k-2")).status_code == 201
+        assert 'tradecore_trading_state{scope="DEMO"}' not in desk.get("/metrics").text
 
 
 def test_rate_limit_per_key(server: Server) -> None:
@@ -193,3 +198,30 @@ def test_websocket_snapshot_then_deltas_and_account_isolation(server: Server) ->
 
     assert asyncio.run(refused(server.other)) == 403  # another account's stream
     assert asyncio.run(refused("nobody.nothing")) == 403  # no valid key
+
+
+def test_stop_gtd_and_iceberg_fields_reach_the_engine(server: Server) -> None:
+    with server.client(server.desk) as c:
+        ref = c.get("/v1/positions", params={"account": "DEMO"}).json()
+        mark = next(p["mark"] for p in ref if p["instrument"] == "BTC/USD")
+        trig = f"{float(mark) * 0.9:.2f}"  # far below the market: the sell stop waits
+        r = c.post(
+            "/v1/orders",
+            json=order("stop-1", venue="SIMA", side="SELL", type="STOP_MARKET",
+                       trigger_price=trig, time_in_force="GTC", stp="EXPIRE_TAKER"),
+        )  # fmt: skip
+        assert r.status_code == 201, r.text
+        got = r.json()["order"]
+        assert (got["type"], got["trigger_price"], got["stp"]) == (
+            "STOP_MARKET",
+            trig,
+            "EXPIRE_TAKER",
+        )
+        assert c.delete("/v1/orders/stop-1").json()["denial"] is None
+        r = c.post(
+            "/v1/orders",
+            json=order("gtd-1", venue="SIMA", type="LIMIT", price=trig, time_in_force="GTD"),
+        )
+        assert r.status_code == 200 and r.json()["denial"]["reason"] == "INVALID_EXPIRY"
+        r = c.post("/v1/orders", json=order("stop-2", type="STOP_LIMIT", trigger_price=trig))
+        assert r.status_code == 422 and "price" in r.json()["detail"]
