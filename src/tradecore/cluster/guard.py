@@ -8,9 +8,11 @@ pipeline. No network hop: the credit is a number on this thread, changed by the 
 through ``<prefix>.ctl.<shard>.credit``.
 
 The emergency state (ACTIVE, REDUCE_ONLY, HALTED) goes to the risk pipeline's emergency
-controls when it has them (``pipeline.emergency.escalate``: journaled, HALTED cancels the
-working orders); otherwise the guard keeps it itself (not journaled: a restarted shard is
-ACTIVE until the aggregator says otherwise again, which it does at its next re-balance).
+controls (:mod:`tradecore.risk.emergency`: per account, journaled as ``TradingStateChanged``
+events, so it is in the stream and survives a restart; HALTED cancels the working orders;
+the pipeline denies). With risk disabled (no pipeline) the guard keeps the state itself
+(not journaled: a restarted shard is ACTIVE until the aggregator halts it again at its next
+re-balance).
 """
 
 from __future__ import annotations
@@ -39,27 +41,49 @@ class ShardGuard:
         self.shard = shard
         self.accounts = accounts
         self.credit: Decimal | None = None  # None: no firm credit (no aggregator yet)
-        self.state = "ACTIVE"
+        self._state = "ACTIVE"  # used only without the pipeline's emergency controls
         self.why = ""
         self.credit_denials = 0
 
     def __getattr__(self, name: str) -> Any:  # the pipeline's other surfaces (limits, engage)
-        if name == "inner":
+        if name in ("inner", "_state"):
             raise AttributeError(name)
         return getattr(self.inner, name)
 
+    @property
+    def _emergency(self) -> Any:
+        return getattr(self.inner, "emergency", None)
+
+    @property
+    def state(self) -> str:
+        """The strictest state in force over this shard's accounts."""
+        em = self._emergency
+        if em is None:
+            return self._state
+        worst = max((str(em.state_of(a)) for a in self.accounts), key=_SEVERITY.__getitem__)
+        glob = str(em.state_of("*"))
+        return glob if _SEVERITY[glob] > _SEVERITY[worst] else worst
+
     # ------------------------------------------------------------------ RiskGate
     def check(self, order: Order) -> Denial | None:
-        if self.state == "HALTED" and order.parent_id is None:
+        em = self._emergency
+        if em is not None:  # the pipeline enforces its own (journaled) states, first
+            if em.states and em.denial(order.account) is not None:
+                return self.inner.check(order)  # type: ignore[no-any-return]
+            return self._check_credit(order)
+        if self._state == "HALTED" and order.parent_id is None:
             return Denial(
                 ReasonCode.TRADING_HALTED, f"firm risk: {self.why}", "firm_state",
                 "HALTED", order.account,
             )  # fmt: skip
-        if self.state == "REDUCE_ONLY" and not self._reduces(order):
+        if self._state == "REDUCE_ONLY" and not self._reduces(order):
             return Denial(
                 ReasonCode.REDUCE_ONLY, f"firm risk: {self.why}", "firm_state",
                 "REDUCE_ONLY", order.account,
             )  # fmt: skip
+        return self._check_credit(order)
+
+    def _check_credit(self, order: Order) -> Denial | None:
         credit = self.credit
         if credit is not None and order.parent_id is None:
             used = self.book.gross(self.shard)
@@ -95,21 +119,23 @@ class ShardGuard:
         release). Returns the state now in force."""
         if state not in _SEVERITY:
             raise ValueError(f"state must be one of {', '.join(STATES)}")
-        em = getattr(self.inner, "emergency", None)
-        if em is not None:  # the risk pipeline's journaled state machine
-            from tradecore.risk.emergency import TradingState  # type: ignore[import-not-found,unused-ignore]
+        em = self._emergency
+        if em is not None:  # the risk pipeline's journaled state machine (HALTED cancels)
+            from tradecore.risk.emergency import TradingState
 
             for acct in sorted(self.accounts):
                 if state == "ACTIVE":
                     em.set_state(acct, TradingState.ACTIVE, who, why, "firm")
                 else:
                     em.escalate(acct, TradingState(state), who, why, "firm")
-        elif state == "HALTED" and self.state != "HALTED":
-            self.state, self.why = state, why
+            self.why = why
+            return self.state
+        if state == "HALTED" and self._state != "HALTED":
+            self._state, self.why = state, why
             self._cancel_working()
-        if state == "ACTIVE" or _SEVERITY[state] > _SEVERITY[self.state]:
-            self.state, self.why = state, why
-        return self.state
+        if state == "ACTIVE" or _SEVERITY[state] > _SEVERITY[self._state]:
+            self._state, self.why = state, why
+        return self._state
 
     def _cancel_working(self) -> None:
         for o in sorted(self.engine.orders.open_orders(), key=lambda x: x.client_order_id):

@@ -1,22 +1,27 @@
 """A shard's firm gate on its own (no NATS): the credit caps the shard's gross exposure, the
 order that would pass it is denied with the check named; HALTED cancels working orders and
-refuses new ones; REDUCE_ONLY lets only reductions through; ACTIVE releases."""
+refuses new ones; REDUCE_ONLY lets only reductions through; ACTIVE releases. Both ways: the
+risk pipeline's journaled emergency controls, and the guard's own state (risk disabled)."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from tradecore.bootstrap import System, build_system, market_source, pump
 from tradecore.cluster.exposure import ExposureBook
 from tradecore.cluster.guard import ShardGuard
+from tradecore.config import load_config
 from tradecore.model.commands import SubmitOrder
 from tradecore.model.enums import OrderStatus, OrderType, Side, TimeInForce
 from tradecore.model.events import Event
 from tradecore.model.identifiers import AccountId, ClientOrderId, InstrumentId
 
 
-def shard() -> tuple[System, ShardGuard]:
-    system = build_system()
+def shard(risk: bool = True) -> tuple[System, ShardGuard]:
+    cfg = load_config(overrides=None if risk else {"risk": {"enabled": False}})
+    system = build_system(cfg)
     pump(system, market_source(system.config, seconds=1))
     eng = system.engine
 
@@ -55,8 +60,10 @@ def test_credit_caps_the_shard() -> None:
     assert buy(system, "c", "0.05").denial is None
 
 
-def test_halted_cancels_and_refuses_reduce_only_reduces_active_releases() -> None:
-    system, guard = shard()
+@pytest.mark.parametrize("risk", [True, False], ids=["risk-emergency", "guard-own-state"])
+def test_halted_cancels_and_refuses_reduce_only_reduces_active_releases(risk: bool) -> None:
+    system, guard = shard(risk)
+    assert (system.risk is not None) is risk
     assert buy(system, "long", "0.02").denial is None
     rest = buy(system, "rest", "0.001", limit="59800.00")
     assert rest.denial is None and rest.order is not None
