@@ -29,7 +29,9 @@ from tradecore.cluster import allocation
 from tradecore.cluster.exposure import ExposureBook
 from tradecore.cluster.subjects import DEFAULT_PREFIX, DEFAULT_URL, PUB_NS_HEADER, Names
 from tradecore.cluster.subjects import parse_msg_id as _parse
+from tradecore.errors import ValidationError
 from tradecore.model import codec
+from tradecore.risk import emergency as _emergency  # noqa: F401  (its event joins the codec)
 
 ZERO = Decimal(0)
 
@@ -72,8 +74,13 @@ class Aggregator:
     async def _on_event(self, msg: Any) -> None:
         h = msg.headers or {}
         self.received += 1
-        shard, _ = _parse(h["Nats-Msg-Id"])
-        self.book.apply(shard, codec.loads(msg.data))
+        shard, seq = _parse(h["Nats-Msg-Id"])
+        try:
+            event = codec.loads(msg.data)
+        except ValidationError:
+            self.book.skip(shard, seq)  # a newer event type: seen, changes no exposure
+        else:
+            self.book.apply(shard, event)
         sent = h.get(PUB_NS_HEADER)
         if sent is not None:
             self.lags_ms.append((time.time_ns() - int(sent)) / 1e6)

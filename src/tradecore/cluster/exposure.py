@@ -79,6 +79,7 @@ class ExposureBook:
         self.duplicates = 0  # events seen again (same shard and seq)
         self.duplicate_fills = 0  # fills seen again under another seq (same trade id)
         self.fills = 0
+        self.unreadable = 0  # events of a type this process does not know (seen, not applied)
         self._apply: dict[type[Event], Callable[[int, Any], None]] = {
             OrderInitialized: self._initialized,
             OrderFilled: self._filled,
@@ -114,6 +115,14 @@ class ExposureBook:
         fn = self._apply.get(type(event))
         if fn is not None:
             fn(shard, event)
+        return True
+
+    def skip(self, shard: int, seq: int) -> bool:
+        """Mark an event this book cannot read as seen (it changes no exposure)."""
+        if not self._first_time(shard, seq):
+            self.duplicates += 1
+            return False
+        self.unreadable += 1
         return True
 
     def _initialized(self, shard: int, e: OrderInitialized) -> None:
@@ -233,6 +242,7 @@ class ExposureBook:
             "events": self.applied,
             "duplicates": self.duplicates,
             "duplicate_fills": self.duplicate_fills,
+            "unreadable": self.unreadable,
             "positions": {
                 str(s): {
                     a: {k: str(v) for k, v in p.items()} for a, p in self.positions_of(s).items()

@@ -89,6 +89,15 @@ async def test_firm_gross_limit_over_two_shards(tmp_path: Path) -> None:
         for s, acct in ((1, "X1"), (2, "Y1")):
             e = await request(nc, f"{P}.cmd.{s}.submit", order(f"h-{s}", acct, "BUY", "0.001"))
             assert e["denial"]["reason"] == "TRADING_HALTED", e
+
+        async def applied() -> bool:  # the journaled state changes reached the aggregator too
+            firm = await request(nc, f"{P}.risk.firm", {})
+            seqs = [(await st(nc, s))["seq"] for s in (1, 2)]
+            return [firm["watermarks"].get(str(s)) for s in (1, 2)] == seqs
+
+        await until(applied, 30, "every event, the HALTED ones too, at the aggregator")
+        firm = await request(nc, f"{P}.risk.firm", {})
+        assert firm["unreadable"] == 0
     finally:
         await nc.close()
         for p in procs:
