@@ -46,8 +46,13 @@ _MODULES: tuple[str, ...] = (
     "tradecore.cli.demo",
     "tradecore.cli.journal",
     "tradecore.cli.serve",
+    "tradecore.cli.keygen",
     "tradecore.cli.check",
     "tradecore.cli.bench",
+    "tradecore.cli.tail",
+    "tradecore.cli.shard",
+    "tradecore.cli.aggregator",
+    "tradecore.cli.marketdata",
     "tradecore.cli.venue_server",
 )
 
