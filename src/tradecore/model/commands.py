@@ -14,6 +14,19 @@ from tradecore.model.enums import OrderType, Side, TimeInForce
 from tradecore.model.identifiers import AccountId, ClientOrderId, InstrumentId
 
 
+#: The one default time in force by order type, for every entry point (REST, strategies,
+#: CLI): a MARKET order takes what is there now (IOC), a LIMIT order rests (GTC). With no
+#: order type given, an order with a price is a LIMIT and one without a MARKET.
+DEFAULT_TIME_IN_FORCE: dict[OrderType, TimeInForce] = {
+    OrderType.MARKET: TimeInForce.IOC,
+    OrderType.LIMIT: TimeInForce.GTC,
+}
+
+
+def default_order_type(price: object | None) -> OrderType:
+    return OrderType.MARKET if price is None else OrderType.LIMIT
+
+
 class Command(msgspec.Struct, frozen=True, gc=False, kw_only=True, tag=True, tag_field="type"):
     seq: int = 0
     ts: int = 0

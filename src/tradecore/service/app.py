@@ -21,7 +21,13 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.websockets import WebSocketDisconnect
 
 from tradecore import __version__
-from tradecore.model.commands import CancelOrder, ReplaceOrder, SubmitOrder
+from tradecore.model.commands import (
+    DEFAULT_TIME_IN_FORCE,
+    CancelOrder,
+    ReplaceOrder,
+    SubmitOrder,
+    default_order_type,
+)
 from tradecore.model.enums import OrderType
 from tradecore.model.identifiers import AccountId, ClientOrderId, InstrumentId, Venue
 from tradecore.model.orders import Order
@@ -127,16 +133,17 @@ def create_app(service: EngineService, keys: KeyStore, *, run_feed: bool = True)
     @app.post("/v1/orders", status_code=201, response_model=OrderOut, responses=ERRORS)
     async def submit(req: OrderRequest, p: Trade, response: Response) -> OrderOut:
         check_account(p, req.account)
-        if (req.type is OrderType.LIMIT) != (req.price is not None):
+        otype = req.type or default_order_type(req.price)
+        if (otype is OrderType.LIMIT) != (req.price is not None):
             raise HTTPException(
                 422, "price: required for LIMIT orders and refused for MARKET orders"
             )
         cmd = SubmitOrder(
             client_order_id=ClientOrderId(req.client_order_id), account=AccountId(req.account),
             instrument_id=InstrumentId.of(req.symbol, Venue(req.venue)), side=req.side,
-            order_type=req.type, quantity=Decimal(req.quantity),
+            order_type=otype, quantity=Decimal(req.quantity),
             price=None if req.price is None else Decimal(req.price),
-            time_in_force=req.time_in_force,
+            time_in_force=req.time_in_force or DEFAULT_TIME_IN_FORCE[otype],
             post_only=req.post_only, reduce_only=req.reduce_only,
         )  # fmt: skip
         existing = eng.orders.get(cmd.client_order_id)

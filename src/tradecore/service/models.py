@@ -45,10 +45,12 @@ class OrderRequest(BaseModel):
     ]
     venue: Annotated[str, Field(pattern=r"^[A-Z0-9_]{2,16}$")] = "SMART"
     side: Side
-    type: OrderType = OrderType.MARKET
+    # omitted: LIMIT if a price is given, else MARKET; time in force by type (MARKET IOC,
+    # LIMIT GTC): model.commands.DEFAULT_TIME_IN_FORCE, the same defaults as the Python API
+    type: OrderType | None = None
     quantity: DecStr
     price: DecStr | None = None
-    time_in_force: TimeInForce = TimeInForce.IOC
+    time_in_force: TimeInForce | None = None
     post_only: bool = False
     reduce_only: bool = False
 

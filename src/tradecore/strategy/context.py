@@ -1,0 +1,158 @@
+"""The narrow port a strategy host gets: the engine's caller API, the clock, read-only views.
+
+A strategy never sees the engine, the venues or the bus. The host (``strategy.host``) talks
+to this port only; :meth:`StrategyContext.from_system` is the one place that knows how a
+:class:`~tradecore.bootstrap.System` provides each piece.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from tradecore.engine.core import CommandResult
+from tradecore.model.commands import CancelOrder, ReplaceOrder, SubmitOrder
+from tradecore.model.identifiers import SMART, InstrumentId
+from tradecore.model.instrument import Instrument
+from tradecore.model.market import BookLevel, BookSnapshot, Quote
+from tradecore.model.orders import Order
+from tradecore.strategy.values import PositionView, money_of, price_of, qty_of
+
+if TYPE_CHECKING:
+    from tradecore.bootstrap import System
+
+
+@dataclass(frozen=True)
+class StrategyContext:
+    """Everything the strategy layer may do or read; each field is one narrow function."""
+
+    now_ns: Callable[[], int]
+    schedule: Callable[[int, Callable[[], None]], None]
+    call: Callable[..., None]  # run on the engine's stack (timers)
+    defer: Callable[..., None]  # run after the current command/report
+    submit: Callable[[SubmitOrder], CommandResult]
+    cancel: Callable[[CancelOrder], CommandResult]
+    replace: Callable[[ReplaceOrder], CommandResult]
+    order: Callable[[str], Order | None]
+    subscribe: Callable[[type[Any], Callable[[Any], None]], None]
+    publish: Callable[[Any], None]
+    _system: System
+
+    @staticmethod
+    def from_system(system: System) -> StrategyContext:
+        eng = system.engine
+        return StrategyContext(
+            now_ns=system.clock.now_ns, schedule=system.clock.schedule, call=eng.call,
+            defer=eng.defer, submit=eng.submit, cancel=eng.cancel, replace=eng.replace,
+            order=lambda coid: eng.orders.get(coid),  # type: ignore[arg-type]
+            subscribe=eng.bus.subscribe, publish=eng.bus.publish, _system=system,
+        )  # fmt: skip
+
+    # ------------------------------------------------------------------ reads
+    def instrument(self, iid: InstrumentId) -> Instrument | None:
+        reg = self._system.instruments
+        return reg.any_for(iid.symbol) if iid.venue == SMART else reg.get(iid)
+
+    def venues_for(self, symbol: str) -> list[InstrumentId]:
+        return [InstrumentId.of(symbol, v) for v in sorted(self._system.venues)]
+
+    def quote(self, iid: InstrumentId) -> Quote | None:
+        """The venue's last quote, or for ``SYMBOL@SMART`` the best bid and ask over venues."""
+        last = self._system.engine.last_quotes
+        if iid.venue != SMART:
+            return last.get(iid)
+        quotes = [x for v in self.venues_for(iid.symbol) if (x := last.get(v)) is not None]
+        if not quotes:
+            return None
+        bid = max(x.bid for x in quotes)
+        ask = min(x.ask for x in quotes)
+        bid_size = sum((x.bid_size for x in quotes if x.bid == bid), Decimal(0))
+        ask_size = sum((x.ask_size for x in quotes if x.ask == ask), Decimal(0))
+        return Quote(iid, bid, bid_size, ask, ask_size, max(x.ts for x in quotes))
+
+    def book(self, iid: InstrumentId, levels: int = 10) -> BookSnapshot | None:
+        """A venue's L2 book, or for ``SYMBOL@SMART`` every venue's depth merged by price."""
+        venues = self._system.venues
+        if iid.venue != SMART:
+            client = venues.get(iid.venue)
+            return None if client is None else client.book(iid, levels)
+        bids: dict[Decimal, Decimal] = {}
+        asks: dict[Decimal, Decimal] = {}
+        ts = 0
+        for v in self.venues_for(iid.symbol):
+            snap = venues[v.venue].book(v, levels)
+            if snap is None:
+                continue
+            ts = max(ts, snap.ts)
+            for lv in snap.bids:
+                bids[lv.price] = bids.get(lv.price, Decimal(0)) + lv.size
+            for lv in snap.asks:
+                asks[lv.price] = asks.get(lv.price, Decimal(0)) + lv.size
+        b = tuple(BookLevel(p, bids[p]) for p in sorted(bids, reverse=True)[:levels])
+        a = tuple(BookLevel(p, asks[p]) for p in sorted(asks)[:levels])
+        return BookSnapshot(iid, b, a, ts)
+
+    def best_single_venue(self, symbol: str, buy: bool, qty: Decimal) -> Decimal | None:
+        """The best volume-weighted price any one venue's book offers for all of ``qty``
+        (None if no venue has the depth): the benchmark for a routed order."""
+        best: Decimal | None = None
+        for v in self.venues_for(symbol):
+            snap = self.book(v, 50)
+            if snap is None:
+                continue
+            left, cost = qty, Decimal(0)
+            for lv in snap.asks if buy else snap.bids:
+                take = min(left, lv.size)
+                cost += take * lv.price
+                left -= take
+                if left <= 0:
+                    break
+            if left > 0:
+                continue
+            vwap = cost / qty
+            if best is None or (vwap < best if buy else vwap > best):
+                best = vwap
+        return best
+
+    def mark(self, account: str, symbol: str) -> Decimal | None:
+        """The price the position is valued at (the exact mark the portfolio uses)."""
+        p = self._system.positions.position(account, symbol)
+        return None if p is None else p.mark
+
+    def position(self, account: str, symbol: str) -> PositionView:
+        sys_ = self._system
+        inst = sys_.instruments.any_for(symbol)
+        p = sys_.positions.position(account, symbol)
+        if p is None:
+            ccy = inst.quote.code if inst is not None else sys_.config.engine.base_currency
+            return PositionView(account, symbol, Decimal(0), None, Decimal(0), Decimal(0), ccy)
+        unreal = p.unrealized()
+        return PositionView(
+            account, symbol, qty_of(inst, p.quantity), price_of(inst, p.avg_price),
+            money_of(inst, p.realized), None if unreal is None else money_of(inst, unreal),
+            p.currency.code,
+        )  # fmt: skip
+
+    def positions(self, account: str) -> list[PositionView]:
+        keeper = self._system.positions
+        return [self.position(account, p.symbol) for p in keeper.positions(account)]
+
+    def portfolio(self, account: str) -> dict[str, Any]:
+        """The portfolio snapshot (equity, PnL, exposure) in the base currency, as strings."""
+        snap = self._system.portfolio.snapshot(account)
+        for key in ("equity", "realized_pnl", "unrealized_pnl", "fees"):
+            snap[key] = str(money_of(None, Decimal(snap[key])))
+        return snap
+
+    def equity(self, account: str) -> Decimal:
+        return Decimal(self._system.portfolio.snapshot(account)["equity"])
+
+    def risk_state(self) -> dict[str, Any]:
+        """Kill switches, halts and limits as the risk gate reports them ({} without risk)."""
+        state = getattr(self._system.risk, "state", None)
+        return dict(state()) if callable(state) else {}
+
+    def base_currency(self) -> str:
+        return self._system.config.engine.base_currency
