@@ -145,6 +145,9 @@ def build_system(
         c.bind(engine.sink)
     positions = PositionKeeper(engine.bus, registry, default_currency=cfg.engine.base_currency)
     fx = FxRates(pivot="USD")
+    for pair, rate in cfg.fx.items():
+        base, _, quote = pair.partition("/")
+        fx.set(base, quote, rate)
     engine.bus.subscribe(Quote, fx.on_quote)
     portfolio = Portfolio(
         positions, fx, base_currency=cfg.engine.base_currency,

@@ -22,6 +22,7 @@ from tradecore.marketdata import replay
 from tradecore.marketdata.types import MarketUpdate
 from tradecore.strategy.base import Strategy
 from tradecore.strategy.context import StrategyContext
+from tradecore.strategy.handle import OrderHandle
 from tradecore.strategy.host import StrategyAlert, StrategyHost, load_strategies
 from tradecore.strategy.metrics import build_report
 from tradecore.strategy.values import Fill, PositionView
@@ -63,10 +64,14 @@ class Recorder:
                 m = ctx.mark(acct, sym)
                 if m is not None:
                     marks[sym] = str(m)
+            n_fills = sum(len(h.fills) for h in self._handles(acct))
             self.rows.append(
-                {"ts": ctx.now_ns(), "account": acct, "equity": str(ctx.equity(acct)),
+                {"ts": now, "account": acct, "equity": str(ctx.equity(acct)), "fills": n_fills,
                  "marks": marks}
             )  # fmt: skip
+
+    def _handles(self, acct: str) -> list[OrderHandle]:
+        return [h for s in self.host.strategies if s.account == acct for h in s.orders]
 
 
 def attach(system: System, strategies: Sequence[Strategy], sample_ms: int = 1000) -> Recorder:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import TYPE_CHECKING, Any
 
 from tradecore.errors import ValidationError
@@ -26,6 +26,7 @@ from tradecore.model.denial import Denial
 from tradecore.model.enums import Side, TimeInForce
 from tradecore.model.events import Event
 from tradecore.model.identifiers import AccountId, ClientOrderId, InstrumentId
+from tradecore.model.instrument import Instrument
 from tradecore.model.market import BookSnapshot, Quote
 from tradecore.model.orders import Order
 from tradecore.model.values import to_decimal
@@ -229,6 +230,19 @@ class Strategy:
 
     def book(self, instrument: str, levels: int = 10) -> BookSnapshot | None:
         return self._need_host().ctx.book(InstrumentId.parse(instrument), levels)
+
+    def instrument_rules(self, instrument: str) -> Instrument:
+        """The instrument's rules (tick, lot, minimums, currencies)."""
+        inst = self._need_host().ctx.instrument(InstrumentId.parse(instrument))
+        if inst is None:
+            raise ValidationError("instrument", f"{instrument} is not configured")
+        return inst
+
+    def round_price(self, instrument: str, price: Decimal, *, up: bool = False) -> Decimal:
+        """``price`` on the instrument's tick grid, rounded down (or ``up``)."""
+        tick = self.instrument_rules(instrument).tick_size
+        steps = (price / tick).to_integral_value(ROUND_CEILING if up else ROUND_FLOOR)
+        return steps * tick
 
     @property
     def risk(self) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib.util
 import inspect
 import sys
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -56,6 +57,8 @@ class StrategyHost:
         self._smart_subs: dict[str, list[tuple[Strategy, InstrumentId]]] = {}
         self._book_subs: dict[InstrumentId, list[Strategy]] = {}
         self._owner: dict[str, tuple[Strategy, OrderHandle]] = {}
+        self.logs: deque[tuple[int, str, str]] = deque(maxlen=10_000)  # (ts, strategy, msg)
+        self.echo: Callable[[str], None] | None = None  # live runs print strategy logs
         ctx.subscribe(Quote, self._on_quote)
         for kind in ORDER_EVENTS:
             ctx.subscribe(kind, self._on_order_event)
@@ -112,7 +115,10 @@ class StrategyHost:
         self.ctx.publish(a)
 
     def log(self, s: Strategy, message: str) -> None:
-        log.info(message, strategy=s.name, ts=self.ctx.now_ns())
+        ts = self.ctx.now_ns()
+        self.logs.append((ts, s.name, message))
+        if self.echo is not None:
+            self.echo(f"{ts} {s.name}: {message}")
 
     # ------------------------------------------------------------------ subscriptions
     def subscribe(self, s: Strategy, iid: InstrumentId, *, book: bool) -> None:

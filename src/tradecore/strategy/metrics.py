@@ -123,6 +123,10 @@ def build_report(
                 "filled": str(h.filled),
                 "status": h.status.value,
                 "reason": h.reason,
+                "arrival_mid": None if h.arrival_mid is None else str(h.arrival_mid),
+                "arrival_best_venue": None
+                if h.arrival_best_venue is None
+                else str(h.arrival_best_venue),
             }
             for h in handles.values()
         ],
