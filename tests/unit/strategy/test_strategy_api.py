@@ -85,7 +85,7 @@ def test_order_handles_show_state_fills_and_quantised_values() -> None:
     assert h.is_done and h.status.value in ("FILLED", "CANCELED")  # IOC: the rest cancelled
     assert h.filled > 0 and sum(f.quantity for f in h.fills) == h.filled
     assert {f.order_id for f in h.fills} == {"Trader-1"}  # child fills, booked on the parent
-    assert s.fills == h.fills and "Trader-1:OrderAccepted" in s.events
+    assert s.fills == h.fills and "Trader-1:OrderFilled" in s.events
     # found: prices came back with 40 digits; at the edge they have the tick's 2 decimals
     assert h.avg_price is not None and h.avg_price.as_tuple().exponent == -2
     assert h.exact_avg_price is not None
