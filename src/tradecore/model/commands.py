@@ -13,7 +13,6 @@ import msgspec
 from tradecore.model.enums import OrderType, Side, TimeInForce
 from tradecore.model.identifiers import AccountId, ClientOrderId, InstrumentId
 
-
 #: The one default time in force by order type, for every entry point (REST, strategies,
 #: CLI): a MARKET order takes what is there now (IOC), a LIMIT order rests (GTC). With no
 #: order type given, an order with a price is a LIMIT and one without a MARKET.

@@ -190,7 +190,8 @@ class Strategy:
     def replace(
         self, order: OrderHandle, *, quantity: object | None = None, price: object | None = None
     ) -> Denial | None:
-        """Cancel/replace: on success the handle moves to the new client order id."""
+        """Cancel/replace: when the venue confirms, the handle moves to the new client order
+        id (``handle.ids`` lists them all); a refusal is returned (None: requested)."""
         host = self._need_host()
         self._n += 1
         new_id = ClientOrderId(f"{self.name}-{self._n}")
@@ -203,9 +204,6 @@ class Strategy:
                 price=None if price is None else to_decimal(price, "price"),
             )
         )  # fmt: skip
-        if res.denial is None:
-            order.id = new_id
-            order.ids.append(new_id)
         return res.denial
 
     def cancel_all(self) -> None:

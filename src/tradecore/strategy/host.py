@@ -24,7 +24,13 @@ from tradecore.engine.core import CommandResult
 from tradecore.errors import ConfigError
 from tradecore.model import codec
 from tradecore.model.commands import CancelOrder, SubmitOrder
-from tradecore.model.events import ORDER_EVENTS, Event, OrderFilled, OrderRejected
+from tradecore.model.events import (
+    ORDER_EVENTS,
+    Event,
+    OrderFilled,
+    OrderRejected,
+    OrderReplaced,
+)
 from tradecore.model.identifiers import SMART, AccountId, ClientOrderId, InstrumentId
 from tradecore.model.market import Quote
 from tradecore.strategy.base import Strategy, Timer
@@ -198,6 +204,9 @@ class StrategyHost:
         s, h = owned
         if isinstance(e, OrderRejected):
             h.reject_reason = e.reason.value
+        elif isinstance(e, OrderReplaced) and e.client_order_id == h.id:
+            h.id = e.new_client_order_id
+            h.ids.append(e.new_client_order_id)
         self.ctx.defer(self._run, s, s.on_order, e, h)
 
     def _fill(self, h: OrderHandle, e: OrderFilled) -> Fill:
@@ -206,6 +215,7 @@ class StrategyHost:
             e.ts, h.ids[0], e.client_order_id, str(e.instrument_id), e.side.value,
             qty_of(inst, e.quantity), price_of(inst, e.price) or e.price,
             money_of(inst, e.fee.amount), e.fee.currency.code, e.liquidity.value, e.trade_id,
+            e.fee.amount,
         )  # fmt: skip
 
 

@@ -40,7 +40,7 @@ def execution_quality(
         a["fills"] += 1
         a["quantity"] += f.quantity
         a["notional"] += f.quantity * f.price
-        a["fees"] += f.fee
+        a["fees"] += f.exact_fee
         if f.liquidity == "MAKER":
             a["maker_qty"] += f.quantity
         for key, ref in (("mid", h.arrival_mid), ("best", h.arrival_best_venue)):
@@ -86,7 +86,7 @@ def build_report(
         asked += h.quantity
         filled += h.filled
     turnover = sum((f.quantity * f.price for f in fills), Decimal(0))
-    fees = sum((f.fee for f in fills), Decimal(0))
+    fees = sum((f.exact_fee for f in fills), Decimal(0))
     first = equity[0] if equity else Decimal(0)
     last = equity[-1] if equity else Decimal(0)
     stats |= {

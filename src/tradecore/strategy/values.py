@@ -55,6 +55,7 @@ class Fill:
     fee_currency: str
     liquidity: str
     trade_id: str
+    exact_fee: Decimal  # the venue's fee, unrounded (``fee`` is rounded to the currency)
 
     def __repr__(self) -> str:
         return (
@@ -68,6 +69,7 @@ class Fill:
             "instrument": self.instrument, "side": self.side, "quantity": str(self.quantity),
             "price": str(self.price), "fee": str(self.fee), "fee_currency": self.fee_currency,
             "liquidity": self.liquidity, "trade_id": self.trade_id,
+            "fee_exact": str(self.exact_fee),
         }  # fmt: skip
 
 
