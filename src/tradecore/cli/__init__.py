@@ -48,6 +48,7 @@ _MODULES: tuple[str, ...] = (
     "tradecore.cli.serve",
     "tradecore.cli.check",
     "tradecore.cli.bench",
+    "tradecore.cli.backtest",
 )
 
 for _name in _MODULES:

@@ -51,6 +51,15 @@ class StrategyContext:
         )  # fmt: skip
 
     # ------------------------------------------------------------------ reads
+    def last_number(self, prefix: str) -> int:
+        """The highest N of the engine's orders named ``prefix + N`` (0 if none)."""
+        top = 0
+        for o in self._system.engine.orders:
+            rest = o.client_order_id[len(prefix) :]
+            if o.client_order_id.startswith(prefix) and rest.isdigit():
+                top = max(top, int(rest))
+        return top
+
     def instrument(self, iid: InstrumentId) -> Instrument | None:
         reg = self._system.instruments
         return reg.any_for(iid.symbol) if iid.venue == SMART else reg.get(iid)

@@ -74,6 +74,8 @@ class StrategyHost:
         if any(s.name == strategy.name for s in self.strategies):
             raise ConfigError("strategy.name", f"two strategies are named {strategy.name!r}")
         strategy._host = self
+        # after a restart from the journal: number new orders after the strategy's old ones
+        strategy._n = max(strategy._n, self.ctx.last_number(f"{strategy.name}-"))
         self.strategies.append(strategy)
         return strategy
 
