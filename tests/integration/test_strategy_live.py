@@ -75,13 +75,18 @@ def test_cli_backtest_bad_input_is_one_error_line(tmp_path: Path) -> None:
 
 
 def test_cli_run_strategy_live_writes_the_same_report_shape(tmp_path: Path) -> None:
+    jr = tmp_path / "live.db"
     r = CliRunner().invoke(
         app, ["run", "--strategy", str(MM), "--seconds", "3", "--speed", "1000",
-              "--out", str(tmp_path)],
+              "--out", str(tmp_path), "--journal", str(jr)],
     )  # fmt: skip
     assert r.exit_code == 0, r.output
     rep = json.loads((tmp_path / "market_maker.json").read_text())
     assert set(rep) == {"meta", "stats", "equity", "samples", "fills", "orders", "alerts"}
+    assert rep["stats"]["fills"] > 0 and "MarketMaker" in r.output
+    # the run was journaled: the audit trail has the strategy's orders
+    r = CliRunner().invoke(app, ["audit", "--journal", str(jr), "--order", "MarketMaker-1"])
+    assert r.exit_code == 0 and "MarketMaker-1" in r.output
 
 
 def test_build_service_without_a_journal_journals_nothing(

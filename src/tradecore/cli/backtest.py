@@ -75,34 +75,22 @@ def register(app: typer.Typer) -> None:
             paths = res.write(out, strategy.stem)
         _summary(res, paths)
 
-    @app.command()
-    def run(
-        strategy: Path = typer.Option(..., "--strategy", help="a strategy file"),
-        seconds: int = typer.Option(60, "--seconds", min=1, help="market seconds to run"),
-        speed: float = typer.Option(
-            10.0, "--speed", min=0.1, max=1000, help="simulated seconds per second"
-        ),
-        config: Path | None = typer.Option(None, "--config", help="TOML config"),
-        out: Path = typer.Option(Path("run-report"), "--out", help="report directory"),
-        param: list[str] = typer.Option([], "--param", help="NAME=VALUE for the strategy"),
-    ) -> None:
-        """Run a strategy live on the simulated venues through the serve runner (no HTTP),
-        printing its log lines; writes the same report as a backtest."""
-        import asyncio
 
-        from tradecore.bootstrap import build_system
-        from tradecore.config import load_config
-        from tradecore.service.metrics import Metrics
-        from tradecore.service.runner import EngineService
-        from tradecore.strategy.live import attach_file, result, run_for
+def run_live(
+    system: Any, strategy: Path, seconds: int, speed: float, out: Path, params: list[str]
+) -> None:
+    """``tradecore run --strategy FILE``: the strategy on ``system`` (journaled by ``run``),
+    fed by the serve runner (no HTTP) for ``seconds`` of market time, then the report."""
+    import asyncio
 
-        with user_errors():
-            cfg = load_config(config)
-            system = build_system(cfg)
-            rec = attach_file(system, strategy, _params(param))
-        rec.host.echo = typer.echo
-        service = EngineService(system, Metrics(), speed=speed, demo_flow=False)
-        asyncio.run(run_for(service, seconds))
-        rec.host.stop_all()
-        res = result(system, rec, f"live on the simulated venues, {seconds} s")
-        _summary(res, res.write(out, strategy.stem), "live run")
+    from tradecore.service.metrics import Metrics
+    from tradecore.service.runner import EngineService
+    from tradecore.strategy.live import attach_file, result, run_for
+
+    rec = attach_file(system, strategy, _params(params))
+    rec.host.echo = typer.echo
+    service = EngineService(system, Metrics(), speed=speed, demo_flow=False)
+    asyncio.run(run_for(service, seconds))
+    rec.host.stop_all()
+    res = result(system, rec, f"live on the simulated venues, {seconds} s")
+    _summary(res, res.write(out, strategy.stem), "live run")
