@@ -142,3 +142,12 @@ def test_a_backtest_is_reproducible_byte_for_byte_from_seed_and_data() -> None:
     c = backtest(EXAMPLES / "market_maker.py", seconds=20, seed=12)
     assert a.to_json() == b.to_json() and a.to_html() == b.to_html()
     assert a.to_json() != c.to_json()
+
+
+def test_twap_with_a_volume_profile_follows_the_vwap_schedule() -> None:
+    profile = (D(4), D(1), D(1), D(1), D(1), D(4))
+    res = backtest(EXAMPLES / "twap.py", seconds=40, params={"profile": profile, "slices": 6})
+    check_report(res.report)
+    orders = res.report["orders"]
+    assert [D(o["quantity"]) for o in orders][:2] == [D("0.6666"), D("0.1666")]
+    assert sum(D(f["quantity"]) for f in res.report["fills"]) == D("2")

@@ -63,19 +63,42 @@ def _ns(ts: int | dt.datetime) -> int:
     return int(ts)
 
 
+def _as_type(key: str, value: Any, default: Any) -> Any:
+    """A parameter given as text (``--param size=0.1``) takes its class default's type."""
+    if not isinstance(value, str) or isinstance(default, str):
+        return value
+    try:
+        if isinstance(default, bool):
+            return value.lower() in ("1", "true", "yes", "on")
+        if isinstance(default, Decimal):
+            return to_decimal(value, key)
+        if isinstance(default, int):
+            return int(value)
+        if isinstance(default, float):
+            return float(value)
+    except ValueError:
+        msg = f"{value!r} is not a {type(default).__name__}"
+        raise ValidationError(f"param.{key}", msg) from None
+    return value
+
+
 class Strategy:
     """Base class. Class attributes ``name`` (default: the class name) and ``account``
-    (default ``"STRAT"``) may be overridden; keyword arguments become ``self.params``."""
+    (default ``"STRAT"``) may be overridden; keyword arguments are kept in ``self.params``
+    and override the class attribute of the same name (text converted to its type)."""
 
     name: str = ""
     account: str = "STRAT"
 
     def __init__(self, **params: Any) -> None:
         self.params: dict[str, Any] = params
-        if "name" in params:
-            self.name = str(params["name"])
-        if "account" in params:
-            self.account = str(params["account"])
+        for key, value in params.items():  # a parameter overrides the class attribute
+            if not hasattr(type(self), key):
+                continue
+            default = getattr(type(self), key)
+            if callable(default) or isinstance(default, property):
+                continue
+            setattr(self, key, _as_type(key, value, default))
         self.name = self.name or type(self).__name__
         self.state = "NEW"  # NEW, RUNNING, STOPPED, FAILED
         self.error: str | None = None

@@ -38,6 +38,7 @@ class StrategyContext:
     order: Callable[[str], Order | None]
     subscribe: Callable[[type[Any], Callable[[Any], None]], None]
     publish: Callable[[Any], None]
+    record: Callable[[Any], None] | None  # the journal's audit records, if journaled
     _system: System
 
     @staticmethod
@@ -47,7 +48,8 @@ class StrategyContext:
             now_ns=system.clock.now_ns, schedule=system.clock.schedule, call=eng.call,
             defer=eng.defer, submit=eng.submit, cancel=eng.cancel, replace=eng.replace,
             order=lambda coid: eng.orders.get(coid),  # type: ignore[arg-type]
-            subscribe=eng.bus.subscribe, publish=eng.bus.publish, _system=system,
+            subscribe=eng.bus.subscribe, publish=eng.bus.publish,
+            record=getattr(eng.journal, "record", None), _system=system,
         )  # fmt: skip
 
     # ------------------------------------------------------------------ reads

@@ -87,8 +87,12 @@ class StrategyHost:
 
     def stop_all(self) -> None:
         for s in self.strategies:
+            self.ctx.call(self._stop_one, s)
+
+    def _stop_one(self, s: Strategy) -> None:
+        if s.state == "RUNNING":
+            self._run(s, s.on_stop)
             if s.state == "RUNNING":
-                self.ctx.call(self._run, s, s.on_stop)
                 s.state = "STOPPED"
 
     def stop(self, s: Strategy, reason: str) -> None:
@@ -121,6 +125,8 @@ class StrategyHost:
         self.alerts.append(a)
         log.warning("strategy stopped", strategy=s.name, kind=kind, reason=reason)
         self.ctx.publish(a)
+        if self.ctx.record is not None:  # the journal's audit trail (tradecore audit)
+            self.ctx.record(a)
 
     def log(self, s: Strategy, message: str) -> None:
         ts = self.ctx.now_ns()

@@ -223,3 +223,44 @@ def test_position_repr_is_readable() -> None:
     p.apply(Side.BUY, Decimal("0.5"), Decimal("60000.123"))
     text = repr(p)
     assert "object at" not in text and "BTC/USD" in text and "0.5" in text
+
+
+class Books(Strategy):
+    def on_start(self) -> None:
+        self.subscribe("ETH/USD@SIMC", book=True)
+        self.subscribe("ETH/USD@SMART", book=True)
+        self.books: list[Any] = []
+
+    def on_book(self, book: Any) -> None:
+        self.books.append(book)
+
+
+def test_book_subscriptions_deliver_depth_for_the_venue_and_merged() -> None:
+    r = backtest(Books, seconds=2)
+    s = r.strategies[0]
+    assert isinstance(s, Books)
+    ids = {str(b.instrument_id) for b in s.books}
+    assert ids == {"ETH/USD@SIMC", "ETH/USD@SMART"}
+    simc = [b for b in s.books if str(b.instrument_id) == "ETH/USD@SIMC"]
+    smart = [b for b in s.books if str(b.instrument_id) == "ETH/USD@SMART"]
+    assert all(len(b.bids) == 5 for b in simc)  # the venue's five depth levels
+    # the merged book holds every venue's size at each price
+    assert sum(lv.size for lv in smart[-1].bids) > sum(lv.size for lv in simc[-1].bids)
+
+
+class Params(Strategy):
+    size = Decimal("1")
+    slices = 3
+    label = "x"
+
+
+def test_parameters_override_class_attributes_with_their_type() -> None:
+    p = Params(size="0.25", slices="7", label="y", other="z", account="ACC")
+    assert p.size == Decimal("0.25") and p.slices == 7 and p.label == "y"
+    assert p.account == "ACC" and p.params["other"] == "z"
+    import pytest
+
+    from tradecore.errors import ValidationError
+
+    with pytest.raises(ValidationError, match="slices"):
+        Params(slices="many")
