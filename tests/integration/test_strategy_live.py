@@ -101,3 +101,24 @@ def test_build_service_without_a_journal_journals_nothing(
     _, service, _ = build_service(None, None, speed=1, demo_flow=False, journal=None)
     assert service.system.engine.journal is None
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_failing_live_strategy_is_in_the_journal_audit_trail(tmp_path: Path) -> None:
+    boom = tmp_path / "boom.py"
+    boom.write_text(
+        "from tradecore.strategy import Strategy\n\n\n"
+        "class Boom(Strategy):\n"
+        "    account = 'BOOM'\n\n"
+        "    def on_start(self):\n"
+        "        self.subscribe('BTC/USD@SIMA')\n\n"
+        "    def on_quote(self, quote):\n"
+        "        raise RuntimeError('boom')\n"
+    )
+    jr = tmp_path / "j.db"
+    r = CliRunner().invoke(
+        app, ["run", "--strategy", str(boom), "--seconds", "2", "--speed", "1000",
+              "--journal", str(jr), "--out", str(tmp_path)],
+    )  # fmt: skip
+    assert r.exit_code == 0 and "RuntimeError: boom (in on_quote)" in r.output
+    r = CliRunner().invoke(app, ["audit", "--journal", str(jr), "--account", "BOOM", "--json"])
+    assert r.exit_code == 0 and "StrategyAlert" in r.output and "RuntimeError: boom" in r.output

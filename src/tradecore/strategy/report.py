@@ -61,8 +61,8 @@ def curve_stats(equity: Sequence[Decimal], sample_s: float) -> dict[str, Any]:
         "sortino": mean / down * ann if down > 0 else None,
         "volatility": sd * ann,
         "max_drawdown": mdd,
-        "var_95": -q,
-        "es_95": -sum(tail) / len(tail) if tail else -q,
+        "var_95": 0.0 - q,  # 0.0 - x: never a negative zero
+        "es_95": 0.0 - (sum(tail) / len(tail) if tail else q),
     }
 
 
