@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tradecore.strategy import backtest
 
@@ -151,3 +153,21 @@ def test_twap_with_a_volume_profile_follows_the_vwap_schedule() -> None:
     orders = res.report["orders"]
     assert [D(o["quantity"]) for o in orders][:2] == [D("0.6666"), D("0.1666")]
     assert sum(D(f["quantity"]) for f in res.report["fills"]) == D("2")
+
+
+@settings(max_examples=8, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    size=st.sampled_from(["0.01", "0.05", "0.1"]),
+    limit=st.sampled_from(["0.1", "0.2", "0.35"]),
+    half_spread=st.sampled_from(["0.5", "1.5", "3"]),
+)
+def test_market_maker_inventory_limit_and_report_hold_for_any_seed(
+    seed: int, size: str, limit: str, half_spread: str
+) -> None:
+    params = {"size": size, "max_inventory": limit, "half_spread_bps": half_spread}
+    res = backtest(EXAMPLES / "market_maker.py", seconds=15, seed=seed, params=params)
+    fills = res.report["fills"]
+    assert max((abs(p) for p in running_position(fills)), default=D(0)) <= D(limit)
+    if len(res.report["equity"]) > 2 and fills:
+        check_report(res.report)
