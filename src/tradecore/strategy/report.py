@@ -20,6 +20,7 @@ Money stays Decimal (quantised to cents in the files); ratios are floats (statis
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import json
 import math
@@ -78,6 +79,11 @@ def _f(x: Any) -> str:
     return html.escape(str(x))
 
 
+def _iso(ts_ns: int) -> str:
+    t = dt.datetime.fromtimestamp(ts_ns // 1_000_000_000, dt.UTC)
+    return f"{t:%Y-%m-%dT%H:%M:%S}.{ts_ns % 1_000_000_000 // 1000:06d}Z"
+
+
 def _svg(points: Sequence[float], title: str, color: str) -> str:
     w, h, pad = 760, 180, 30
     if len(points) < 2:
@@ -118,10 +124,13 @@ def to_html(report: dict[str, Any]) -> str:
         peak = max(peak, x)
         dd.append(x / peak - 1.0 if peak > 0 else 0.0)
     summary = [{"figure": k, "value": v} for k, v in sorted(s.items()) if not isinstance(v, dict)]
+    denied = ", ".join(f"{k} {n}" for k, n in s.get("denied", {}).items())
+    summary.append({"figure": "denied", "value": denied or "none"})
+    trades = [f | {"time": _iso(f["ts"])} for f in report["fills"]]
     venues = [{"venue": k, **v} for k, v in sorted(s.get("venues", {}).items())]
     vcols = ["venue", "fills", "quantity", "notional", "fees", "maker_share",
              "vs_arrival_mid_bps", "vs_best_venue_bps"]  # fmt: skip
-    fcols = ["ts", "order_id", "instrument", "side", "quantity", "price", "fee", "liquidity"]
+    fcols = ["time", "order_id", "instrument", "side", "quantity", "price", "fee", "liquidity"]
     meta = report["meta"]
     title = f"tradecore backtest: {', '.join(meta['strategies'])}"
     return (
@@ -138,7 +147,7 @@ def to_html(report: dict[str, Any]) -> str:
         + "<h2>Equity</h2>" + _svg(eq, "equity", "#1f5fa8")
         + "<h2>Drawdown</h2>" + _svg(dd, "drawdown", "#b03030")
         + "<h2>Execution quality by venue</h2>" + _table(venues, vcols)
-        + "<h2>Trades</h2>" + _table(report["fills"], fcols)
+        + "<h2>Trades</h2>" + _table(trades, fcols)
         + "</body></html>\n"
     )  # fmt: skip
 
