@@ -64,9 +64,15 @@ def check_report(report: dict[str, Any]) -> None:
     ann = math.sqrt(YEAR_S / (report["meta"]["sample_ms"] / 1000))
     assert st["max_drawdown"] == pytest.approx(float((e / np.maximum.accumulate(e) - 1).min()))
     sd = statistics.stdev(r.tolist())
-    assert st["sharpe"] == pytest.approx(statistics.fmean(r.tolist()) / sd * ann, rel=1e-9)
+    if sd == 0:
+        assert st["sharpe"] is None
+    else:
+        assert st["sharpe"] == pytest.approx(statistics.fmean(r.tolist()) / sd * ann, rel=1e-9)
     downside = math.sqrt(float(np.sum(r[r < 0] ** 2)) / len(r))
-    assert st["sortino"] == pytest.approx(float(r.mean()) / downside * ann, rel=1e-9)
+    if downside == 0:
+        assert st["sortino"] is None
+    else:
+        assert st["sortino"] == pytest.approx(float(r.mean()) / downside * ann, rel=1e-9)
     q5 = float(np.percentile(r, 5))
     assert st["var_95"] == pytest.approx(-q5)
     assert st["es_95"] == pytest.approx(-float(r[r <= q5].mean()))

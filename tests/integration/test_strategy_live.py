@@ -89,20 +89,6 @@ def test_cli_run_strategy_live_writes_the_same_report_shape(tmp_path: Path) -> N
     assert r.exit_code == 0 and "MarketMaker-1" in r.output
 
 
-def test_build_service_without_a_journal_journals_nothing(
-    tmp_path: Path, monkeypatch: object
-) -> None:
-    # found: journal=None ("nothing journaled") opened a SQLite file named "None" in the cwd
-    import pytest
-
-    mp = monkeypatch
-    assert isinstance(mp, pytest.MonkeyPatch)
-    mp.chdir(tmp_path)
-    _, service, _ = build_service(None, None, speed=1, demo_flow=False, journal=None)
-    assert service.system.engine.journal is None
-    assert list(tmp_path.iterdir()) == []
-
-
 def test_a_failing_live_strategy_is_in_the_journal_audit_trail(tmp_path: Path) -> None:
     boom = tmp_path / "boom.py"
     boom.write_text(

@@ -10,19 +10,24 @@ from decimal import Decimal
 
 import msgspec
 
-from tradecore.model.enums import OrderType, Side, TimeInForce
+from tradecore.model.enums import OrderType, Side, StpMode, TimeInForce
 from tradecore.model.identifiers import AccountId, ClientOrderId, InstrumentId
 
 #: The one default time in force by order type, for every entry point (REST, strategies,
-#: CLI): a MARKET order takes what is there now (IOC), a LIMIT order rests (GTC). With no
-#: order type given, an order with a price is a LIMIT and one without a MARKET.
+#: CLI): a MARKET order takes what is there now (IOC); a LIMIT order rests (GTC), and so do
+#: stops until their trigger. With no order type given: a price makes a LIMIT, a trigger
+#: price a STOP_MARKET, both a STOP_LIMIT, neither a MARKET.
 DEFAULT_TIME_IN_FORCE: dict[OrderType, TimeInForce] = {
     OrderType.MARKET: TimeInForce.IOC,
     OrderType.LIMIT: TimeInForce.GTC,
+    OrderType.STOP_MARKET: TimeInForce.GTC,
+    OrderType.STOP_LIMIT: TimeInForce.GTC,
 }
 
 
-def default_order_type(price: object | None) -> OrderType:
+def default_order_type(price: object | None, trigger_price: object | None = None) -> OrderType:
+    if trigger_price is not None:
+        return OrderType.STOP_MARKET if price is None else OrderType.STOP_LIMIT
     return OrderType.MARKET if price is None else OrderType.LIMIT
 
 
@@ -43,6 +48,14 @@ class SubmitOrder(Command, frozen=True, kw_only=True):
     post_only: bool = False
     reduce_only: bool = False
     tag: str = ""
+    #: STOP_MARKET / STOP_LIMIT: the price at which the venue's book triggers the order
+    trigger_price: Decimal | None = None
+    #: GTD: when the order expires (engine clock, int ns)
+    expire_ns: int | None = None
+    #: an iceberg: the quantity the book shows (the rest is hidden and refills it)
+    display_qty: Decimal | None = None
+    #: self-trade prevention at the venue; None: the venue's configured mode
+    stp: StpMode | None = None
 
 
 class CancelOrder(Command, frozen=True, kw_only=True):

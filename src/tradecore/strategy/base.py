@@ -177,11 +177,16 @@ class Strategy:
         post_only: bool = False,
         reduce_only: bool = False,
         tag: str = "",
+        trigger_price: object | None = None,
+        expire_ns: int | None = None,
+        display_qty: object | None = None,
     ) -> OrderHandle:
-        """Send an order; the handle's ``denial``/``reason`` say if tradecore refused it."""
+        """Send an order; the handle's ``denial``/``reason`` say if tradecore refused it.
+        ``trigger_price`` makes it a stop (STOP_MARKET, or STOP_LIMIT with a price),
+        ``expire_ns`` a GTD order (with ``time_in_force="GTD"``), ``display_qty`` an iceberg."""
         host = self._need_host()
         iid = InstrumentId.parse(instrument)
-        otype = default_order_type(price)
+        otype = default_order_type(price, trigger_price)
         tif = TimeInForce(time_in_force) if time_in_force else DEFAULT_TIME_IN_FORCE[otype]
         qty = to_decimal(quantity, "quantity")
         px = None if price is None else to_decimal(price, "price")
@@ -198,6 +203,9 @@ class Strategy:
             client_order_id=coid, account=AccountId(self.account), instrument_id=iid,
             side=Side(side), order_type=otype, quantity=qty, price=px, time_in_force=tif,
             post_only=post_only, reduce_only=reduce_only, tag=tag or self.name,
+            trigger_price=None if trigger_price is None else to_decimal(trigger_price, "trigger"),
+            expire_ns=expire_ns,
+            display_qty=None if display_qty is None else to_decimal(display_qty, "display_qty"),
         )  # fmt: skip
         res = host.submit(self, h, cmd)
         h.denial = res.denial
