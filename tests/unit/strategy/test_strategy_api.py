@@ -264,3 +264,22 @@ def test_parameters_override_class_attributes_with_their_type() -> None:
 
     with pytest.raises(ValidationError, match="slices"):
         Params(slices="many")
+
+
+class Stopper(Strategy):
+    def on_start(self) -> None:
+        self.at(START + SEC + 50_000_000, self.go)
+
+    def go(self) -> None:
+        q = self.quote("BTC/USD@SIMA")
+        assert q is not None
+        self.stop_buy = self.buy("BTC/USD@SIMA", "0.01", trigger_price=q.ask + 5000)
+
+
+def test_a_trigger_price_makes_a_resting_stop_with_the_default_table() -> None:
+    r = backtest(Stopper, seconds=3)
+    s = r.strategies[0]
+    assert isinstance(s, Stopper)
+    h = s.stop_buy
+    assert (h.order_type, h.time_in_force) == ("STOP_MARKET", "GTC")
+    assert h.denial is None and h.filled == 0  # far from the market: not triggered
