@@ -154,6 +154,9 @@ def build_system(
         default_currency=cfg.engine.base_currency,
     )  # fmt: skip
     fx = FxRates(pivot="USD")
+    for pair, rate in cfg.fx.items():
+        base, _, quote = pair.partition("/")
+        fx.set(base, quote, rate)
     engine.bus.subscribe(Quote, fx.on_quote)
     portfolio = Portfolio(
         positions, fx, base_currency=cfg.engine.base_currency,

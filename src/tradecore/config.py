@@ -18,7 +18,7 @@ import tomllib
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -28,14 +28,16 @@ from tradecore.model.enums import AssetClass, StpMode
 from tradecore.routing.config import RoutingConfig
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
-_SYMBOL = r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,15}(/[A-Z]{3,5})?$"  # quotes like USD, USDT, USDC
+_SYMBOL = r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,15}(/[A-Z][A-Z0-9]{2,4})?$"  # BTC/USD, BTC/USDT
 _CURRENCY = r"^[A-Z]{3}$"
+_QUOTE = r"^[A-Z][A-Z0-9]{2,4}$"  # a quote currency may be a stablecoin (USDT, USDC)
+_PAIR = r"^[A-Z][A-Z0-9]{2,4}/[A-Z][A-Z0-9]{2,4}$"
 
 
 class InstrumentConfig(BaseModel):
     model_config = _FROZEN
     symbol: str = Field(pattern=_SYMBOL)
-    quote: str | None = Field(None, pattern=_CURRENCY)  # for symbols without /QUOTE (equities)
+    quote: str | None = Field(None, pattern=_QUOTE)  # for symbols without /QUOTE (equities)
     asset_class: AssetClass = AssetClass.CRYPTO
     calendar: str | None = None  # exchange-calendars name (DAY orders); None: 24/7
     tick: ExactDecimal = Field(gt=0)
@@ -160,6 +162,11 @@ class AppConfig(BaseModel):
     demo: DemoConfig = DemoConfig()
     journal: JournalConfig = JournalConfig()
     service: ServiceConfig = ServiceConfig()
+    # fixed conversion rates "BASE/QUOTE" = rate (1 BASE = rate QUOTE) for currencies no
+    # market quotes, e.g. a stablecoin quote currency; a venue's own quote of the pair wins
+    fx: dict[Annotated[str, Field(pattern=_PAIR)], Annotated[ExactDecimal, Field(gt=0)]] = Field(
+        default_factory=dict
+    )
     # validated by RiskConfig.from_dict at load (risk/config.py); kept as the merged table
     risk: dict[str, Any] = Field(default_factory=dict)
 

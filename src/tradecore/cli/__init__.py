@@ -54,6 +54,7 @@ _MODULES: tuple[str, ...] = (
     "tradecore.cli.aggregator",
     "tradecore.cli.marketdata",
     "tradecore.cli.venue_server",
+    "tradecore.cli.backtest",
 )
 
 for _name in _MODULES:

@@ -24,8 +24,17 @@ def register(app: typer.Typer) -> None:
         journal: str | None = typer.Option(None, "--journal", help=JOURNAL_HELP),
         seconds: int | None = typer.Option(None, "--seconds", min=1, help="simulated seconds"),
         as_json: bool = typer.Option(False, "--json"),
+        strategy: Path | None = typer.Option(
+            None, "--strategy", help="run this strategy file live instead of the demo flow"
+        ),
+        speed: float = typer.Option(
+            1.0, "--speed", min=0.1, max=1000, help="--strategy: simulated seconds per second"
+        ),
+        out: Path = typer.Option(Path("run-report"), "--out", help="--strategy: report dir"),
+        param: list[str] = typer.Option([], "--param", help="--strategy: NAME=VALUE"),
     ) -> None:
-        """Run the engine on the configured venues with the journal on; print a summary."""
+        """Run the engine on the configured venues with the journal on; print a summary.
+        With --strategy: that strategy runs live through the serve runner (docs/strategies.md)."""
         from tradecore.bootstrap import build_system
         from tradecore.config import load_config
         from tradecore.demo import run_demo
@@ -46,6 +55,12 @@ def register(app: typer.Typer) -> None:
                     "`tradecore serve` (it goes on from it) or a new journal",
                     param_hint=target.field,
                 )
+            if strategy is not None:
+                from tradecore.cli.backtest import run_live
+
+                run_live(system, strategy, seconds or 60, speed, out, param)
+                jr.close()
+                return
             report = run_demo(cfg, seconds=seconds, system=system)
             jr.close()
         summary = {

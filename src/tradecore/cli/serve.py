@@ -26,6 +26,7 @@ def build_service(
     journal: Path | str | JournalTarget | None,
     new_session: bool = False,
     notes: list[str] | None = None,
+    strategy: Path | None = None,
 ) -> tuple[Any, Any, Any]:
     """The serve graph: bootstrap + journal (recovered) + engine service + app. ``journal``
     None: nothing journaled (tests). ``notes`` collects what serve tells the user."""
@@ -66,6 +67,12 @@ def build_service(
     service = EngineService(
         system, Metrics(), speed=speed, demo_flow=demo_flow, resume_after_ns=resume_after
     )
+    if strategy is not None:  # the same file a backtest runs, on the live feed
+        from tradecore.strategy.live import attach_file
+
+        rec = attach_file(system, strategy)
+        system.extras["strategies"] = rec
+        said.append(f"strategies running: {', '.join(s.name for s in rec.host.strategies)}")
     return create_app(service, keys), service, keys
 
 
@@ -97,6 +104,9 @@ def register(app: typer.Typer) -> None:
         new_session: bool = typer.Option(
             False, "--new-session", help="move the old journal aside (kept) and start empty"
         ),
+        strategy: Path | None = typer.Option(
+            None, "--strategy", help="run this strategy file live (docs/strategies.md)"
+        ),
     ) -> None:
         """Serve the REST + WebSocket API, /metrics and the live dashboard at http://HOST:PORT/.
 
@@ -119,7 +129,7 @@ def register(app: typer.Typer) -> None:
             app_, _, ks = build_service(
                 config, keys_path, speed=speed or svc.speed,
                 demo_flow=svc.demo_flow if demo_flow is None else demo_flow,
-                journal=target, new_session=new_session, notes=notes,
+                journal=target, new_session=new_session, notes=notes, strategy=strategy,
             )  # fmt: skip
             for line in notes:
                 typer.echo(line)

@@ -25,10 +25,15 @@ from tradecore.cluster.guard import ShardGuard
 from tradecore.config_types import format_pydantic_error
 from tradecore.engine.core import CommandResult, Engine
 from tradecore.errors import ValidationError
-from tradecore.model.commands import CancelOrder, ReplaceOrder, SubmitOrder
-from tradecore.model.enums import OrderType
-from tradecore.model.identifiers import AccountId, ClientOrderId, InstrumentId, Venue
-from tradecore.service.models import Ident, KillSwitchRequest, OrderRequest, ReplaceRequest
+from tradecore.model.commands import CancelOrder, ReplaceOrder
+from tradecore.model.identifiers import AccountId, ClientOrderId
+from tradecore.service.models import (
+    Ident,
+    KillSwitchRequest,
+    OrderRequest,
+    ReplaceRequest,
+    submit_command,
+)
 
 
 class CancelRequest(pydantic.BaseModel):
@@ -111,16 +116,10 @@ class CommandHandler:
     def submit(self, data: dict[str, Any]) -> dict[str, Any]:
         req = OrderRequest.model_validate(data)
         self._own(req.account)
-        if (req.type is OrderType.LIMIT) != (req.price is not None):
-            raise Refused(422, "price: required for LIMIT orders and refused for MARKET orders")
-        cmd = SubmitOrder(
-            client_order_id=ClientOrderId(req.client_order_id), account=AccountId(req.account),
-            instrument_id=InstrumentId.of(req.symbol, Venue(req.venue)), side=req.side,
-            order_type=req.type, quantity=Decimal(req.quantity),
-            price=None if req.price is None else Decimal(req.price),
-            time_in_force=req.time_in_force, post_only=req.post_only,
-            reduce_only=req.reduce_only,
-        )  # fmt: skip
+        try:
+            cmd = submit_command(req)  # the same command, defaults and checks as REST
+        except ValueError as e:
+            raise Refused(422, str(e)) from None
         existing = self.engine.orders.get(cmd.client_order_id)
         if existing is not None and existing.account != cmd.account:
             raise Refused(409, "client_order_id already used")

@@ -13,6 +13,23 @@ import msgspec
 from tradecore.model.enums import OrderType, Side, StpMode, TimeInForce
 from tradecore.model.identifiers import AccountId, ClientOrderId, InstrumentId
 
+#: The one default time in force by order type, for every entry point (REST, strategies,
+#: CLI): a MARKET order takes what is there now (IOC); a LIMIT order rests (GTC), and so do
+#: stops until their trigger. With no order type given: a price makes a LIMIT, a trigger
+#: price a STOP_MARKET, both a STOP_LIMIT, neither a MARKET.
+DEFAULT_TIME_IN_FORCE: dict[OrderType, TimeInForce] = {
+    OrderType.MARKET: TimeInForce.IOC,
+    OrderType.LIMIT: TimeInForce.GTC,
+    OrderType.STOP_MARKET: TimeInForce.GTC,
+    OrderType.STOP_LIMIT: TimeInForce.GTC,
+}
+
+
+def default_order_type(price: object | None, trigger_price: object | None = None) -> OrderType:
+    if trigger_price is not None:
+        return OrderType.STOP_MARKET if price is None else OrderType.STOP_LIMIT
+    return OrderType.MARKET if price is None else OrderType.LIMIT
+
 
 class Command(msgspec.Struct, frozen=True, gc=False, kw_only=True, tag=True, tag_field="type"):
     seq: int = 0

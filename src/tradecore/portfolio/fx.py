@@ -19,6 +19,11 @@ from tradecore.model.market import Quote
 from tradecore.model.values import DIVISION, ONE
 
 
+def _ccy(code: str) -> bool:
+    """A currency-looking leg: USD, EUR, or a stablecoin such as USDT."""
+    return 3 <= len(code) <= 5 and code.isalnum() and code[0].isalpha() and code.isupper()
+
+
 class FxRates:
     def __init__(self, pivot: str = "USD") -> None:
         self.pivot = pivot
@@ -47,7 +52,7 @@ class FxRates:
             legs = self._pairs[sym]
         except KeyError:
             base, sep, quote = sym.partition("/")
-            ok = sep and len(base) == 3 and len(quote) == 3 and base.isalpha() and quote.isalpha()
+            ok = sep and _ccy(base) and _ccy(quote)
             legs = self._pairs[sym] = (base, quote) if ok else None
         if legs is not None:
             mid = (q.bid + q.ask) / 2

@@ -150,3 +150,11 @@ class Position:
         if m is None:
             return None
         return self.quantity * m * self.multiplier
+
+    def __repr__(self) -> str:
+        avg = self.avg_price
+        avg_s = "-" if avg is None else str(avg.quantize(Decimal("1e-8")).normalize())
+        return (
+            f"Position({self.account} {self.symbol} {self.quantity} @ {avg_s} "
+            f"realized={self.realized} {self.currency.code})"
+        )

@@ -24,8 +24,11 @@ from fastapi.responses import HTMLResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from tradecore import __version__
-from tradecore.model.commands import CancelOrder, ReplaceOrder, SubmitOrder
-from tradecore.model.identifiers import AccountId, ClientOrderId, InstrumentId, Venue
+from tradecore.model.commands import (
+    CancelOrder,
+    ReplaceOrder,
+)
+from tradecore.model.identifiers import AccountId, ClientOrderId
 from tradecore.model.orders import Order
 from tradecore.service import errors
 from tradecore.service.auth import KeyStore, Principal
@@ -34,7 +37,6 @@ from tradecore.service.health import ExtraChecks, Probe
 from tradecore.service.history import History
 from tradecore.service.logging import audit_log
 from tradecore.service.metrics import AccountFilter
-from tradecore.service.models import PRICED_TYPES as _PRICED
 from tradecore.service.models import (
     DenialOut,
     HealthOut,
@@ -45,6 +47,7 @@ from tradecore.service.models import (
     Page,
     ReadyOut,
     ReplaceRequest,
+    submit_command,
 )
 from tradecore.service.runner import EngineService
 from tradecore.service.security import client_of, identify, principal
@@ -246,23 +249,10 @@ def create_app(
     )  # fmt: skip
     async def submit(req: OrderRequest, p: Trade, response: Response) -> OrderOut:
         check_account(p, req.account, "body.account")
-        if (req.type.value in _PRICED) != (req.price is not None):
-            raise ApiError(
-                422, "validation_error",
-                "price: required for LIMIT and STOP_LIMIT orders, refused for the others",
-                field="body.price",
-            )  # fmt: skip
-        cmd = SubmitOrder(
-            client_order_id=ClientOrderId(req.client_order_id), account=AccountId(req.account),
-            instrument_id=InstrumentId.of(req.symbol, Venue(req.venue)), side=req.side,
-            order_type=req.type, quantity=Decimal(req.quantity),
-            price=None if req.price is None else Decimal(req.price),
-            time_in_force=req.time_in_force,
-            post_only=req.post_only, reduce_only=req.reduce_only,
-            trigger_price=None if req.trigger_price is None else Decimal(req.trigger_price),
-            expire_ns=req.expire_ns, stp=req.stp,
-            display_qty=None if req.display_qty is None else Decimal(req.display_qty),
-        )  # fmt: skip
+        try:
+            cmd = submit_command(req)
+        except ValueError as e:
+            raise ApiError(422, "validation_error", str(e), field="body.price") from None
         existing = eng.orders.get(cmd.client_order_id)
         if existing is not None and not p.can_see(existing.account):
             raise ApiError(

@@ -4,11 +4,14 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
+from tradecore.model.commands import DEFAULT_TIME_IN_FORCE, SubmitOrder, default_order_type
 from tradecore.model.enums import OrderType, Side, StpMode, TimeInForce
+from tradecore.model.identifiers import AccountId, ClientOrderId, InstrumentId, Venue
 from tradecore.service.errors import ErrorOut as ErrorOut  # re-exported
 
 # a positive decimal written out: digits, an optional fraction, no sign, no exponent
@@ -62,13 +65,16 @@ NanosSinceEpoch = Annotated[
 Ident = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")]
 
 
-# LIMIT and STOP_LIMIT need a price, the others refuse one: said in the schema too, so a
-# client (or a schema fuzzer) knows which bodies are valid without asking the server
+# LIMIT and STOP_LIMIT need a price, the other types refuse one: said in the schema too, so
+# a client (or a schema fuzzer) knows which bodies are valid without asking the server. With
+# no type, the type follows from what is given (model.commands.default_order_type), so any
+# price is valid.
 PRICED_TYPES = ("LIMIT", "STOP_LIMIT")
+_TYPED = {"properties": {"type": {"type": "string"}}, "required": ["type"]}
 _PRICE_RULE: dict[str, Any] = {
     "if": {"properties": {"type": {"enum": list(PRICED_TYPES)}}, "required": ["type"]},
     "then": {"required": ["price"], "properties": {"price": {"type": "string"}}},
-    "else": {"properties": {"price": {"type": "null"}}},
+    "else": {"if": _TYPED, "then": {"properties": {"price": {"type": "null"}}}},
 }
 
 
@@ -82,10 +88,13 @@ class OrderRequest(BaseModel):
     ]
     venue: Annotated[str, Field(pattern=r"^[A-Z0-9_]{2,16}$")] = "SMART"
     side: Side
-    type: OrderType = OrderType.MARKET
+    # omitted: from what is given (a price: LIMIT, a trigger price: STOP_MARKET, both:
+    # STOP_LIMIT, neither: MARKET); time in force by type (MARKET IOC, the others GTC):
+    # model.commands, the same defaults as the Python strategy API
+    type: OrderType | None = None
     quantity: DecStr
     price: DecStr | None = None
-    time_in_force: TimeInForce = TimeInForce.IOC
+    time_in_force: TimeInForce | None = None
     post_only: bool = False
     reduce_only: bool = False
     trigger_price: DecStr | None = None  # STOP_MARKET / STOP_LIMIT
@@ -157,3 +166,22 @@ class KillSwitchOut(BaseModel):
     who: str
     why: str
     ts: int
+
+
+def submit_command(req: OrderRequest) -> SubmitOrder:
+    """The engine command for a REST (or NATS) order request, with the one default table
+    (docs/service.md); ValueError names the field when price and type disagree."""
+    otype = req.type or default_order_type(req.price, req.trigger_price)
+    if (otype.value in PRICED_TYPES) != (req.price is not None):
+        raise ValueError("price: required for LIMIT and STOP_LIMIT orders, refused for the others")
+    return SubmitOrder(
+        client_order_id=ClientOrderId(req.client_order_id), account=AccountId(req.account),
+        instrument_id=InstrumentId.of(req.symbol, Venue(req.venue)), side=req.side,
+        order_type=otype, quantity=Decimal(req.quantity),
+        price=None if req.price is None else Decimal(req.price),
+        time_in_force=req.time_in_force or DEFAULT_TIME_IN_FORCE[otype],
+        post_only=req.post_only, reduce_only=req.reduce_only,
+        trigger_price=None if req.trigger_price is None else Decimal(req.trigger_price),
+        expire_ns=req.expire_ns, stp=req.stp,
+        display_qty=None if req.display_qty is None else Decimal(req.display_qty),
+    )  # fmt: skip

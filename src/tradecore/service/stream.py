@@ -34,6 +34,7 @@ from tradecore.risk.events import (
     RiskAlert,
 )
 from tradecore.routing.decisions import RoutingDecision
+from tradecore.strategy.host import StrategyAlert
 
 PUBLIC: Final = "\x00public"
 FIRM: Final = "\x00firm"
@@ -72,10 +73,11 @@ RULES: dict[type[Any], Rule] = {
     **{t: _by_account for t in ORDER_EVENTS},
     RiskAlert: _by_account,
     BreachActionTaken: _by_account,
-    KillSwitchChanged: _by_scope,
-    TradingStateChanged: _by_account_scope,
     ReplaceChecked: _by_account,
     FlattenReport: _by_account,
+    TradingStateChanged: _by_account_scope,
+    StrategyAlert: _by_account,
+    KillSwitchChanged: _by_scope,
     RoutingDecision: _by_parent,
     Quote: _public,
     Command: _never,
