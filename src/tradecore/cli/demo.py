@@ -20,15 +20,15 @@ def register(app: typer.Typer) -> None:
         seconds: int | None = typer.Option(
             None,
             "--seconds",
-            "--duration",
             min=1,
+            metavar="SECONDS",
             help="simulated seconds (default from config: 300)",
         ),
         seed: int | None = typer.Option(
-            None, "--seed", help="random seed of market and order flow"
+            None, "--seed", metavar="N", help="random seed of market and order flow (default 7)"
         ),
         config: Path | None = typer.Option(
-            None, "--config", help="TOML config (defaults: 3 sim venues)"
+            None, "--config", metavar="FILE", help="TOML config (defaults: 3 sim venues)"
         ),
     ) -> None:
         """Run 3 simulated venues, stream quotes, route a demo order flow, print a summary."""
