@@ -67,7 +67,7 @@ def main() -> None:
     try:
         with user_errors():
             try:
-                code = app(standalone_mode=False)
+                code = app(prog_name="tradecore", standalone_mode=False)
             except typer.TyperException as e:  # a usage error: bad option, missing value
                 typer.echo(f"error: {usage_message(e)}", err=True)
                 code = EXIT_USAGE

@@ -1,6 +1,7 @@
 """How every command's ``--help`` reads: one command and group class for the whole CLI.
 
-- a flag (``--json``, ``--help``) shows no metavar (typer would print ``<bool>``);
+- a flag (``--json``, ``--help``) shows no metavar (typer would print ``<bool>``), nor does
+  an argument named by its metavar (``KEY_ID``, not ``KEY_ID <str>``);
 - help texts are literal: square brackets such as ``[journal]`` are escaped, so rich markup
   does not swallow them ("overrides  path").
 Installed by ``tradecore.cli`` on the root and on every registered command.
@@ -11,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.markup import escape
-from typer.core import TyperCommand, TyperGroup
+from typer.core import TyperArgument, TyperCommand, TyperGroup
 
 
 def _literal(param: Any) -> None:
@@ -19,6 +20,9 @@ def _literal(param: Any) -> None:
         return
     if getattr(param, "is_flag", False) and getattr(param, "metavar", None) is None:
         param.metavar = ""
+    desc = getattr(param, "type_descriptor", None)
+    if isinstance(param, TyperArgument) and param.metavar and not getattr(desc, "is_choice", 0):
+        param.display_type_rich = lambda ctx: None  # the metavar says it: no "<str>" after it
     text = getattr(param, "help", None)
     if isinstance(text, str):
         param.help = escape(text)
