@@ -22,7 +22,7 @@ def _literal(param: Any) -> None:
         param.metavar = ""
     desc = getattr(param, "type_descriptor", None)
     if isinstance(param, TyperArgument) and param.metavar and not getattr(desc, "is_choice", 0):
-        param.display_type_rich = lambda ctx: None  # the metavar says it: no "<str>" after it
+        param.display_type_rich = lambda ctx: None  # type: ignore[method-assign]  # no "<str>"
     text = getattr(param, "help", None)
     if isinstance(text, str):
         param.help = escape(text)

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
-from tradecore.cli._common import user_errors
+from tradecore.cli._common import order_counts, user_errors
 
 
 def register(app: typer.Typer) -> None:
@@ -32,8 +32,9 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Run 3 simulated venues, stream quotes, route a demo order flow, print a summary."""
+        from tradecore.bootstrap import build_system
         from tradecore.config import load_config
-        from tradecore.demo import run_demo
+        from tradecore.demo import DemoReport, run_demo
 
         overrides = {"engine": {"seed": seed}} if seed is not None else None
         with user_errors():
@@ -43,34 +44,37 @@ def register(app: typer.Typer) -> None:
         live = Live(console=console, refresh_per_second=8, transient=True) if tty else None
         marks: set[int] = set()
 
-        def progress(step: int, steps: int, r: object) -> None:
-            from tradecore.demo import DemoReport
-
-            assert isinstance(r, DemoReport)
-            pct = step * 100 // steps
-            simulated = step * cfg.marketdata.step_ms // 1000
+        def line(pct: int, simulated: int, r: DemoReport) -> str:
             fills, denials = sum(r.fills_by_venue.values()), sum(r.denials.values())
-            line = (
+            return (
                 f"[{pct:3d}%] simulated {simulated}s  orders {r.orders}  fills {fills}  "
                 f"denials {denials}"
             )
+
+        def progress(step: int, steps: int, r: object) -> None:
+            assert isinstance(r, DemoReport)
+            pct = step * 100 // steps
+            text = line(pct, step * cfg.marketdata.step_ms // 1000, r)
             if live is not None:
-                live.update(line)
-            elif pct // 25 not in marks and pct % 25 == 0:
+                live.update(text)
+            elif pct // 25 not in marks and pct % 25 == 0 and pct < 100:
                 marks.add(pct // 25)
-                console.print(line)
+                console.print(text)
 
         if live is not None:
             live.start()
+        system = build_system(cfg)
         try:
-            report = run_demo(cfg, seconds=seconds, progress=progress)
+            report = run_demo(cfg, seconds=seconds, system=system, progress=progress)
         finally:
             if live is not None:
                 live.stop()
-        _summary(console, report)
+        # the 100% line once the run has ended: the same counts as the summary below
+        console.print(line(100, report.seconds, report))
+        _summary(console, report, order_counts(system.engine.orders)[1])
 
 
-def _summary(console: Console, r: object) -> None:
+def _summary(console: Console, r: object, child_orders: int) -> None:
     from tradecore.bench.harness import Latencies
     from tradecore.demo import DemoReport
 
@@ -92,6 +96,7 @@ def _summary(console: Console, r: object) -> None:
         f"{r.split_orders} (avg {avg_venues:.1f} venues)",
     )
     console.print(t)
+    console.print(f"child orders sent to venues by the smart router: {child_orders}")
     fv = Table(title="fills per venue (count, then quantity per instrument)")
     fv.add_column("venue")
     fv.add_column("fills", justify="right")
