@@ -79,16 +79,15 @@ def register(app: typer.Typer) -> None:
         if as_json:
             print_json(summary)
         else:
-            c = Console()
-            c.print(
+            typer.echo(  # plain lines: never wrapped (a long journal path stays one line)
                 f"ran {report.seconds}s simulated: {parents} orders "
                 f"({children} child orders at venues), {report.events} events"
             )
-            c.print(
+            typer.echo(
                 f"journal {target.describe()} ({jr.durability.value}): "
                 f"{jr.appended} events in {jr.commits} commits"
             )
-            c.print(f"state digest {report.state_digest}")
+            typer.echo(f"state digest {report.state_digest}")
 
     @app.command()
     def replay(
