@@ -171,3 +171,14 @@ def test_serve_prints_what_it_loaded_and_its_urls(tmp_path: Path) -> None:
     assert f"  REST API  {base}/v1/" in out
     assert f"  WebSocket ws://127.0.0.1:{port}/v1/stream" in out
     assert f"  metrics   {base}/metrics" in out
+
+
+def test_demo_last_progress_line_counts_the_fills_of_the_per_venue_table() -> None:
+    """Found: ``fills 683`` on the 100% line against a per-venue table summing to 684."""
+    res = cli("demo", "--seconds", "40")
+    assert res.returncode == 0, res.stderr
+    last = [x for x in res.stdout.splitlines() if x.startswith("[100%]")]
+    assert len(last) == 1, res.stdout
+    fills = int(re.search(r"fills (\d+)", last[0]).group(1))  # type: ignore[union-attr]
+    rows = re.findall(r"^│ (SIM\w)\s+│\s+(\d+) │", res.stdout, re.MULTILINE)
+    assert len(rows) == 3 and sum(int(n) for _, n in rows) == fills > 0
