@@ -132,6 +132,22 @@ def test_duration_alias_is_gone() -> None:
     assert res.returncode == 2 and res.stderr.startswith("error: ")
 
 
+def test_python_dash_m_reports_usage_errors_in_one_line_like_the_command() -> None:
+    """Found: ``python -m tradecore`` bypassed the error handler and printed a Typer box."""
+    res = cli("demo", "--no-such-option")
+    assert res.returncode == 2
+    assert res.stderr.splitlines() == ["error: No such option: --no-such-option"]
+    assert "╭" not in res.stderr + res.stdout
+
+
+def test_bench_memory_moves_its_bar_as_events_go() -> None:
+    res = cli("bench", "memory", "--scale", "0.001", env={"TTY_COMPATIBLE": "1"})
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout)["workload"] == "memory"
+    assert "bench memory (10000 events)" in res.stderr
+    assert "10000/10000" in res.stderr  # the bar reached the end
+
+
 def test_readme_lists_every_command() -> None:
     readme = (ROOT / "README.md").read_text()
     line = next(x for x in readme.splitlines() if x.startswith("Commands: "))
