@@ -208,3 +208,36 @@ def test_every_doc_example_block_is_checked() -> None:
     """A tradecore command shown in any fenced block must be in a checked console block."""
     stray = [s for p in DOCS for s in parse(p).stray]
     assert not stray, stray
+
+
+_SHOWN = re.compile(r"^\s*(?:\.venv/bin/)?tradecore ([a-z].*?)\s*(?:#.*)?$")
+
+
+def shown_without_output() -> list[tuple[str, str]]:
+    """Commands shown in other fenced blocks (no output claimed; e.g. `bench all`, 70 s)."""
+    found = []
+    for path in DOCS:
+        fence: str | None = None
+        for i, line in enumerate(path.read_text().splitlines()):
+            if line.startswith("```"):
+                fence = None if fence is not None else (line[3:].strip() or "text")
+                continue
+            m = _SHOWN.match(line) if fence not in (None, "console") else None
+            if m:
+                found.append((f"{path.name}:{i + 1}", m.group(1)))
+    return found
+
+
+@pytest.mark.parametrize(("where", "command"), shown_without_output())
+def test_commands_shown_without_output_parse(where: str, command: str) -> None:
+    """Too long to run in the suite, but each must name a real command with valid options
+    and values (parsed exactly as the CLI parses them, without running the command)."""
+    import typer
+
+    from tradecore.cli import app
+
+    words = shlex.split(command.replace("[", "").replace("]", ""))  # a synopsis: [--opt V]
+    group = typer.main.get_command(app)
+    cmd = group.commands.get(words[0])  # type: ignore[attr-defined]
+    assert cmd is not None, f"{where}: no command {words[0]!r}"
+    cmd.make_context(words[0], words[1:])  # raises on an unknown option or a bad value
