@@ -90,3 +90,29 @@ def test_docker_build_succeeds_and_the_image_runs_tradecore_as_non_root() -> Non
         assert uid.returncode == 0 and uid.stdout.strip() != "0"
     finally:
         subprocess.run([docker, "rmi", "-f", IMAGE], capture_output=True, timeout=120)
+
+
+def _image_env() -> dict[str, str]:
+    text = (ROOT / "Dockerfile").read_text().replace("\\\n", " ")
+    env: dict[str, str] = {}
+    for line in re.findall(r"^ENV (.+)$", text, re.MULTILINE):
+        env.update(dict(re.findall(r"(\w+)=(\S+)", line)))
+    return env
+
+
+def test_the_image_environment_loads(tmp_path: Path) -> None:
+    """Found while writing the image: ``TRADECORE_JOURNAL`` together with any
+    ``TRADECORE_SECTION__KEY`` variable failed ("error parsing value for field journal")."""
+    import os
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRADECORE_")}
+    env.update({k: v for k, v in _image_env().items() if k.startswith("TRADECORE_")})
+    env["TRADECORE_JOURNAL"] = env["TRADECORE_JOURNAL"].replace("/data", str(tmp_path))
+    assert "TRADECORE_SERVICE__HOST" in env
+    done = subprocess.run(
+        [sys.executable, "-m", "tradecore", "check"],
+        capture_output=True, text=True, env=env, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert f"journal sqlite:///{tmp_path}/tradecore.db" in done.stdout
