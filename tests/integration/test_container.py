@@ -116,3 +116,23 @@ def test_the_image_environment_loads(tmp_path: Path) -> None:
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert f"journal sqlite:///{tmp_path}/tradecore.db" in done.stdout
+
+
+def test_every_data_file_is_packaged() -> None:
+    """Found while testing the image's install (``pip install .``, not editable): the journal's
+    SQL migrations were not package data, so serve failed on a fresh journal."""
+    import fnmatch
+    import tomllib
+
+    globs = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "package-data"
+    ]["tradecore"]
+    pkg = ROOT / "src" / "tradecore"
+    data = [
+        p.relative_to(pkg).as_posix()
+        for p in pkg.rglob("*")
+        if p.is_file() and p.suffix not in (".py", ".pyc") and "__pycache__" not in p.parts
+    ]
+    assert data
+    missing = [f for f in data if not any(fnmatch.fnmatch(f, g) for g in globs)]
+    assert not missing, f"not in [tool.setuptools.package-data]: {missing}"
