@@ -79,8 +79,12 @@ def _summary(console: Console, r: object, child_orders: int) -> None:
     from tradecore.demo import DemoReport
 
     assert isinstance(r, DemoReport)
+
+    def say(text: str) -> None:  # a text line never wraps: its width varies with the figures
+        console.print(text, soft_wrap=True)
+
     console.rule("[bold]tradecore demo summary")
-    console.print(
+    say(
         f"simulated {r.seconds}s, seed {r.seed}: {r.updates} market updates, "
         f"{r.events} engine events, wall time {r.wall_s:.1f}s"
     )
@@ -96,7 +100,7 @@ def _summary(console: Console, r: object, child_orders: int) -> None:
         f"{r.split_orders} (avg {avg_venues:.1f} venues)",
     )
     console.print(t)
-    console.print(f"child orders sent to venues by the smart router: {child_orders}")
+    say(f"child orders sent to venues by the smart router: {child_orders}")
     fv = Table(title="fills per venue (count, then quantity per instrument)")
     fv.add_column("venue")
     fv.add_column("fills", justify="right")
@@ -134,15 +138,15 @@ def _summary(console: Console, r: object, child_orders: int) -> None:
     ]
     if pf.get("missing_fx"):
         parts.append(f"missing FX: {', '.join(pf['missing_fx'])}")
-    console.print(f"portfolio ({pf.get('base_currency')}): " + "  ".join(parts))
+    say(f"portfolio ({pf.get('base_currency')}): " + "  ".join(parts))
     if r.denials:
-        console.print(
+        say(
             "risk and routing denials: "
             + ", ".join(f"{k} {v}" for k, v in sorted(r.denials.items()))
         )
     else:
-        console.print("risk and routing denials: none")
-    console.print(
+        say("risk and routing denials: none")
+    say(
         f"self-trade: {r.denials.get('SELF_TRADE', 0)} denials, {r.stp_router} routing plans cut "
         f"before our own orders, {r.stp_venue} prevented at venues, {r.self_matches} self-matches"
     )
@@ -154,14 +158,12 @@ def _summary(console: Console, r: object, child_orders: int) -> None:
         return xs[min(int(len(xs) * q), len(xs) - 1)] if xs else 0
 
     # two lines: the wall figures vary in width, so one line would wrap at varying places
-    console.print(
-        f"latency: engine submit (wall) p50 {ls.get('p50_us', 0)} us, p99 {ls.get('p99_us', 0)} us"
-    )
-    console.print(
+    say(f"latency: engine submit (wall) p50 {ls.get('p50_us', 0)} us, p99 {ls.get('p99_us', 0)} us")
+    say(
         f"latency: IOC submit to first fill (simulated) p50 {pct(fl, 0.5)} us, "
         f"p99 {pct(fl, 0.99)} us"
     )
-    console.print(f"state digest {r.state_digest[:16]}")
+    say(f"state digest {r.state_digest[:16]}")
 
 
 def _short(v: object) -> str:
