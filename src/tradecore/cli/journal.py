@@ -114,6 +114,7 @@ def register(app: typer.Typer) -> None:
             store = open_for_reading(target, cfg)  # refused under other instruments/venues
             system = build_system(cfg)
             t0 = time.perf_counter()
+            risk = getattr(system.risk, "import_state", None) and system.risk
             try:
                 with bar(f"replay {target.describe()}", store.max_seq()) as step:
                     rep = do_replay(
@@ -121,6 +122,7 @@ def register(app: typer.Typer) -> None:
                         cast(JournalStore, counted(store, step)),
                         system.positions,
                         use_snapshot=not no_snapshot,
+                        risk=risk,  # type: ignore[arg-type]
                     )
             except (ValueError, KeyError, TypeError) as e:
                 raise JournalError(f"journal {target.describe()} is damaged: {e}") from None
@@ -139,6 +141,8 @@ def register(app: typer.Typer) -> None:
             "state_digest": system.engine.state_digest(),
             "business_digest": business_digest(system.engine, system.positions),
         }
+        if risk:  # the emergency states (kill switch, reduce-only) the journal restored
+            out["trading_state"] = system.risk.state()["trading_state"]  # type: ignore[union-attr]
         if as_json:
             print_json(out)
         else:

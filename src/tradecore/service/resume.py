@@ -13,9 +13,11 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import cast
 
 from tradecore.bootstrap import System
 from tradecore.journal.recovery import RecoveryReport, reconcile, replay
+from tradecore.journal.snapshot import StateHolder
 from tradecore.journal.store import JournalStore
 from tradecore.model import codec
 from tradecore.model.events import OrderAccepted, OrderFilled
@@ -69,7 +71,11 @@ def recover(system: System, store: JournalStore) -> Resumed:
     eng.bus.subscribe(OrderFilled, seen)
     eng.bus.subscribe(OrderAccepted, seen)
     try:
-        rep = replay(eng, store, system.positions)
+        # risk's emergency state (kill switch, halts) rides in snapshots too
+        risk = cast(
+            "StateHolder | None", system.risk if hasattr(system.risk, "emergency") else None
+        )
+        rep = replay(eng, store, system.positions, risk=risk)
     finally:
         eng.bus.unsubscribe(seen)
     for name, venue in system.venues.items():
