@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.markup import escape
-from typer.core import TyperArgument, TyperCommand, TyperGroup
+from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
 
 def _literal(param: Any) -> None:
@@ -20,6 +20,8 @@ def _literal(param: Any) -> None:
         return
     if getattr(param, "is_flag", False) and getattr(param, "metavar", None) is None:
         param.metavar = ""
+    elif isinstance(param, TyperOption) and param.metavar is None and param.name:
+        param.metavar = param.name.upper()  # `--nats NATS`, never `<str>`
     desc = getattr(param, "type_descriptor", None)
     if isinstance(param, TyperArgument) and param.metavar and not getattr(desc, "is_choice", 0):
         param.display_type_rich = lambda ctx: None  # type: ignore[method-assign]  # no "<str>"

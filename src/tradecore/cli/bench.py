@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from enum import StrEnum
 
@@ -17,6 +18,7 @@ class Workload(StrEnum):
     W4 = "W4"
     RECOVERY = "recovery"
     MEMORY = "memory"
+    SCALE = "scale"  # shards on NATS (tradecore.cluster.bench); not part of ``all``
     ALL = "all"
 
 
@@ -79,8 +81,8 @@ def register(app: typer.Typer) -> None:
         workload: Workload = typer.Argument(
             ...,
             metavar="WORKLOAD",
-            help="W1, W2, W3, W4, recovery, memory (about 2.5 min) or all (about 70 s, "
-            "without memory)",
+            help="W1, W2, W3, W4, recovery, memory (about 2.5 min), scale (shards on NATS) "
+            "or all (about 70 s, without memory and scale)",
         ),
         scale: float = typer.Option(
             1.0, "--scale", min=0.001, max=10, metavar="FACTOR", help="multiply every size"
@@ -92,6 +94,13 @@ def register(app: typer.Typer) -> None:
         A progress bar is drawn on stderr when it is a terminal."""
         if workload is Workload.ALL:
             _run_all(scale)
+            return
+        if workload is Workload.SCALE:
+            from tradecore.cluster.bench import run_scale
+
+            with bar("bench scale: 1, 2 and 3 shards on a private nats-server", None):
+                for line in run_scale(orders=max(int(2000 * scale), 10)):
+                    typer.echo(json.dumps(line))
             return
         if workload is Workload.MEMORY:  # one long result: the bar counts events
             total = max(int(10_000_000 * scale), 10)
