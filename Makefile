@@ -1,20 +1,27 @@
-# The two commands of the README quick start. Both create .venv and install first.
+# The two commands of the README quick start. Both create .venv and install first:
+# `make demo` the package alone (runtime dependencies), `make test` also the dev and test
+# extras (linters, pytest, and the heavy test-only schemathesis and playwright).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
+BASE   := $(VENV)/.installed-base
 STAMP  := $(VENV)/.installed
 
 .PHONY: demo test lint typecheck unit bench clean install
 
-$(STAMP): pyproject.toml
+$(BASE): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e .
+	touch $(BASE)
+
+$(STAMP): $(BASE)
+	$(BIN)/pip install --quiet -e '.[dev,test]'
 	touch $(STAMP)
 
 install: $(STAMP)
 
-demo: $(STAMP)
+demo: $(BASE)
 	$(BIN)/tradecore demo
 
 lint: $(STAMP)
@@ -29,7 +36,7 @@ unit: $(STAMP)
 
 test: lint typecheck unit
 
-bench: $(STAMP)
+bench: $(BASE)
 	$(BIN)/tradecore bench all
 
 clean:

@@ -1,5 +1,5 @@
-"""``python -m tradecore``: the same CLI as the ``tradecore`` command."""
+"""``python -m tradecore``: the same CLI as the ``tradecore`` command (same error handling)."""
 
-from tradecore.cli import app
+from tradecore.cli import main
 
-app(prog_name="tradecore")
+main()

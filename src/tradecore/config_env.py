@@ -76,11 +76,12 @@ def env_overrides(env: dict[str, str] | None = None) -> dict[str, dict[str, Any]
     keep = {k: v for k, v in source.items() if "__" in k and k.upper().startswith("TRADECORE_")}
     out: dict[str, dict[str, Any]] = {}
     if keep:
-        source_ = _GivenEnv(_EnvSections, keep)
-        parsed = _EnvSections.model_validate(source_())
+        # the source's own output, not _EnvSections.model_validate: validating a BaseSettings
+        # reads os.environ again, where TRADECORE_JOURNAL (a URL) is not a section table
+        parsed = _GivenEnv(_EnvSections, keep)()
         for name in SECTIONS:
-            table = getattr(parsed, name)
-            if table:
+            table = parsed.get(name)
+            if isinstance(table, dict) and table:
                 out[name] = {k: _value(v) for k, v in table.items()}
     if url:
         out.setdefault("journal", {})["url"] = url

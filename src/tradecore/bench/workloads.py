@@ -17,7 +17,7 @@ import os
 import random
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -412,9 +412,14 @@ def _rss_mb(pid: int | str = "self") -> float:
     return round(pages * os.sysconf("SC_PAGE_SIZE") / 2**20, 1)
 
 
-def memory(n_events: int = 10_000_000, sample_every: int = 1_000_000) -> str:
+def memory(
+    n_events: int = 10_000_000,
+    sample_every: int = 1_000_000,
+    on_sample: Callable[[], None] | None = None,
+) -> str:
     """Current RSS every ``sample_every`` events of a long run (market orders, risk on, group
-    journal on SQLite): flat memory means closed orders live in the journal, not in RAM."""
+    journal on SQLite): flat memory means closed orders live in the journal, not in RAM.
+    ``on_sample`` (the CLI's progress bar) is called at each sample, outside the hot path."""
     with tempfile.TemporaryDirectory() as tmp:
         system = _system(venues=1, risk=True, journal="group", tmp=Path(tmp))
         eng, clock = system.engine, system.clock
@@ -438,6 +443,8 @@ def memory(n_events: int = 10_000_000, sample_every: int = 1_000_000) -> str:
                 if eng.seq >= next_sample:
                     samples.append((eng.seq, _rss_mb()))
                     next_sample += sample_every
+                    if on_sample is not None:
+                        on_sample()
         if eng.journal is not None:
             eng.journal.flush()  # type: ignore[attr-defined]
         wall = time.perf_counter() - t0

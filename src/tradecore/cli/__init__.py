@@ -13,13 +13,15 @@ import typer
 
 from tradecore import __version__
 from tradecore.cli._common import EXIT_USAGE, guarded, usage_message, user_errors
+from tradecore.cli._help import Command, Group
 
 app = typer.Typer(
     name="tradecore",
     help="tradecore: trading engine core (exact money, smart routing, pre-trade risk, journal).",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion (bash, zsh, fish, pwsh)
     pretty_exceptions_enable=False,
+    cls=Group,
 )
 
 
@@ -60,9 +62,11 @@ _MODULES: tuple[str, ...] = (
 for _name in _MODULES:
     importlib.import_module(_name).register(app)
 
-for _cmd in app.registered_commands:  # one top-level handler for every command
+for _cmd in app.registered_commands:  # one top-level handler and help style for every command
     if _cmd.callback is not None:
         _cmd.callback = guarded(_cmd.callback)
+    if _cmd.cls in (None, typer.core.TyperCommand):
+        _cmd.cls = Command
 
 
 def main() -> None:
@@ -70,7 +74,7 @@ def main() -> None:
     try:
         with user_errors():
             try:
-                code = app(standalone_mode=False)
+                code = app(prog_name="tradecore", standalone_mode=False)
             except typer.TyperException as e:  # a usage error: bad option, missing value
                 typer.echo(f"error: {usage_message(e)}", err=True)
                 code = EXIT_USAGE

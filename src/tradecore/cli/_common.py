@@ -15,7 +15,7 @@ import tempfile
 import time
 import tomllib
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -127,3 +127,16 @@ def guarded(fn: F) -> F:
 
 def print_json(data: Any) -> None:
     typer.echo(json.dumps(data, indent=2, sort_keys=False, allow_nan=False))
+
+
+def order_counts(orders: Iterable[Any]) -> tuple[int, int]:
+    """(client orders, child orders): every command counts orders the same way. A client
+    order is one submitted to the engine (direct or SMART); a child is a slice the smart
+    router sent to one venue (it has a ``parent_id``)."""
+    parents = children = 0
+    for o in orders:
+        if o.parent_id is None:
+            parents += 1
+        else:
+            children += 1
+    return parents, children

@@ -17,12 +17,20 @@ from tradecore.positions.csvio import read_returns
 def register(app: typer.Typer) -> None:
     @app.command()
     def analytics(
-        returns: Path = typer.Option(..., "--returns", help="returns CSV: date,return"),
+        returns: Path = typer.Option(
+            ..., "--returns", metavar="FILE", help="returns CSV: date,return"
+        ),
         as_json: bool = typer.Option(False, "--json", help="machine-readable output"),
-        confidence: float = typer.Option(0.95, "--confidence", min=0.5, max=0.999),
-        simulations: int = typer.Option(100_000, "--simulations", min=1000),
-        seed: int = typer.Option(42, "--seed"),
-        plot: Path | None = typer.Option(None, "--plot", help="write equity and drawdown PNG"),
+        confidence: float = typer.Option(
+            0.95, "--confidence", min=0.5, max=0.999, metavar="LEVEL", help="VaR/ES confidence"
+        ),
+        simulations: int = typer.Option(
+            100_000, "--simulations", min=1000, metavar="N", help="Monte Carlo VaR paths"
+        ),
+        seed: int = typer.Option(42, "--seed", metavar="N", help="Monte Carlo seed"),
+        plot: Path | None = typer.Option(
+            None, "--plot", metavar="PNG", help="write equity and drawdown PNG"
+        ),
     ) -> None:
         """Volatility, Sharpe, Sortino, max drawdown, CAGR, VaR and expected shortfall."""
         from tradecore.portfolio.analytics import summary

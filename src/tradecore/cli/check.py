@@ -12,8 +12,12 @@ from tradecore.cli._common import user_errors
 def register(app: typer.Typer) -> None:
     @app.command()
     def check(
-        config: Path | None = typer.Option(None, "--config", help="TOML config to validate"),
-        keys: Path | None = typer.Option(None, "--keys", help="API keys TOML to validate"),
+        config: Path | None = typer.Option(
+            None, "--config", metavar="FILE", help="TOML config to validate"
+        ),
+        keys: Path | None = typer.Option(
+            None, "--keys", metavar="FILE", help="API keys TOML to validate"
+        ),
     ) -> None:
         """Validate the configuration (and a keys file) as serve and run would load them."""
         from tradecore.config import load_config

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
-from tradecore.cli._common import user_errors
+from tradecore.cli._common import order_counts, user_errors
 
 
 def register(app: typer.Typer) -> None:
@@ -20,20 +20,21 @@ def register(app: typer.Typer) -> None:
         seconds: int | None = typer.Option(
             None,
             "--seconds",
-            "--duration",
             min=1,
+            metavar="SECONDS",
             help="simulated seconds (default from config: 300)",
         ),
         seed: int | None = typer.Option(
-            None, "--seed", help="random seed of market and order flow"
+            None, "--seed", metavar="N", help="random seed of market and order flow (default 7)"
         ),
         config: Path | None = typer.Option(
-            None, "--config", help="TOML config (defaults: 3 sim venues)"
+            None, "--config", metavar="FILE", help="TOML config (defaults: 3 sim venues)"
         ),
     ) -> None:
         """Run 3 simulated venues, stream quotes, route a demo order flow, print a summary."""
+        from tradecore.bootstrap import build_system
         from tradecore.config import load_config
-        from tradecore.demo import run_demo
+        from tradecore.demo import DemoReport, run_demo
 
         overrides = {"engine": {"seed": seed}} if seed is not None else None
         with user_errors():
@@ -43,40 +44,47 @@ def register(app: typer.Typer) -> None:
         live = Live(console=console, refresh_per_second=8, transient=True) if tty else None
         marks: set[int] = set()
 
-        def progress(step: int, steps: int, r: object) -> None:
-            from tradecore.demo import DemoReport
-
-            assert isinstance(r, DemoReport)
-            pct = step * 100 // steps
-            simulated = step * cfg.marketdata.step_ms // 1000
+        def line(pct: int, simulated: int, r: DemoReport) -> str:
             fills, denials = sum(r.fills_by_venue.values()), sum(r.denials.values())
-            line = (
+            return (
                 f"[{pct:3d}%] simulated {simulated}s  orders {r.orders}  fills {fills}  "
                 f"denials {denials}"
             )
+
+        def progress(step: int, steps: int, r: object) -> None:
+            assert isinstance(r, DemoReport)
+            pct = step * 100 // steps
+            text = line(pct, step * cfg.marketdata.step_ms // 1000, r)
             if live is not None:
-                live.update(line)
-            elif pct // 25 not in marks and pct % 25 == 0:
+                live.update(text)
+            elif pct // 25 not in marks and pct % 25 == 0 and pct < 100:
                 marks.add(pct // 25)
-                console.print(line)
+                console.print(text)
 
         if live is not None:
             live.start()
+        system = build_system(cfg)
         try:
-            report = run_demo(cfg, seconds=seconds, progress=progress)
+            report = run_demo(cfg, seconds=seconds, system=system, progress=progress)
         finally:
             if live is not None:
                 live.stop()
-        _summary(console, report)
+        # the 100% line once the run has ended: the same counts as the summary below
+        console.print(line(100, report.seconds, report))
+        _summary(console, report, order_counts(system.engine.orders)[1])
 
 
-def _summary(console: Console, r: object) -> None:
+def _summary(console: Console, r: object, child_orders: int) -> None:
     from tradecore.bench.harness import Latencies
     from tradecore.demo import DemoReport
 
     assert isinstance(r, DemoReport)
+
+    def say(text: str) -> None:  # a text line never wraps: its width varies with the figures
+        console.print(text, soft_wrap=True)
+
     console.rule("[bold]tradecore demo summary")
-    console.print(
+    say(
         f"simulated {r.seconds}s, seed {r.seed}: {r.updates} market updates, "
         f"{r.events} engine events, wall time {r.wall_s:.1f}s"
     )
@@ -92,6 +100,7 @@ def _summary(console: Console, r: object) -> None:
         f"{r.split_orders} (avg {avg_venues:.1f} venues)",
     )
     console.print(t)
+    say(f"child orders sent to venues by the smart router: {child_orders}")
     fv = Table(title="fills per venue (count, then quantity per instrument)")
     fv.add_column("venue")
     fv.add_column("fills", justify="right")
@@ -129,15 +138,15 @@ def _summary(console: Console, r: object) -> None:
     ]
     if pf.get("missing_fx"):
         parts.append(f"missing FX: {', '.join(pf['missing_fx'])}")
-    console.print(f"portfolio ({pf.get('base_currency')}): " + "  ".join(parts))
+    say(f"portfolio ({pf.get('base_currency')}): " + "  ".join(parts))
     if r.denials:
-        console.print(
+        say(
             "risk and routing denials: "
             + ", ".join(f"{k} {v}" for k, v in sorted(r.denials.items()))
         )
     else:
-        console.print("risk and routing denials: none")
-    console.print(
+        say("risk and routing denials: none")
+    say(
         f"self-trade: {r.denials.get('SELF_TRADE', 0)} denials, {r.stp_router} routing plans cut "
         f"before our own orders, {r.stp_venue} prevented at venues, {r.self_matches} self-matches"
     )
@@ -148,12 +157,13 @@ def _summary(console: Console, r: object) -> None:
     def pct(xs: list[int], q: float) -> int:
         return xs[min(int(len(xs) * q), len(xs) - 1)] if xs else 0
 
-    console.print(
-        f"latency: engine submit (wall) p50 {ls.get('p50_us', 0)} us, "
-        f"p99 {ls.get('p99_us', 0)} us; "
-        f"IOC submit to first fill (simulated) p50 {pct(fl, 0.5)} us, p99 {pct(fl, 0.99)} us"
+    # two lines: the wall figures vary in width, so one line would wrap at varying places
+    say(f"latency: engine submit (wall) p50 {ls.get('p50_us', 0)} us, p99 {ls.get('p99_us', 0)} us")
+    say(
+        f"latency: IOC submit to first fill (simulated) p50 {pct(fl, 0.5)} us, "
+        f"p99 {pct(fl, 0.99)} us"
     )
-    console.print(f"state digest {r.state_digest[:16]}")
+    say(f"state digest {r.state_digest[:16]}")
 
 
 def _short(v: object) -> str:

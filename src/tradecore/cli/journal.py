@@ -5,33 +5,50 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import cast
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from tradecore.cli._common import print_json, user_errors
+from tradecore.cli._common import order_counts, print_json, user_errors
+from tradecore.cli.progress import bar, counted
 from tradecore.errors import JournalError
 
 JOURNAL_HELP = "journal URL (sqlite:///PATH, postgresql://...) or SQLite file; default: "
-JOURNAL_HELP += "TRADECORE_JOURNAL, then [journal]"
+JOURNAL_HELP += "TRADECORE_JOURNAL, then the config's [journal] section"
+JSON_HELP = "machine-readable output (JSON on stdout)"
 
 
 def register(app: typer.Typer) -> None:
     @app.command()
     def run(
-        config: Path | None = typer.Option(None, "--config", help="TOML config"),
-        journal: str | None = typer.Option(None, "--journal", help=JOURNAL_HELP),
-        seconds: int | None = typer.Option(None, "--seconds", min=1, help="simulated seconds"),
-        as_json: bool = typer.Option(False, "--json"),
+        config: Path | None = typer.Option(None, "--config", metavar="FILE", help="TOML config"),
+        journal: str | None = typer.Option(None, "--journal", metavar="URL", help=JOURNAL_HELP),
+        seconds: int | None = typer.Option(
+            None, "--seconds", min=1, metavar="SECONDS", help="simulated seconds (default 300)"
+        ),
+        as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
         strategy: Path | None = typer.Option(
-            None, "--strategy", help="run this strategy file live instead of the demo flow"
+            None,
+            "--strategy",
+            metavar="FILE",
+            help="run this strategy file live instead of the demo flow",
         ),
         speed: float = typer.Option(
-            1.0, "--speed", min=0.1, max=1000, help="--strategy: simulated seconds per second"
+            1.0,
+            "--speed",
+            min=0.1,
+            max=1000,
+            metavar="X",
+            help="--strategy: simulated seconds per second",
         ),
-        out: Path = typer.Option(Path("run-report"), "--out", help="--strategy: report dir"),
-        param: list[str] = typer.Option([], "--param", help="--strategy: NAME=VALUE"),
+        out: Path = typer.Option(
+            Path("run-report"), "--out", metavar="DIR", help="--strategy: report dir"
+        ),
+        param: list[str] = typer.Option(
+            [], "--param", metavar="NAME=VALUE", help="--strategy: a strategy parameter"
+        ),
     ) -> None:
         """Run the engine on the configured venues with the journal on; print a summary.
         With --strategy: that strategy runs live through the serve runner (docs/strategies.md)."""
@@ -61,10 +78,21 @@ def register(app: typer.Typer) -> None:
                 run_live(system, strategy, seconds or 60, speed, out, param)
                 jr.close()
                 return
-            report = run_demo(cfg, seconds=seconds, system=system)
+            secs = seconds if seconds is not None else cfg.demo.seconds
+            with bar(f"run: {secs}s simulated", 100) as step:
+                done = [0]
+
+                def progress(i: int, n: int, _r: object) -> None:
+                    pct = i * 100 // n
+                    step(pct - done[0])
+                    done[0] = pct
+
+                report = run_demo(cfg, seconds=seconds, system=system, progress=progress)
             jr.close()
+        parents, children = order_counts(system.engine.orders)
         summary = {
-            "orders": report.orders,
+            "orders": parents,
+            "child_orders": children,
             "events": report.events,
             "journal": {
                 "store": target.describe(),
@@ -78,32 +106,33 @@ def register(app: typer.Typer) -> None:
         if as_json:
             print_json(summary)
         else:
-            c = Console()
-            c.print(
-                f"ran {report.seconds}s simulated: {report.orders} orders, {report.events} events"
+            typer.echo(  # plain lines: never wrapped (a long journal path stays one line)
+                f"ran {report.seconds}s simulated: {parents} orders "
+                f"({children} child orders at venues), {report.events} events"
             )
-            c.print(
+            typer.echo(
                 f"journal {target.describe()} ({jr.durability.value}): "
                 f"{jr.appended} events in {jr.commits} commits"
             )
-            c.print(f"state digest {report.state_digest}")
+            typer.echo(f"state digest {report.state_digest}")
 
     @app.command()
     def replay(
-        journal: str | None = typer.Option(None, "--journal", help=JOURNAL_HELP),
+        journal: str | None = typer.Option(None, "--journal", metavar="URL", help=JOURNAL_HELP),
         config: Path | None = typer.Option(
-            None, "--config", help="the config the journal was written with"
+            None, "--config", metavar="FILE", help="the config the journal was written with"
         ),
         no_snapshot: bool = typer.Option(
             False, "--no-snapshot", help="replay from the first event"
         ),
-        as_json: bool = typer.Option(False, "--json"),
+        as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
     ) -> None:
         """Rebuild engine state from a journal and print its state hash."""
         from tradecore.bootstrap import build_system
         from tradecore.config import load_config
         from tradecore.journal.recovery import business_digest
         from tradecore.journal.recovery import replay as do_replay
+        from tradecore.journal.store import JournalStore
         from tradecore.journal.url import open_for_reading, resolve
 
         with user_errors():
@@ -114,21 +143,27 @@ def register(app: typer.Typer) -> None:
             t0 = time.perf_counter()
             risk = getattr(system.risk, "import_state", None) and system.risk
             try:
-                rep = do_replay(
-                    system.engine, store, system.positions, use_snapshot=not no_snapshot,
-                    risk=risk,  # type: ignore[arg-type]
-                )  # fmt: skip
+                with bar(f"replay {target.describe()}", store.max_seq()) as step:
+                    rep = do_replay(
+                        system.engine,
+                        cast(JournalStore, counted(store, step)),
+                        system.positions,
+                        use_snapshot=not no_snapshot,
+                        risk=risk,  # type: ignore[arg-type]
+                    )
             except (ValueError, KeyError, TypeError) as e:
                 raise JournalError(f"journal {target.describe()} is damaged: {e}") from None
             finally:
                 store.close()
             secs = time.perf_counter() - t0
+        parents, children = order_counts(system.engine.orders)
         out = {
             "journal": target.describe(),
             "events_replayed": rep.replayed,
             "snapshot_seq": rep.snapshot_seq,
             "seq": system.engine.seq,
-            "orders": len(system.engine.orders),
+            "orders": parents,
+            "child_orders": children,
             "seconds": round(secs, 3),
             "state_digest": system.engine.state_digest(),
             "business_digest": business_digest(system.engine, system.positions),
@@ -143,12 +178,20 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def audit(
-        journal: str | None = typer.Option(None, "--journal", help=JOURNAL_HELP),
-        config: Path | None = typer.Option(None, "--config", help="TOML config ([journal])"),
-        order: str | None = typer.Option(None, "--order", help="client order id"),
-        account: str | None = typer.Option(None, "--account"),
-        since: str = typer.Option("0", "--since", help="ISO-8601 time or ns (with --account)"),
-        as_json: bool = typer.Option(False, "--json"),
+        journal: str | None = typer.Option(None, "--journal", metavar="URL", help=JOURNAL_HELP),
+        config: Path | None = typer.Option(
+            None, "--config", metavar="FILE", help="TOML config (its [journal] section)"
+        ),
+        order: str | None = typer.Option(
+            None, "--order", metavar="ID", help="client order id (its children included)"
+        ),
+        account: str | None = typer.Option(
+            None, "--account", metavar="ACCOUNT", help="every record of this account"
+        ),
+        since: str = typer.Option(
+            "0", "--since", metavar="TIME", help="ISO-8601 time or ns (with --account)"
+        ),
+        as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
     ) -> None:
         """The full history of an order and its children, or of an account since a time."""
         from tradecore.config import load_config

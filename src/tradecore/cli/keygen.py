@@ -16,12 +16,21 @@ def _items(text: str) -> list[str]:
 def register(app: typer.Typer) -> None:
     @app.command()
     def keygen(
-        key_id: str = typer.Argument(..., help="key id: letters, digits, '_' or '-', e.g. desk1"),
-        accounts: str = typer.Option(..., "--accounts", help="comma-separated accounts, or *"),
-        scopes: str = typer.Option(
-            "read", "--scopes", help="comma-separated: read,trade,risk-admin,metrics"
+        key_id: str = typer.Argument(
+            ..., metavar="KEY_ID", help="key id: letters, digits, '_' or '-', e.g. desk1"
         ),
-        keys_file: Path = typer.Option(Path("keys.toml"), "--keys", help="file to add it to"),
+        accounts: str = typer.Option(
+            ..., "--accounts", metavar="LIST", help="comma-separated accounts, or *"
+        ),
+        scopes: str = typer.Option(
+            "read",
+            "--scopes",
+            metavar="LIST",
+            help="comma-separated: read,trade,risk-admin,metrics",
+        ),
+        keys_file: Path = typer.Option(
+            Path("keys.toml"), "--keys", metavar="FILE", help="file to add it to"
+        ),
     ) -> None:
         """Create an API key: adds its scrypt hash to the keys file (mode 0600), prints the
         token once. Refuses an invalid or already used id, account or scope."""

@@ -17,11 +17,17 @@ from tradecore.positions.position import Method
 def register(app: typer.Typer) -> None:
     @app.command()
     def positions(
-        fills: Path = typer.Option(..., "--fills", help="fills CSV (see docs/positions.md)"),
-        marks: Path | None = typer.Option(None, "--marks", help="marks CSV: instrument,price"),
-        method: Method = typer.Option(Method.AVERAGE, "--method", help="average or fifo"),
+        fills: Path = typer.Option(
+            ..., "--fills", metavar="FILE", help="fills CSV (see docs/positions.md)"
+        ),
+        marks: Path | None = typer.Option(
+            None, "--marks", metavar="FILE", help="marks CSV: instrument,price"
+        ),
+        method: Method = typer.Option(
+            Method.AVERAGE, "--method", metavar="average|fifo", help="cost method"
+        ),
         currency: str = typer.Option(
-            "USD", "--currency", help="quote currency of non BASE/QUOTE symbols"
+            "USD", "--currency", metavar="CCY", help="quote currency of non BASE/QUOTE symbols"
         ),
         as_json: bool = typer.Option(False, "--json", help="machine-readable output"),
     ) -> None:

@@ -80,17 +80,24 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def serve(
         config: Path | None = typer.Option(
-            None, "--config", help="TOML config (default: embedded sim venues)"
+            None, "--config", metavar="FILE", help="TOML config (default: embedded sim venues)"
         ),
         keys: Path | None = typer.Option(
-            None, "--keys", help="API keys TOML (see `tradecore keygen`)"
+            None, "--keys", metavar="FILE", help="API keys TOML (see `tradecore keygen`)"
         ),
-        host: str | None = typer.Option(None, "--host", help="default [service] host"),
+        host: str | None = typer.Option(
+            None, "--host", metavar="HOST", help="listen address (default [service] host)"
+        ),
         port: int | None = typer.Option(
-            None, "--port", min=1, max=65535, help="default [service] port"
+            None, "--port", min=1, max=65535, metavar="PORT", help="default [service] port"
         ),
         speed: float | None = typer.Option(
-            None, "--speed", min=0.1, max=1000, help="simulated seconds per second"
+            None,
+            "--speed",
+            min=0.1,
+            max=1000,
+            metavar="FACTOR",
+            help="simulated seconds per second (default [service] speed)",
         ),
         demo_flow: bool | None = typer.Option(
             None, "--demo-flow/--no-demo-flow", help="run the built-in demo order flow"
@@ -98,6 +105,7 @@ def register(app: typer.Typer) -> None:
         journal: str | None = typer.Option(
             None,
             "--journal",
+            metavar="URL",
             help="journal URL (sqlite:///PATH, postgresql://...) or file; default "
             "TRADECORE_JOURNAL, then [journal]",
         ),
@@ -113,8 +121,9 @@ def register(app: typer.Typer) -> None:
         Recovers from its journal on start (orders, fills, positions) and goes on."""
         import uvicorn
 
+        from tradecore.cli.progress import bar
         from tradecore.config import load_config
-        from tradecore.journal.url import resolve
+        from tradecore.journal.url import fingerprint, resolve
 
         with user_errors():
             cfg = load_config(config)
@@ -126,16 +135,32 @@ def register(app: typer.Typer) -> None:
                 from tradecore.cli.keysfile import validate_keys_file
 
                 validate_keys_file(keys_path)
-            app_, _, ks = build_service(
-                config, keys_path, speed=speed or svc.speed,
-                demo_flow=svc.demo_flow if demo_flow is None else demo_flow,
-                journal=target, new_session=new_session, notes=notes, strategy=strategy,
-            )  # fmt: skip
+            flow = svc.demo_flow if demo_flow is None else demo_flow
+            with bar(f"serve: opening and recovering journal {target.describe()}", None):
+                app_, _, ks = build_service(
+                    config, keys_path, speed=speed or svc.speed, demo_flow=flow,
+                    journal=target, new_session=new_session, notes=notes, strategy=strategy,
+                )  # fmt: skip
             for line in notes:
                 typer.echo(line)
             h, p = host or svc.host, port or svc.port
-            if not ks.keys:
+            n_keys = len(ks.keys)
+            keys_said = f"{n_keys} API key(s) from {keys_path}" if n_keys else "no API keys file"
+            typer.echo(
+                f"loaded: config {config or 'embedded defaults'} ({fingerprint(cfg)[1]}); "
+                f"{keys_said}; demo flow {'on' if flow else 'off'}, speed {speed or svc.speed}x"
+            )
+            if not n_keys:
                 token = ks.create("local", ["*"], ["read", "trade", "risk-admin"])
                 typer.echo(f"no --keys given: a one-off admin key for this run: {token}")
                 typer.echo(f"dashboard: http://{h}:{p}/?key={token}&account={cfg.demo.account}")
+            base = f"http://{h}:{p}"
+            for name, url in (
+                ("serving", f"{base}/ (Ctrl+C stops; a restart goes on from the journal)"),
+                ("  dashboard", f"{base}/"),
+                ("  REST API", f"{base}/v1/ (OpenAPI: {base}/docs)"),
+                ("  WebSocket", f"ws://{h}:{p}/v1/stream"),
+                ("  metrics", f"{base}/metrics (health: {base}/health)"),
+            ):
+                typer.echo(f"{name:<12}{url}")
         uvicorn.run(app_, host=h, port=p, log_level="warning")
