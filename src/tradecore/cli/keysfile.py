@@ -21,6 +21,7 @@ class Scope(StrEnum):
     READ = "read"
     TRADE = "trade"
     RISK_ADMIN = "risk-admin"
+    ADMIN = "admin"  # the manual market clock and the state digest (/v1/admin/*)
 
 
 class KeyEntry(BaseModel):

@@ -14,6 +14,7 @@ from typing import Any
 import typer
 
 from tradecore.cli._common import user_errors
+from tradecore.config import ClockMode
 from tradecore.journal.url import JournalTarget
 
 
@@ -26,6 +27,7 @@ def build_service(
     journal: Path | str | JournalTarget | None,
     new_session: bool = False,
     notes: list[str] | None = None,
+    clock: str | None = None,
 ) -> tuple[Any, Any, Any]:
     """The serve graph: bootstrap + journal (recovered) + engine service + app. ``journal``
     None: nothing journaled (tests). ``notes`` collects what serve tells the user."""
@@ -41,7 +43,7 @@ def build_service(
     said = notes if notes is not None else []
     cfg = load_config(config)
     target = journal if isinstance(journal, JournalTarget) or journal is None else None
-    if target is None:
+    if target is None and journal is not None:  # None: nothing journaled (it once made ./None)
         target = parse_url(str(journal), "--journal")
     jr = None
     if target is not None and target.backend != "none":
@@ -53,17 +55,17 @@ def build_service(
         if warning:
             said.append(f"warning: {warning}")
     system = build_system(cfg, journal=jr)
-    resume_after = None
+    resumed = None
     if jr is not None:
         jr._clock_ns = system.clock.now_ns
         assert jr.store is not None
         resumed = recover(system, jr.store)
-        resume_after = resumed.last_ts
         said.append(f"journal {target.describe()}: {resumed.describe()}")  # type: ignore[union-attr]
     keys = KeyStore.load(keys_file) if keys_file else KeyStore()
     service = EngineService(
-        system, Metrics(), speed=speed, demo_flow=demo_flow, resume_after_ns=resume_after
-    )
+        system, Metrics(), speed=speed, demo_flow=demo_flow, resumed=resumed,
+        clock_mode=clock or cfg.service.clock.value,
+    )  # fmt: skip
     return create_app(service, keys), service, keys
 
 
@@ -95,6 +97,12 @@ def register(app: typer.Typer) -> None:
         new_session: bool = typer.Option(
             False, "--new-session", help="move the old journal aside (kept) and start empty"
         ),
+        clock: ClockMode | None = typer.Option(
+            None,
+            "--clock",
+            help="wall: the market moves in real time; manual: only by "
+            "POST /v1/admin/clock (deterministic). Default [service] clock",
+        ),
     ) -> None:
         """Serve the REST + WebSocket API, /metrics and the live dashboard at http://HOST:PORT/.
 
@@ -118,12 +126,13 @@ def register(app: typer.Typer) -> None:
                 config, keys_path, speed=speed or svc.speed,
                 demo_flow=svc.demo_flow if demo_flow is None else demo_flow,
                 journal=target, new_session=new_session, notes=notes,
+                clock=None if clock is None else clock.value,
             )  # fmt: skip
             for line in notes:
                 typer.echo(line)
             h, p = host or svc.host, port or svc.port
             if not ks.keys:
-                token = ks.create("local", ["*"], ["read", "trade", "risk-admin"])
+                token = ks.create("local", ["*"], ["read", "trade", "risk-admin", "admin"])
                 typer.echo(f"no --keys given: a one-off admin key for this run: {token}")
                 typer.echo(f"dashboard: http://{h}:{p}/?key={token}&account={cfg.demo.account}")
         uvicorn.run(app_, host=h, port=p, log_level="warning")
@@ -133,7 +142,7 @@ def register(app: typer.Typer) -> None:
         key_id: str = typer.Argument(..., help="key name, e.g. desk1"),
         accounts: str = typer.Option(..., "--accounts", help="comma-separated accounts, or *"),
         scopes: str = typer.Option(
-            "read", "--scopes", help="comma-separated: read,trade,risk-admin"
+            "read", "--scopes", help="comma-separated: read,trade,risk-admin,admin"
         ),
         keys_file: Path = typer.Option(Path("keys.toml"), "--keys", help="file to append to"),
     ) -> None:

@@ -12,8 +12,6 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-import numpy as np
-
 from tradecore.engine.core import Engine
 from tradecore.errors import FxRateMissing
 from tradecore.model.enums import OrderType
@@ -157,6 +155,8 @@ class RiskContext:
         syms = sorted(s for s, d in self.returns.items() if len(d) >= self.config.var_min_obs)
         if not syms:
             return None
+        import numpy as np  # here, not at import: serve starts ~0.2 s sooner without it
+
         n = min(len(self.returns[s]) for s in syms)
         m = np.array([list(self.returns[s])[-n:] for s in syms], dtype=np.float64)
         cov = np.atleast_2d(np.cov(m, ddof=1))
@@ -169,6 +169,8 @@ class RiskContext:
         if c is None:
             return None
         syms, cov = c
+        import numpy as np
+
         w = np.array([float(exposure.get(s, ZERO)) for s in syms], dtype=np.float64)
         from scipy.stats import norm
 
@@ -181,6 +183,8 @@ class RiskContext:
         if c is None:
             return None
         syms, cov = c
+        import numpy as np
+
         sd = np.sqrt(np.diag(cov))
         sd[sd == 0] = 1.0
         corr = cov / np.outer(sd, sd)

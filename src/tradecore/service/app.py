@@ -21,14 +21,19 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.websockets import WebSocketDisconnect
 
 from tradecore import __version__
+from tradecore.journal.recovery import business_digest
 from tradecore.model.commands import CancelOrder, ReplaceOrder, SubmitOrder
 from tradecore.model.enums import OrderType
 from tradecore.model.identifiers import AccountId, ClientOrderId, InstrumentId, Venue
 from tradecore.model.orders import Order
 from tradecore.service.auth import KeyStore, Principal
+from tradecore.service.clock import MAX_STEPS_PER_REQUEST
 from tradecore.service.logging import audit_log
 from tradecore.service.models import (
+    ClockOut,
+    ClockRequest,
     DenialOut,
+    DigestOut,
     ErrorOut,
     KillSwitchRequest,
     OrderOut,
@@ -85,6 +90,7 @@ def create_app(service: EngineService, keys: KeyStore, *, run_feed: bool = True)
     Read = Annotated[Principal, Depends(principal("read"))]
     Trade = Annotated[Principal, Depends(principal("trade"))]
     Admin = Annotated[Principal, Depends(principal("risk-admin"))]
+    Operator = Annotated[Principal, Depends(principal("admin"))]
 
     def check_account(p: Principal, account: str) -> None:
         if not p.can_see(account):
@@ -235,11 +241,37 @@ def create_app(service: EngineService, keys: KeyStore, *, run_feed: bool = True)
             check_account(p, req.scope)
         elif "*" not in p.accounts:
             raise HTTPException(403, "a global kill switch needs a key for all accounts")
-        e = (pipe.engage if req.engaged else pipe.release)(req.scope, p.key_id, req.why)
+        out: list[Any] = []
+        flip = pipe.engage if req.engaged else pipe.release
+        # on the engine's stack: its audit record is committed before the answer, so a
+        # restarted serve has the switch as it was (service/resume.py)
+        eng.call(lambda: out.append(flip(req.scope, p.key_id, req.why)))
+        e = out[0]
         audit_log.warning(
             "kill_switch", key=p.key_id, scope=req.scope, engaged=req.engaged, why=req.why
         )
         return {"scope": e.scope, "engaged": e.engaged, "who": e.who, "why": e.why, "ts": e.ts}
+
+    # ------------------------------------------------------------------ manual clock, digest
+    @app.post(
+        "/v1/admin/clock", response_model=ClockOut, responses={**ERRORS, 409: {"model": ErrorOut}}
+    )
+    async def clock(req: ClockRequest, p: Operator) -> ClockOut:
+        if service.clock_mode != "manual":
+            raise HTTPException(409, "the market runs on wall time (serve --clock manual)")
+        if req.step - service.step > MAX_STEPS_PER_REQUEST:
+            raise HTTPException(
+                422, f"step: at most {MAX_STEPS_PER_REQUEST} steps ahead of {service.step}"
+            )
+        n = service.advance(req.step)
+        return ClockOut(step=service.step, ts=service.system.clock.now_ns(), advanced=n)
+
+    @app.get("/v1/admin/digest", response_model=DigestOut, responses=ERRORS)
+    async def digest(p: Operator) -> DigestOut:
+        biz = business_digest(eng, service.system.positions)
+        return DigestOut(
+            state_digest=eng.state_digest(), business_digest=biz, seq=eng.seq, step=service.step
+        )
 
     # ------------------------------------------------------------------ venues, routing
     @app.get("/v1/venues", responses=ERRORS)

@@ -1,6 +1,6 @@
 """API keys: hashed at rest (scrypt, per-key salt), mapped to accounts and scopes, with a
 token-bucket rate limit per key. A presented key is ``<key id>.<secret>``; only the id is ever
-logged. Scopes: ``read``, ``trade``, ``risk-admin``."""
+logged. Scopes: ``read``, ``trade``, ``risk-admin``, ``admin``."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pathlib import Path
 
 from tradecore.errors import ConfigError
 
-SCOPES = ("read", "trade", "risk-admin")
+SCOPES = ("read", "trade", "risk-admin", "admin")  # admin: the manual clock, the digest
 
 
 def hash_secret(secret: str, salt: bytes | None = None) -> str:

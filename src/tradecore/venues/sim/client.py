@@ -9,6 +9,7 @@ router and recovery must check it before any resend). ``set_down(True)`` is an o
 
 from __future__ import annotations
 
+import hashlib
 import random
 from collections import deque
 from collections.abc import Callable
@@ -27,6 +28,7 @@ from tradecore.model.values import Money
 from tradecore.venues.model import VenueModel
 from tradecore.venues.protocol import ExecutionSink, VenueHealth, VenueOrderStatus, VenueTrade
 from tradecore.venues.sim.book import Match, OrderBook
+from tradecore.venues.sim.restore import Restorable
 
 DAY_NS = 86_400_000_000_000
 # one side of a book as (version, ((price, size), ...), levels asked for)
@@ -65,7 +67,7 @@ class _Ticket(msgspec.Struct):
     trades: list[VenueTrade] = msgspec.field(default_factory=list)
 
 
-class SimVenueClient:
+class SimVenueClient(Restorable):
     """One simulated venue with a book per instrument."""
 
     def __init__(self, model: VenueModel, clock: Clock, config: SimVenueConfig | None = None):
@@ -160,17 +162,19 @@ class SimVenueClient:
             order.client_order_id, order.instrument_id, order.side, order.order_type,
             order.leaves_qty, order.price, order.time_in_force, order.post_only,
         )  # fmt: skip
-        self.clock.schedule(self.clock.now_ns() + self._ack_delay(), lambda: self._arrive(t))
+        now = self.clock.now_ns()
+        self.clock.schedule(now + self._ack_delay("N", t.coid, now), lambda: self._arrive(t))
 
     def cancel(self, order: Order) -> None:
-        coid = order.client_order_id
-        self.clock.schedule(self.clock.now_ns() + self._ack_delay(), lambda: self._cancel(coid))
+        coid, now = order.client_order_id, self.clock.now_ns()
+        self.clock.schedule(now + self._ack_delay("C", coid, now), lambda: self._cancel(coid))
 
     def replace(self, order: Order, new_order: Order) -> None:
         old, new = order.client_order_id, new_order.client_order_id
         leaves, price = new_order.quantity - new_order.filled_qty, new_order.price
+        now = self.clock.now_ns()
         self.clock.schedule(
-            self.clock.now_ns() + self._ack_delay(), lambda: self._replace(old, new, leaves, price)
+            now + self._ack_delay("R", old, now), lambda: self._replace(old, new, leaves, price)
         )
 
     # ------------------------------------------------------------------ market data
@@ -204,18 +208,29 @@ class SimVenueClient:
                     fn(q)
 
     # ------------------------------------------------------------------ internals
-    def _ack_delay(self) -> int:
+    def _draw(self, kind: str, coid: str, now: int) -> float:
+        """Uniform in [0, 1) from (seed, kind, order id, time): the same request draws the same
+        latency whatever happened before it, so a venue rebuilt after a restart draws what the
+        uninterrupted one drew (venues/sim/restore.py)."""
+        key = f"{self.config.seed}|{kind}|{coid}|{now}".encode()
+        h = hashlib.blake2b(key, digest_size=8).digest()
+        return int.from_bytes(h) / 18446744073709551616.0
+
+    def _ack_delay(self, kind: str, coid: str, now: int) -> int:
         """Uniform integer µs in [latency - jitter, latency + jitter] (at least 1), in ns."""
         c = self.config
         j = c.ack_jitter_us
-        us = c.ack_latency_us - j + int(self._random() * (2 * j + 1)) if j else c.ack_latency_us
+        if j:
+            us = c.ack_latency_us - j + int(self._draw(kind, coid, now) * (2 * j + 1))
+        else:
+            us = c.ack_latency_us
         return (us if us > 1 else 1) * 1000
 
-    def _fill_delay(self) -> int:
+    def _fill_delay(self, coid: str, now: int) -> int:
         """Uniform integer µs in [fill_delay, fill_delay + fill_jitter], in ns."""
         c = self.config
         j = c.fill_jitter_us
-        us = c.fill_delay_us + int(self._random() * (j + 1)) if j else c.fill_delay_us
+        us = c.fill_delay_us + int(self._draw("F", coid, now) * (j + 1)) if j else c.fill_delay_us
         return us * 1000
 
     def _report(self, t: _Ticket, fn: Callable[[], None]) -> None:
@@ -263,7 +278,7 @@ class SimVenueClient:
         if t.tif is TimeInForce.FOK and book.available(t.side, limit) < t.qty:
             self._report(t, lambda: sink.on_canceled(t.coid, "FOK: not fillable in full"))
             return
-        delay = self._fill_delay()
+        delay = self._fill_delay(t.coid, self.clock.now_ns())
         for m in book.match(t.side, t.qty, limit, taker=t.coid):
             self._fill(t, m, LiquiditySide.TAKER, delay)
         left = t.qty - t.filled
