@@ -72,6 +72,7 @@ def script(seed: int) -> list[Op]:
     ops: list[Op] = []
     step, since_step, n = 0, 0, 0
     resting: list[str] = []
+    net: dict[str, Decimal] = {}
     while len(ops) < OPS:
         if since_step >= 3 or rng.random() < 0.25:
             step += rng.randint(1, 3)
@@ -86,12 +87,19 @@ def script(seed: int) -> list[Op]:
         coid = f"S{n:04d}"
         sym, lot = rng.choice([("BTC/USD", Decimal("0.0001")), ("ETH/USD", Decimal("0.001"))])
         base = Decimal(rng.randint(5, 60)) / (100 if sym == "BTC/USD" else 10)
+        kind = rng.random()
+        # lean against what the market orders bought or sold so far: stay inside the risk
+        # limits (a breach's reduce-only would deny most of the rest of the script)
+        lean = net.get(sym, Decimal(0)) / (2 if sym == "BTC/USD" else 40)
+        side = "BUY" if rng.random() < 0.5 - float(lean) else "SELL"
         body: dict[str, object] = {
             "client_order_id": coid, "account": ACCOUNT, "symbol": sym,
-            "venue": rng.choice(["SIMA", "SIMB"]), "side": rng.choice(["BUY", "SELL"]),
+            "venue": rng.choice(["SIMA", "SIMB"]), "side": side,
             "quantity": str(base + n * lot),  # unique: never a duplicate-order denial
         }  # fmt: skip
-        kind = rng.random()
+        if kind < 0.3:
+            q = base + n * lot
+            net[sym] = net.get(sym, Decimal(0)) + (q if side == "BUY" else -q)
         if kind < 0.3:
             body.update(type="MARKET", time_in_force="IOC")
         else:
@@ -266,7 +274,9 @@ def crash_loop(url: str, tmp: Path, seed: int, ref: Reference, ops: list[Op]) ->
             while done < len(ops):
                 if round_ < KILLS and killer is None and done >= kill_at[round_]:
                     # lands between two commands or in the middle of one (a commit, a reply)
-                    killer = threading.Timer(rng.uniform(0, 0.015), os.kill, (s.p.pid, signal.SIGKILL))
+                    killer = threading.Timer(
+                        rng.uniform(0, 0.015), os.kill, (s.p.pid, signal.SIGKILL)
+                    )
                     killer.start()
                 r = s.send(ops[done])
                 if ops[done][0] == "submit" and r.status_code == 201:
