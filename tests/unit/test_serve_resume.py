@@ -1,0 +1,66 @@
+"""serve's manual clock and what a restart keeps that is not an order event: the market step
+(journaled even when it changed no order) and the risk kill switch (committed before the
+answer, restored at start)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from tradecore.cli.serve import build_service
+
+
+def start(url: str, clock: str = "manual") -> tuple[Any, Any, str]:
+    app, svc, keys = build_service(None, None, speed=1.0, demo_flow=False, journal=url, clock=clock)
+    token = keys.create("a", ["*"], ["read", "trade", "risk-admin", "admin"])
+    return app, svc, token
+
+
+def ready(c: TestClient) -> None:
+    deadline = time.monotonic() + 10
+    while not c.get("/ready").json()["ready"]:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+
+
+def test_the_manual_clock_moves_to_absolute_steps_and_a_repeat_is_a_no_op(
+    tmp_path: Path,
+) -> None:
+    app, svc, token = start(f"sqlite:///{tmp_path / 'j.db'}")
+    with TestClient(app, headers={"X-API-Key": token}) as c:
+        ready(c)
+        assert svc.step == 0  # the market opens at step 0
+        first = c.post("/v1/admin/clock", json={"step": 5}).json()
+        assert first["step"] == 5 and first["advanced"] == 5
+        assert c.post("/v1/admin/clock", json={"step": 5}).json()["advanced"] == 0
+        assert c.post("/v1/admin/clock", json={"step": 3}).json() == {**first, "advanced": 0}
+        assert c.post("/v1/admin/clock", json={"step": -1}).status_code == 422
+        assert c.post("/v1/admin/clock", json={"step": 10**9}).status_code == 422
+        d = c.get("/v1/admin/digest").json()
+        assert d["step"] == 5 and len(d["state_digest"]) == 64
+    _, svc2, _ = start(f"sqlite:///{tmp_path / 'j.db'}")
+    assert svc2.step == 5  # journaled, though no order event happened at those steps
+
+
+def test_the_clock_is_refused_under_wall_time(tmp_path: Path) -> None:
+    app, _, token = start(f"sqlite:///{tmp_path / 'j.db'}", clock="wall")
+    with TestClient(app, headers={"X-API-Key": token}) as c:
+        ready(c)
+        r = c.post("/v1/admin/clock", json={"step": 5})
+        assert r.status_code == 409 and "wall time" in r.json()["detail"]
+
+
+def test_a_kill_switch_survives_a_crash_right_after_its_answer(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'j.db'}"
+    app, _, token = start(url)
+    with TestClient(app, headers={"X-API-Key": token}) as c:
+        ready(c)
+        body = {"scope": "ACC", "engaged": True, "why": "desk closed"}
+        assert c.post("/v1/risk/kill-switch", json=body).status_code == 200
+        # no shutdown, no flush: a second serve on the same journal, as after a SIGKILL
+        _, svc2, _ = start(url)
+        killed = svc2.system.risk.killed
+        assert "ACC" in killed and killed["ACC"].why == "desk closed"
