@@ -314,6 +314,7 @@ def reference(ops: list[Op], tmp_path_factory: pytest.TempPathFactory) -> Refere
     return run_uninterrupted(ops, tmp_path_factory.mktemp("reference"))
 
 
+@pytest.mark.timeout(900)  # ~1 min on an idle 2-core machine; far more on a loaded one
 def test_serve_killed_20_times_on_sqlite_equals_an_uninterrupted_run(
     tmp_path: Path, ops: list[Op], reference: Reference
 ) -> None:
@@ -343,6 +344,7 @@ def pg_url() -> Iterator[str]:
 
 
 @pytest.mark.postgres
+@pytest.mark.timeout(900)
 def test_serve_killed_20_times_on_postgresql_equals_an_uninterrupted_run(
     tmp_path: Path, pg_url: str, ops: list[Op], reference: Reference
 ) -> None:
