@@ -64,3 +64,27 @@ def test_a_kill_switch_survives_a_crash_right_after_its_answer(tmp_path: Path) -
         _, svc2, _ = start(url)
         killed = svc2.system.risk.killed
         assert "ACC" in killed and killed["ACC"].why == "desk closed"
+
+
+def test_a_resting_order_is_still_on_its_venue_after_a_wall_clock_restart(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'j.db'}"
+    app, _, token = start(url, clock="wall")
+    body = {
+        "client_order_id": "rest-1", "account": "A", "symbol": "BTC/USD", "venue": "SIMA",
+        "side": "BUY", "type": "LIMIT", "price": "59880.00", "quantity": "0.01",
+        "time_in_force": "GTC",
+    }  # fmt: skip
+    with TestClient(app, headers={"X-API-Key": token}) as c:
+        ready(c)
+        assert c.post("/v1/orders", json=body).status_code == 201
+        deadline = time.monotonic() + 20
+        while c.get("/v1/orders/rest-1").json()["status"] != "ACCEPTED":
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        _, svc2, _ = start(url, clock="wall")  # a second serve on the journal, as after a kill
+    o = svc2.system.engine.orders.get("rest-1")
+    assert o is not None and o.status.value == "ACCEPTED"  # not "lost by the venue at restart"
+    venue = svc2.system.venues["SIMA"]
+    resting = venue.books[o.instrument_id].get("rest-1")
+    assert resting is not None and resting.qty == o.leaves_qty
+    assert venue.order_status(o.client_order_id).open
