@@ -54,6 +54,8 @@ class System:
 
 def instruments_from(config: AppConfig) -> list[Instrument]:
     out = []
+    # an instrument's calendar: its own key, else the risk section's symbol -> calendar map
+    calendars: dict[str, str] = config.risk.get("calendars", {})
     for v in config.venues:
         for i in config.instruments:
             out.append(
@@ -61,6 +63,7 @@ def instruments_from(config: AppConfig) -> list[Instrument]:
                     i.symbol, v.name, tick=str(i.tick), lot=str(i.lot),
                     min_quantity=str(i.min_quantity), min_notional=str(i.min_notional),
                     asset_class=i.asset_class, quote=i.quote,
+                    calendar=i.calendar or calendars.get(i.symbol),
                 )
             )  # fmt: skip
     return out
@@ -123,7 +126,7 @@ def build_system(
         models[venue] = VenueModel(venue, FeeSchedule(v.maker_bps, v.taker_bps), listed)
         sim_cfg = SimVenueConfig(
             v.ack_latency_us, v.ack_jitter_us, v.fill_delay_us, v.reject_rate, v.timeout_rate,
-            seed=cfg.engine.seed * 1000 + n, fill_jitter_us=v.fill_jitter_us,
+            seed=cfg.engine.seed * 1000 + n, fill_jitter_us=v.fill_jitter_us, stp=v.stp,
         )  # fmt: skip
         client = SimVenueClient(models[venue], clock, sim_cfg)
         venues[venue] = client

@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from tradecore.config_types import ExactDecimal, format_pydantic_error
 from tradecore.errors import ConfigError
-from tradecore.model.enums import AssetClass
+from tradecore.model.enums import AssetClass, StpMode
 from tradecore.routing.config import RoutingConfig
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
@@ -37,6 +37,7 @@ class InstrumentConfig(BaseModel):
     symbol: str = Field(pattern=_SYMBOL)
     quote: str | None = Field(None, pattern=_CURRENCY)  # for symbols without /QUOTE (equities)
     asset_class: AssetClass = AssetClass.CRYPTO
+    calendar: str | None = None  # exchange-calendars name (DAY orders); None: 24/7
     tick: ExactDecimal = Field(gt=0)
     lot: ExactDecimal = Field(gt=0)
     min_quantity: ExactDecimal = Field(Decimal(0), ge=0)
@@ -66,6 +67,7 @@ class VenueConfig(BaseModel):
     timeout_rate: float = Field(0.0, ge=0, le=1)
     outage_prob: float = Field(0.0, ge=0, le=1)
     outage_updates: int = Field(20, ge=1)
+    stp: StpMode = StpMode.NONE  # self-trade prevention for orders that name no mode
 
     @model_validator(mode="after")
     def _jitter(self) -> VenueConfig:

@@ -42,8 +42,10 @@ def build_service(
 
     said = notes if notes is not None else []
     cfg = load_config(config)
-    target = journal if isinstance(journal, JournalTarget) or journal is None else None
-    if target is None and journal is not None:  # None: nothing journaled (it once made ./None)
+    target: JournalTarget | None = None  # None: nothing journaled
+    if isinstance(journal, JournalTarget):
+        target = journal
+    elif journal is not None:
         target = parse_url(str(journal), "--journal")
     jr = None
     if target is not None and target.backend != "none":

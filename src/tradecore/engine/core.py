@@ -89,27 +89,19 @@ class Engine:
         self.state = OrderState(retain_closed)
         self.orders: OrderStore = self.state.orders
         self.seq = 0
+        self.replaying = False  # set by recovery: components must not act (send, flatten)
         self.last_quotes: dict[Any, Quote] = {}
         self._inbox: deque[tuple[Callable[..., object], tuple[Any, ...]]] = deque()
         self._outbox: deque[Event] = deque()
         self._busy = False
         self._publishing = False
-        self._apply = self.state.apply
+        self._appliers = self.state.appliers  # one dict lookup per event, no extra call
         # a journal with commit() gets one call per command/report, before the caller's answer
         self._commit: Callable[[], None] | None = getattr(journal, "commit", None)
         self.sink = ReportSink(self)
 
     def set_gateway(self, gateway: ExecutionGateway) -> None:
         self.gateway = gateway
-
-    @property
-    def replaying(self) -> bool:
-        """Set by recovery: components must not act (send, flatten) on replayed events."""
-        return self.state.replaying
-
-    @replaying.setter
-    def replaying(self, value: bool) -> None:
-        self.state.replaying = value
 
     @property
     def anomalies(self) -> dict[str, int]:
@@ -122,7 +114,7 @@ class Engine:
         return self.seq, self.clock.now_ns()
 
     def _emit(self, event: Event) -> None:
-        self._apply(event)
+        self._appliers[type(event)](event)
         if self.journal is not None:
             self.journal.append(event)
         if self._publishing:
@@ -190,7 +182,7 @@ class Engine:
 
     def apply_event(self, event: Event) -> None:
         """Replay: apply a journaled event (no venue I/O), keep ``seq``, publish it."""
-        self._apply(event)
+        self._appliers[type(event)](event)
         if event.seq > self.seq:
             self.seq = event.seq
         self.bus.publish(event)
@@ -221,12 +213,13 @@ class Engine:
             OrderInitialized(
                 seq, ts, cmd.client_order_id, cmd.account, cmd.instrument_id, cmd.side,
                 cmd.order_type, cmd.quantity, cmd.price, cmd.time_in_force, cmd.post_only,
-                cmd.reduce_only, None, cmd.tag,
+                cmd.reduce_only, None, cmd.tag, cmd.trigger_price, cmd.expire_ns, cmd.display_qty,
+                cmd.stp,
             )
         )  # fmt: skip
         order = self.orders.get(cmd.client_order_id)
         assert order is not None
-        denial = static_check(order, self.instrument_for(order))
+        denial = static_check(order, self.instrument_for(order), self.clock.now_ns())
         if denial is None and self.risk is not None:
             denial = self.risk.check(order)
         if denial is None:
@@ -318,7 +311,7 @@ class Engine:
                 order, Denial(R.INVALID_ORDER, f"quantity {qty} <= filled {order.filled_qty}")
             )
         new_order = replacement(order, cmd.new_client_order_id, qty, price)
-        d = static_check(new_order, self.instrument_for(order))
+        d = static_check(new_order, self.instrument_for(order), self.clock.now_ns())
         if d is not None:
             return CommandResult(order, d)
         seq, ts = self._next()

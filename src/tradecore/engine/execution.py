@@ -23,14 +23,16 @@ from decimal import Decimal
 
 from tradecore.engine.core import Engine
 from tradecore.engine.port import ExecutionPort
+from tradecore.engine.reconcile import Reconciler
 from tradecore.engine.state import replacement
+from tradecore.engine.stops import STOP_TYPES, StopBook, held_id, is_held
 from tradecore.engine.venueview import VenueView
 from tradecore.model.denial import Denial
-from tradecore.model.enums import LiquiditySide, OrderStatus, ReasonCode, Side
+from tradecore.model.enums import OrderStatus, OrderType, ReasonCode, Side
 from tradecore.model.events import OrderAccepted, OrderRejected, OrderReplaced
-from tradecore.model.identifiers import SMART, ClientOrderId, InstrumentId, TradeId, Venue
+from tradecore.model.identifiers import SMART, ClientOrderId, InstrumentId, Venue
+from tradecore.model.market import Quote
 from tradecore.model.orders import Order
-from tradecore.model.values import Currency, Money
 from tradecore.oms.resting import RestingIndex
 from tradecore.routing.config import RoutingConfig
 from tradecore.routing.decisions import ChildRoute, DecisionLog, RoutingDecision
@@ -70,6 +72,8 @@ class Execution:
             self.resting,
         )  # fmt: skip
         self.decisions = DecisionLog()
+        self.stops = StopBook()
+        self._watching = False  # subscribed to quotes only while stops are held
         self.self_trades_prevented = 0  # child plans cut short before our own resting order
         self._rng = random.Random(seed)
         self._attempts: dict[ClientOrderId, int] = {}
@@ -77,21 +81,27 @@ class Execution:
         self._n_children: dict[ClientOrderId, int] = {}
         self._sent_at: dict[ClientOrderId, int] = {}
         self._reject_reasons: dict[ClientOrderId, ReasonCode] = {}
-        self._doubts: dict[ClientOrderId, int] = {}
         port.on_child_done(self._on_child_done)
-        port.sink.followup = self
+        self.recon = Reconciler(port, self.clients)
+        port.sink.followup = self.recon
         port.bus.subscribe(OrderAccepted, self._on_accepted)
         port.bus.subscribe(OrderRejected, self._on_rejected)
         port.bus.subscribe(OrderReplaced, self._on_replaced)
 
     # ------------------------------------------------------------------ gateway
     def send(self, order: Order) -> Denial | None:
+        if order.order_type in STOP_TYPES and self._holds(order):
+            return self._hold(order)
         if order.instrument_id.venue != SMART:
             return self._direct(order)
         self._attempts[order.client_order_id] = 1
         return self._route(order, first=True)
 
     def cancel(self, order: Order) -> Denial | None:
+        if is_held(order) and self.stops.release(order):
+            self.port.sink.on_canceled(order.client_order_id, "canceled while held by the engine")
+            self._unwatch()
+            return None
         if order.instrument_id.venue != SMART:
             client = self.clients.get(order.instrument_id.venue)
             if client is None:
@@ -110,6 +120,8 @@ class Execution:
         return None
 
     def replace(self, order: Order, new_order: Order) -> Denial | None:
+        if is_held(order):
+            return Denial(ReasonCode.INVALID_ORDER, "replace a held stop by cancel and resubmit")
         if order.instrument_id.venue == SMART:
             return Denial(ReasonCode.INVALID_ORDER, "replace a SMART parent by cancel and resubmit")
         client = self.clients.get(order.instrument_id.venue)
@@ -138,6 +150,59 @@ class Execution:
                 break
             ahead += size
         return own if ahead < order.quantity else None
+
+    # ------------------------------------------------------------------ held stops
+    def _holds(self, order: Order) -> bool:
+        """SMART stops, and stops for a venue that does not take them, wait here."""
+        venue = order.instrument_id.venue
+        if venue == SMART:
+            return True
+        client = self.clients.get(venue)
+        return client is not None and not getattr(client, "supports_stops", True)
+
+    def _hold(self, order: Order) -> Denial | None:
+        if order.instrument_id.venue != SMART and order.instrument_id.venue not in self.clients:
+            return Denial(ReasonCode.UNKNOWN_VENUE, f"no client for {order.instrument_id.venue}")
+        self.stops.hold(order)
+        if not self._watching:
+            self.port.bus.subscribe(Quote, self._on_quote)
+            self._watching = True
+        self.port.sink.on_accepted(order.client_order_id, held_id(order.client_order_id))
+        self.port.defer(self._trigger_now, order)  # a condition that holds already fires now
+        return None
+
+    def _unwatch(self) -> None:
+        if self._watching and not len(self.stops):
+            self.port.bus.unsubscribe(self._on_quote)
+            self._watching = False
+
+    def _trigger_now(self, order: Order) -> None:
+        for q in list(self.port.last_quotes.values()):
+            if q.instrument_id.symbol == order.instrument_id.symbol:
+                self._on_quote(q)
+
+    def _on_quote(self, q: Quote) -> None:
+        for order in self.stops.on_quote(q):
+            self.port.defer(self._fire, order)
+
+    def _fire(self, order: Order) -> None:
+        """A held stop triggered: a SMART one is routed as a MARKET (STOP_MARKET) or LIMIT
+        (STOP_LIMIT) parent; a direct one goes to its venue as that plain order."""
+        self._unwatch()
+        if not order.is_open or self.port.replaying:
+            return
+        if order.instrument_id.venue == SMART:
+            self._attempts[order.client_order_id] = 1
+            d = self._route(order, first=True)
+            if d is not None:
+                self._close(order, f"stop triggered, not routed: {d.message}")
+            return
+        client = self.clients[order.instrument_id.venue]
+        plain = replacement(order, order.client_order_id, order.quantity, order.price)
+        plain.order_type = OrderType.MARKET if order.price is None else OrderType.LIMIT
+        plain.trigger_price = None
+        self.breakers[client.venue].on_sent()
+        client.submit(plain)
 
     # ------------------------------------------------------------------ sending
     def _direct(self, order: Order) -> Denial | None:
@@ -183,6 +248,8 @@ class Execution:
             return None
         if plan.post_only_crossed:
             return Denial(ReasonCode.POST_ONLY_WOULD_CROSS, plan.reason, "router")
+        if plan.self_trade_blocked:
+            return Denial(ReasonCode.SELF_TRADE, plan.reason, "router")
         any_eligible = any(not s.excluded for s in plan.scores)
         code = ReasonCode.NO_LIQUIDITY if any_eligible else ReasonCode.VENUE_UNAVAILABLE
         return Denial(code, plan.reason, "router")
@@ -223,8 +290,10 @@ class Execution:
         self._n_children.pop(pid, None)
 
     def _on_child_done(self, parent: Order, child: Order) -> None:
-        """Told by the engine's appliers when a child reached a terminal state."""
-        self.port.defer(self._child_done, parent, child)
+        """Told by the engine's appliers when a child reached a terminal state (during
+        replay too, when nothing may be sent: then it is only forgotten)."""
+        if not self.port.replaying:
+            self.port.defer(self._child_done, parent, child)
 
     def _child_done(self, parent: Order, child: Order) -> None:
         reason = self._reject_reasons.pop(child.client_order_id, None)
@@ -305,40 +374,6 @@ class Execution:
         if new is not None:
             self.resting.add(new)
 
-    # ------------------------------------------------------------------ follow-ups (sink)
-    def adopted(self, order: Order) -> None:
-        """A venue acknowledged an order we had given up on. A direct order lives on (its
-        owner sees it ACCEPTED); a child is cancelled unless its parent still needs it."""
-        if order.parent_id is None or not order.is_open:
-            return
-        parent = self.port.orders.get(order.parent_id)
-        needed = Decimal(0) if parent is None or parent.status.is_terminal else parent.leaves_qty
-        if parent is not None and parent.status is S.PENDING_CANCEL:
-            needed = Decimal(0)
-        working = sum(
-            (c.leaves_qty for c in self.port.orders.children(order.parent_id) if c.is_open),
-            Decimal(0),
-        )
-        if working > needed and order.status is not S.PENDING_CANCEL:
-            self.port.cancel(order)
-
-    def doubt(self, order: Order) -> None:
-        """The venue contradicted itself about ``order``: ask it, and apply what it says."""
-        n = self._doubts.get(order.client_order_id, 0)
-        if n >= 3:
-            return  # asked three times already: the anomalies are in the journal
-        self._doubts[order.client_order_id] = n + 1
-        client = self.clients.get(order.instrument_id.venue)
-        if client is not None:
-            self.reconcile(order, client.order_status(order.client_order_id))
-
-    def orphan_replacement(self, order: Order, new_id: ClientOrderId) -> None:
-        """The venue replaced an order after it had filled: cancel what it may hold."""
-        client = self.clients.get(order.instrument_id.venue)
-        if client is not None:
-            client.cancel(replacement(order, new_id, order.quantity, order.price))
-
-    # ------------------------------------------------------------------ reconciliation
     def _check_ack(self, coid: ClientOrderId) -> None:
         """No ack yet? Ask the venue before doing anything: never resend blindly."""
         self._sent_at.pop(coid, None)
@@ -352,52 +387,17 @@ class Execution:
         self.reconcile(order, client.order_status(coid))
 
     def reconcile(self, order: Order, st: VenueOrderStatus) -> tuple[int, int, int]:
-        """Apply what the venue says about ``order`` and we missed, exactly once: its ack,
-        each of its trades (by trade id, with the venue's price and fee), its close.
-        Returns (acks, fills, closes) applied. An order the venue does not know and never
-        acknowledged is rejected (TIMEOUT) after a cancel is sent, so a late arrival cannot
-        trade unseen; if it does arrive, its ack adopts it back (docs/execution.md)."""
-        sink = self.port.sink
-        coid = order.client_order_id
-        client = self.clients[order.instrument_id.venue]
-        if not st.known:
-            if order.is_open and order.venue_order_id is None:
-                client.cancel(order)
-                sink.on_rejected(
-                    coid, ReasonCode.TIMEOUT, "no ack and the venue does not know the order"
-                )
-            return 0, 0, 0
-        acks = fills = closes = 0
-        if order.venue_order_id is None and st.venue_order_id is not None:
-            sink.on_accepted(coid, st.venue_order_id)
-            acks = 1
-        ccy = self._currency(order)
-        if st.trades:
-            for t in st.trades:
-                if t.trade_id not in order.trade_ids:
-                    fee = Money(t.fee, ccy)
-                    sink.on_filled(coid, TradeId(t.trade_id), t.quantity, t.price, fee, t.liquidity)
-                    fills += 1
-        elif st.filled_qty > order.filled_qty and st.avg_px is not None:
-            # the venue gave no trade list: one fill for the difference, at the price that
-            # makes our notional equal the venue's, with an id naming what it covers
-            missed = st.filled_qty - order.filled_qty
-            px = (st.filled_qty * st.avg_px - order.notional) / missed
-            tid = TradeId(f"{coid}-recon-{st.filled_qty}")
-            sink.on_filled(coid, tid, missed, px, Money.zero(ccy), LiquiditySide.TAKER)  # unknown
-            fills = 1
-        if not st.open and st.filled_qty < order.quantity and (order.is_open or acks):
-            sink.on_canceled(coid, "reconciled: not open at the venue")
-            closes = 1
-        return acks, fills, closes
-
-    def _currency(self, order: Order) -> Currency:
-        inst = self.port.instruments.get(order.instrument_id)
-        return inst.quote if inst is not None else Currency.of("USD")
+        """The one reconciliation (:meth:`Reconciler.reconcile`)."""
+        return self.recon.reconcile(order, st)
 
     def recovered(self) -> None:
-        """After a restart: rebuild what the planner reads of our own open orders."""
-        self.resting.rebuild(self.port.orders.open_orders())
+        """After a restart: rebuild our own open orders (for the planner) and held stops."""
+        opened = self.port.orders.open_orders()
+        self.resting.rebuild(opened)
+        self.stops.rebuild(opened)
+        if len(self.stops) and not self._watching:
+            self.port.bus.subscribe(Quote, self._on_quote)
+            self._watching = True
 
     def reload(self) -> None:
         """Forget cached listings and plans (after instruments or fee schedules change)."""

@@ -22,7 +22,7 @@ class ExecutionPort:
     children of a parent, deny an order, close a parent, run work on the engine's stack, and
     report what venues say through the sink. Every change is an event, applied as usual."""
 
-    __slots__ = ("_e", "bus", "clock", "instruments", "orders", "sink")
+    __slots__ = ("_e", "bus", "clock", "instruments", "last_quotes", "orders", "sink")
 
     def __init__(self, engine: Engine) -> None:
         self._e = engine
@@ -31,6 +31,7 @@ class ExecutionPort:
         self.orders = engine.orders
         self.bus = engine.bus
         self.sink = engine.sink
+        self.last_quotes = engine.last_quotes  # read-only: the latest quote per instrument
 
     @property
     def seq(self) -> int:
@@ -38,7 +39,7 @@ class ExecutionPort:
 
     @property
     def replaying(self) -> bool:
-        return self._e.state.replaying
+        return self._e.replaying
 
     def on_child_done(self, fn: Callable[[Order, Order], None]) -> None:
         self._e.state.on_child_done = fn

@@ -149,11 +149,8 @@ class ReportSink:
                           outcome, detail)
         )  # fmt: skip
 
-    def _known(self, report: Report, coid: ClientOrderId, detail: str) -> Order | None:
-        o = self._by_id.get(coid)
-        if o is None:
-            self._anomaly(coid, "", report, "", "UNKNOWN_ORDER", "ignored", detail)
-        return o
+    def _unknown(self, report: Report, coid: ClientOrderId, detail: str) -> None:
+        self._anomaly(coid, "", report, "", "UNKNOWN_ORDER", "ignored", detail)
 
     def _ignored(self, o: Order, report: Report, outcome: Outcome, detail: str) -> None:
         self._anomaly(
@@ -174,8 +171,9 @@ class ReportSink:
         self._follow("adopted", o)
 
     def _accepted(self, coid: ClientOrderId, vid: VenueOrderId) -> None:
-        o = self._known(Report.ACK, coid, f"venue order id {vid}")
+        o = self._by_id.get(coid)
         if o is None:
+            self._unknown(Report.ACK, coid, f"venue order id {vid}")
             return
         if o.status is S.REJECTED and o.timed_out:
             self._adopt(o, vid, Report.ACK)
@@ -190,8 +188,9 @@ class ReportSink:
         self._e._emit(OrderAccepted(seq, ts, coid, o.account, vid))
 
     def _rejected(self, coid: ClientOrderId, reason: ReasonCode, message: str) -> None:
-        o = self._known(Report.REJECT, coid, f"{reason.value}: {message}")
+        o = self._by_id.get(coid)
         if o is None:
+            self._unknown(Report.REJECT, coid, f"{reason.value}: {message}")
             return
         outcome = TABLE[(Report.REJECT, o.status)]
         if outcome is Outcome.APPLY and o.status is S.PENDING_CANCEL and o.venue_order_id:
@@ -206,9 +205,9 @@ class ReportSink:
         self, coid: ClientOrderId, trade_id: TradeId, qty: Decimal, price: Decimal, fee: Money,
         liquidity: LiquiditySide,
     ) -> None:  # fmt: skip
-        detail = f"trade {trade_id}: {qty} @ {price}"
-        o = self._known(Report.FILL, coid, detail)
+        o = self._by_id.get(coid)
         if o is None:
+            self._unknown(Report.FILL, coid, _trade(trade_id, qty, price))
             return
         while o.status is S.REPLACED and o.replaced_by is not None:
             nxt = self._by_id.get(o.replaced_by)  # the fill belongs to the live replacement
@@ -216,41 +215,47 @@ class ReportSink:
                 break
             o = nxt
         if trade_id in o.trade_ids:
-            self._ignored(o, Report.FILL, Outcome.DUPLICATE, detail)
+            self._ignored(o, Report.FILL, Outcome.DUPLICATE, _trade(trade_id, qty, price))
             return
         if not (qty > 0 and price > 0):
-            self._ignored(o, Report.FILL, Outcome.CONTRADICTION, f"{detail}: not positive")
+            detail = f"{_trade(trade_id, qty, price)}: not positive"
+            self._ignored(o, Report.FILL, Outcome.CONTRADICTION, detail)
             return
         if o.status is S.REJECTED and o.timed_out:
             self._adopt(o, None, Report.FILL)
         outcome = TABLE[(Report.FILL, o.status)]
-        if outcome is Outcome.APPLY and qty > o.quantity - o.filled_qty:
+        if outcome is not Outcome.APPLY:
+            self._ignored(o, Report.FILL, outcome, _trade(trade_id, qty, price))
+            return
+        if qty > o.quantity - o.filled_qty:
+            detail = f"{_trade(trade_id, qty, price)}: more than the {o.leaves_qty} left"
             self._anomaly(o.client_order_id, o.account, Report.FILL, o.status.value,
-                          "OVERFILL", "ignored",
-                          f"{detail}: more than the {o.leaves_qty} left")  # fmt: skip
+                          "OVERFILL", "ignored", detail)  # fmt: skip
             self._follow("doubt", o)
             return
-        if outcome is not Outcome.APPLY:
-            self._ignored(o, Report.FILL, outcome, detail)
-            return
-        parent = None if o.parent_id is None else self._by_id.get(o.parent_id)
-        if parent is not None and qty > parent.quantity - parent.filled_qty:
-            self._anomaly(parent.client_order_id, parent.account, Report.FILL,
-                          parent.status.value, "OVERFILL", "booked",
-                          f"{detail} on child {o.client_order_id}: the venue executed more "
-                          f"than the parent's {parent.leaves_qty} left")  # fmt: skip
+        pid = o.parent_id
+        if pid is not None:
+            parent = self._by_id.get(pid)
+            if parent is not None and qty > parent.quantity - parent.filled_qty:
+                detail = (
+                    f"{_trade(trade_id, qty, price)} on child {o.client_order_id}: the venue "
+                    f"executed more than the parent's {parent.leaves_qty} left"
+                )
+                self._anomaly(pid, parent.account, Report.FILL, parent.status.value,
+                              "OVERFILL", "booked", detail)  # fmt: skip
         seq, ts = self._e._next()
         self._e._emit(
             OrderFilled(
                 seq, ts, o.client_order_id, o.account, o.instrument_id,
                 o.venue_order_id or VenueOrderId(""), trade_id, o.side, qty, price, fee,
-                liquidity, o.parent_id,
+                liquidity, pid,
             )
         )  # fmt: skip
 
     def _replaced(self, coid: ClientOrderId, vid: VenueOrderId) -> None:
-        o = self._known(Report.REPLACED, coid, f"venue order id {vid}")
+        o = self._by_id.get(coid)
         if o is None:
+            self._unknown(Report.REPLACED, coid, f"venue order id {vid}")
             return
         outcome = TABLE[(Report.REPLACED, o.status)]
         p = self._e.state.pending_replace.get(coid)
@@ -270,8 +275,9 @@ class ReportSink:
         self, report: Report, coid: ClientOrderId, reason: ReasonCode | None, message: str
     ) -> None:
         detail = message if reason is None else f"{reason.value}: {message}"
-        o = self._known(report, coid, detail)
+        o = self._by_id.get(coid)
         if o is None:
+            self._unknown(report, coid, detail)
             return
         outcome = TABLE[(report, o.status)]
         if outcome is not Outcome.APPLY:
@@ -279,6 +285,10 @@ class ReportSink:
             return
         seq, ts = self._e._next()
         self._e._emit(_SIMPLE_EVENTS[report](seq, ts, o, reason, message))
+
+
+def _trade(trade_id: str, qty: Decimal, price: Decimal) -> str:
+    return f"trade {trade_id}: {qty} @ {price}"
 
 
 _SIMPLE_EVENTS: dict[Report, Callable[[int, int, Order, ReasonCode | None, str], Event]] = {

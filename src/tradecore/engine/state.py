@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from tradecore.errors import UnknownOrder
-from tradecore.model.enums import OrderStatus, ReasonCode
+from tradecore.model.enums import TERMINAL, OrderStatus, ReasonCode
 from tradecore.model.events import (
     Event,
     OrderAccepted,
@@ -34,10 +34,11 @@ from tradecore.model.events import (
 )
 from tradecore.model.identifiers import ClientOrderId
 from tradecore.model.orders import Order, Trigger
-from tradecore.oms.parents import apply_child_event
+from tradecore.oms.parents import CHILD_EFFECTS
 from tradecore.oms.store import OrderStore
 
-#: told (parent, child) after a child's event made the child terminal (not during replay)
+#: told (parent, child) after a child's event made the child terminal (replay too: the
+#: listener decides whether to act)
 ChildDone = Callable[[Order, Order], None]
 
 
@@ -47,6 +48,8 @@ def replacement(old: Order, new_id: ClientOrderId, qty: Decimal, price: Decimal 
         new_id, old.account, old.instrument_id, old.side, old.order_type, qty, price,
         old.time_in_force, post_only=old.post_only, reduce_only=old.reduce_only,
         parent_id=old.parent_id, created_ns=old.created_ns, tag=old.tag,
+        trigger_price=old.trigger_price, expire_ns=old.expire_ns, display_qty=old.display_qty,
+        stp=old.stp,
     )  # fmt: skip
     new.filled_qty = old.filled_qty
     new.notional = old.notional
@@ -66,7 +69,6 @@ class OrderState:
         self.pending_replace: dict[ClientOrderId, OrderPendingReplace] = {}
         self.anomalies: Counter[str] = Counter()  # ReportAnomaly kinds (rebuilt by replay)
         self.on_child_done: ChildDone | None = None
-        self.replaying = False
         self.appliers: dict[type[Event], Callable[[Any], None]] = {
             OrderInitialized: self._initialized,
             OrderDenied: self._denied,
@@ -96,17 +98,19 @@ class OrderState:
 
     # ------------------------------------------------------------------ helpers
     def _after(self, o: Order, event: Event, was_terminal: bool = False) -> None:
-        if o.status.is_terminal and not was_terminal:
+        if o.status in TERMINAL and not was_terminal:
             self.orders.mark_closed(o)
         pid = o.parent_id
         if pid is not None:
             parent = self._by_id.get(pid)
             if parent is not None:
-                was_terminal = parent.status.is_terminal
-                apply_child_event(parent, event)
-                if parent.status.is_terminal and not was_terminal:
-                    self.orders.mark_closed(parent)
-                if o.status.is_terminal and not self.replaying and self.on_child_done:
+                effect = CHILD_EFFECTS.get(type(event))
+                if effect is not None:
+                    was_terminal = parent.status in TERMINAL
+                    effect(parent, event)
+                    if parent.status in TERMINAL and not was_terminal:
+                        self.orders.mark_closed(parent)
+                if o.status in TERMINAL and self.on_child_done is not None:
                     self.on_child_done(parent, o)
 
     # ------------------------------------------------------------------ appliers
@@ -115,7 +119,8 @@ class OrderState:
             Order(
                 e.client_order_id, e.account, e.instrument_id, e.side, e.order_type, e.quantity,
                 e.price, e.time_in_force, post_only=e.post_only, reduce_only=e.reduce_only,
-                parent_id=e.parent_id, created_ns=e.ts, tag=e.tag,
+                parent_id=e.parent_id, created_ns=e.ts, tag=e.tag, trigger_price=e.trigger_price,
+                expire_ns=e.expire_ns, display_qty=e.display_qty, stp=e.stp,
             )
         )  # fmt: skip
 

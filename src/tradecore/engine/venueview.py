@@ -92,5 +92,8 @@ class VenueView:
         levels = book.asks if side is Side.BUY else book.bids
         return book.version, tuple((lv.price, lv.size) for lv in levels)
 
+    def rests(self, account: str) -> bool:
+        return self._resting.rests(account)
+
     def own_best(self, account: str, instrument_id: InstrumentId, side: Side) -> Decimal | None:
         return self._resting.best(account, instrument_id, side)

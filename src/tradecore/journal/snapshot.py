@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from tradecore.engine.core import Engine
-from tradecore.model.enums import OrderStatus, OrderType, Side, TimeInForce
+from tradecore.model.enums import OrderStatus, OrderType, Side, StpMode, TimeInForce
 from tradecore.model.identifiers import AccountId, ClientOrderId, InstrumentId, VenueOrderId
 from tradecore.model.orders import Order
 from tradecore.positions.keeper import PositionKeeper
@@ -43,6 +43,9 @@ def restore(engine: Engine, blob: bytes, keeper: PositionKeeper | None = None) -
             post_only=s["post_only"], reduce_only=s["reduce_only"],
             parent_id=None if s["parent_id"] is None else ClientOrderId(s["parent_id"]),
             created_ns=s["created_ns"], tag=s["tag"],
+            trigger_price=_d(s.get("trigger_price")), expire_ns=s.get("expire_ns"),
+            display_qty=_d(s.get("display_qty")),
+            stp=None if s.get("stp") is None else StpMode(s["stp"]),
         )  # fmt: skip
         o.status = OrderStatus(s["status"])
         o.filled_qty = Decimal(s["filled_qty"])

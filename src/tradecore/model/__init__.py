@@ -8,6 +8,7 @@ from tradecore.model.enums import (
     OrderType,
     ReasonCode,
     Side,
+    StpMode,
     TimeInForce,
 )
 from tradecore.model.events import (
@@ -76,6 +77,7 @@ __all__ = [
     "ReasonCode",
     "ReplaceOrder",
     "Side",
+    "StpMode",
     "SubmitOrder",
     "TimeInForce",
     "TradeId",

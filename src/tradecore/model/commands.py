@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import msgspec
 
-from tradecore.model.enums import OrderType, Side, TimeInForce
+from tradecore.model.enums import OrderType, Side, StpMode, TimeInForce
 from tradecore.model.identifiers import AccountId, ClientOrderId, InstrumentId
 
 
@@ -31,6 +31,14 @@ class SubmitOrder(Command, frozen=True, kw_only=True):
     post_only: bool = False
     reduce_only: bool = False
     tag: str = ""
+    #: STOP_MARKET / STOP_LIMIT: the price at which the venue's book triggers the order
+    trigger_price: Decimal | None = None
+    #: GTD: when the order expires (engine clock, int ns)
+    expire_ns: int | None = None
+    #: an iceberg: the quantity the book shows (the rest is hidden and refills it)
+    display_qty: Decimal | None = None
+    #: self-trade prevention at the venue; None: the venue's configured mode
+    stp: StpMode | None = None
 
 
 class CancelOrder(Command, frozen=True, kw_only=True):

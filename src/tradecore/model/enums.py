@@ -23,6 +23,8 @@ class Side(StrEnum):
 class OrderType(StrEnum):
     MARKET = "MARKET"
     LIMIT = "LIMIT"
+    STOP_MARKET = "STOP_MARKET"  # a MARKET order once the venue's book reaches trigger_price
+    STOP_LIMIT = "STOP_LIMIT"  # a LIMIT order at price once the book reaches trigger_price
 
 
 @unique
@@ -30,7 +32,19 @@ class TimeInForce(StrEnum):
     GTC = "GTC"
     IOC = "IOC"
     FOK = "FOK"
-    DAY = "DAY"
+    DAY = "DAY"  # expires at the instrument's session close (its calendar), else UTC midnight
+    GTD = "GTD"  # good till the order's expire_ns
+
+
+@unique
+class StpMode(StrEnum):
+    """Self-trade prevention at a venue, as Binance and Coinbase name the modes: what happens
+    when an incoming order would trade with a resting order of the same account."""
+
+    NONE = "NONE"  # they trade (both legs are reported)
+    EXPIRE_TAKER = "EXPIRE_TAKER"  # the incoming order's remainder is expired
+    EXPIRE_MAKER = "EXPIRE_MAKER"  # the resting order is expired; the incoming one goes on
+    EXPIRE_BOTH = "EXPIRE_BOTH"  # both are expired
 
 
 @unique
@@ -82,6 +96,7 @@ _TERMINAL = frozenset(
         OrderStatus.REPLACED,
     }
 )
+TERMINAL = _TERMINAL  # for hot paths: a set lookup instead of a property call
 _OPEN = frozenset(
     {
         OrderStatus.SUBMITTED,
@@ -107,6 +122,8 @@ class ReasonCode(StrEnum):
     ABOVE_MAX_QUANTITY = "ABOVE_MAX_QUANTITY"
     BELOW_MIN_NOTIONAL = "BELOW_MIN_NOTIONAL"
     DUPLICATE_CLIENT_ORDER_ID = "DUPLICATE_CLIENT_ORDER_ID"
+    INVALID_EXPIRY = "INVALID_EXPIRY"  # GTD without an expire_ns in the future
+    INVALID_COMBINATION = "INVALID_COMBINATION"  # e.g. post-only IOC, an iceberg that can't rest
     # pre-trade risk
     MAX_ORDER_QUANTITY = "MAX_ORDER_QUANTITY"
     MAX_ORDER_NOTIONAL = "MAX_ORDER_NOTIONAL"

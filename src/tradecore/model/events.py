@@ -7,7 +7,14 @@ from decimal import Decimal
 
 import msgspec
 
-from tradecore.model.enums import LiquiditySide, OrderType, ReasonCode, Side, TimeInForce
+from tradecore.model.enums import (
+    LiquiditySide,
+    OrderType,
+    ReasonCode,
+    Side,
+    StpMode,
+    TimeInForce,
+)
 from tradecore.model.identifiers import (
     AccountId,
     ClientOrderId,
@@ -27,7 +34,8 @@ class Event(msgspec.Struct, frozen=True, gc=False, tag=True, tag_field="type"):
 
 
 class OrderInitialized(Event, frozen=True):
-    """An order the engine has accepted for processing (idempotency key recorded)."""
+    """An order the engine has accepted for processing (idempotency key recorded).
+    The order-type fields at the end have defaults, so journals written before them decode."""
 
     client_order_id: ClientOrderId
     account: AccountId
@@ -41,6 +49,10 @@ class OrderInitialized(Event, frozen=True):
     reduce_only: bool
     parent_id: ClientOrderId | None
     tag: str
+    trigger_price: Decimal | None = None
+    expire_ns: int | None = None
+    display_qty: Decimal | None = None
+    stp: StpMode | None = None
 
 
 class OrderDenied(Event, frozen=True):

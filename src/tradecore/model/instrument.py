@@ -16,7 +16,8 @@ class Instrument:
     """A tradable instrument on one venue.
 
     ``quote`` is the currency prices and PnL are in; ``base`` is what a quantity counts
-    (a coin, a share). ``multiplier`` scales notional (contracts); 1 for spot.
+    (a coin, a share). ``multiplier`` scales notional (contracts); 1 for spot. ``calendar``
+    names its exchange sessions (DAY orders expire at the session close); None is 24/7.
     """
 
     id: InstrumentId
@@ -29,6 +30,8 @@ class Instrument:
     min_notional: Decimal = ZERO
     multiplier: Decimal = ONE
     asset_class: AssetClass = AssetClass.CRYPTO
+    #: the exchange-calendars name of its trading sessions (e.g. ``XETR``); None: 24/7
+    calendar: str | None = None
 
     def __post_init__(self) -> None:
         if self.tick_size <= 0:
@@ -101,6 +104,7 @@ def spot(
     min_notional: str = "0",
     asset_class: AssetClass = AssetClass.CRYPTO,
     quote: str | None = None,
+    calendar: str | None = None,
 ) -> Instrument:
     """Convenience constructor: ``spot("BTC/USD", "SIMA", tick="0.01", lot="0.0001")``.
 
@@ -121,4 +125,5 @@ def spot(
         min_quantity=Decimal(min_quantity),
         min_notional=Decimal(min_notional),
         asset_class=asset_class,
+        calendar=calendar,
     )

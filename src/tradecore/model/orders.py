@@ -17,7 +17,7 @@ from enum import StrEnum, unique
 from typing import Any
 
 from tradecore.errors import InvalidOrderTransition, OverfillError
-from tradecore.model.enums import OrderStatus, OrderType, Side, TimeInForce
+from tradecore.model.enums import OrderStatus, OrderType, Side, StpMode, TimeInForce
 from tradecore.model.identifiers import AccountId, ClientOrderId, InstrumentId, VenueOrderId
 from tradecore.model.values import DIVISION, ZERO
 
@@ -106,6 +106,8 @@ class Order:
         "avg_px",
         "client_order_id",
         "created_ns",
+        "display_qty",
+        "expire_ns",
         "filled_qty",
         "instrument_id",
         "last_event_ns",
@@ -119,10 +121,12 @@ class Order:
         "replaced_by",
         "side",
         "status",
+        "stp",
         "tag",
         "time_in_force",
         "timed_out",
         "trade_ids",
+        "trigger_price",
         "venue_order_id",
     )
 
@@ -142,6 +146,10 @@ class Order:
         parent_id: ClientOrderId | None = None,
         created_ns: int = 0,
         tag: str = "",
+        trigger_price: Decimal | None = None,
+        expire_ns: int | None = None,
+        display_qty: Decimal | None = None,
+        stp: StpMode | None = None,
     ) -> None:
         self.client_order_id = client_order_id
         self.account = account
@@ -157,6 +165,10 @@ class Order:
         self.created_ns = created_ns
         self.last_event_ns = created_ns
         self.tag = tag
+        self.trigger_price = trigger_price  # STOP_MARKET / STOP_LIMIT
+        self.expire_ns = expire_ns  # GTD
+        self.display_qty = display_qty  # iceberg
+        self.stp = stp  # self-trade prevention mode; None: the venue's
         self.status = S.INITIALIZED
         self.filled_qty: Decimal = ZERO
         self.avg_px: Decimal | None = None
@@ -272,6 +284,10 @@ class Order:
             "tag": self.tag,
             "trade_ids": sorted(self.trade_ids),
             "timed_out": self.timed_out,
+            "trigger_price": None if self.trigger_price is None else str(self.trigger_price),
+            "expire_ns": self.expire_ns,
+            "display_qty": None if self.display_qty is None else str(self.display_qty),
+            "stp": None if self.stp is None else self.stp.value,
         }
 
     def __repr__(self) -> str:

@@ -19,6 +19,7 @@ from tradecore.model.denial import Denial
 from tradecore.model.enums import OrderType, ReasonCode, Side, TimeInForce
 from tradecore.model.identifiers import InstrumentId
 from tradecore.model.instrument import Instrument
+from tradecore.model.order_checks import check_shape
 from tradecore.model.orders import Order
 
 #: significant digits a quantity or price may have (the decimal context computes with 28)
@@ -154,8 +155,8 @@ def validate_replace(cmd: ReplaceOrder) -> ReplaceOrder | Denial:
     return cmd
 
 
-def static_check(o: Order, inst: Instrument | None) -> Denial | None:
-    """The instrument's rules and the order's shape (no state needed)."""
+def static_check(o: Order, inst: Instrument | None, now_ns: int) -> Denial | None:
+    """The instrument's quantity rules, then the order's shape (:mod:`order_checks`)."""
     R = ReasonCode
     if inst is None:
         return Denial(R.UNKNOWN_INSTRUMENT, f"unknown instrument {o.instrument_id}")
@@ -173,25 +174,4 @@ def static_check(o: Order, inst: Instrument | None) -> Denial | None:
         return Denial(
             R.ABOVE_MAX_QUANTITY, f"quantity {o.quantity} above maximum {inst.max_quantity}"
         )
-    if o.order_type is OrderType.LIMIT:
-        if o.price is None:
-            return Denial(R.INVALID_ORDER, "a LIMIT order needs a price")
-        if o.price <= 0:
-            return Denial(R.INVALID_ORDER, f"price {o.price} must be > 0")
-        if not multiple_of(o.price, inst.tick_size):
-            return Denial(
-                R.OFF_TICK_PRICE, f"price {o.price} not a multiple of tick {inst.tick_size}"
-            )
-        if inst.min_notional and o.quantity * o.price * inst.multiplier < inst.min_notional:
-            return Denial(
-                R.BELOW_MIN_NOTIONAL,
-                f"notional {o.quantity * o.price} below minimum {inst.min_notional}",
-            )
-        if o.post_only and o.time_in_force in (TimeInForce.IOC, TimeInForce.FOK):
-            return Denial(R.INVALID_ORDER, "post-only cannot be IOC or FOK")
-    else:
-        if o.price is not None:
-            return Denial(R.INVALID_ORDER, "a MARKET order takes no price")
-        if o.post_only:
-            return Denial(R.INVALID_ORDER, "a MARKET order cannot be post-only")
-    return None
+    return check_shape(o, inst, now_ns)

@@ -74,6 +74,10 @@ class RoutingView(Protocol):
         version, best first; None if the venue has no book."""
         ...
 
+    def rests(self, account: str) -> bool:
+        """Whether ``account`` may rest anywhere (False: no own_best question is needed)."""
+        ...
+
     def own_best(self, account: str, instrument_id: InstrumentId, side: Side) -> Decimal | None:
         """The best price at which ``account`` rests on ``side`` of that venue's book."""
         ...
@@ -95,6 +99,10 @@ class Plan(msgspec.Struct, frozen=True, gc=False):
     cached: bool = False
     stp_capped: tuple[Venue, ...] = ()  # venues whose depth was cut before our own order
     post_only_crossed: bool = False  # a post-only parent would cross on every venue
+    self_trade_blocked: bool = False  # every venue left would trade with our own order
+
+
+_LIMITS = frozenset({OrderType.LIMIT, OrderType.STOP_LIMIT})  # a triggered stop limit is one
 
 
 class _Gathered(NamedTuple):
@@ -103,6 +111,7 @@ class _Gathered(NamedTuple):
     capped: tuple[Venue, ...]
     near: dict[Venue, Levels]
     makers: dict[Venue, Decimal]
+    own: dict[Venue, Decimal]  # where the account rests on the other side, per venue
 
 
 def _crosses(side: Side, price: Decimal, levels: Levels) -> bool:
@@ -133,6 +142,8 @@ class Planner:
         capped: list[Venue] = []
         near: dict[Venue, Levels] = {}  # the side a post-only child must not cross
         makers: dict[Venue, Decimal] = {}
+        owns: dict[Venue, Decimal] = {}
+        rests = view.rests(order.account)
         for li in view.listings(order.instrument_id.symbol):
             makers[li.venue] = li.maker_rate
             venue = li.venue
@@ -151,8 +162,11 @@ class Planner:
                 else:
                     version, levels = got
                     near[venue] = levels
-                    own = view.own_best(order.account, li.instrument_id, own_side)
+                    own = (
+                        view.own_best(order.account, li.instrument_id, own_side) if rests else None
+                    )
                     if own is not None:
+                        owns[venue] = own
                         # self-trade prevention: only levels strictly better than our own order
                         kept = tuple(lv for lv in levels if (lv[0] < own if buy else lv[0] > own))
                         if len(kept) != len(levels):
@@ -198,7 +212,7 @@ class Planner:
             scores.append(
                 VenueScore(li.venue, avail, fee, lat, st.fill_rate, st.breaker.value, score, reason)
             )
-        return _Gathered(inputs, tuple(scores), tuple(capped), near, makers)
+        return _Gathered(inputs, tuple(scores), tuple(capped), near, makers, owns)
 
     # ------------------------------------------------------------------ plan
     def plan(
@@ -272,7 +286,7 @@ class Planner:
         return Plan((), scores, "no eligible venue has liquidity within the limit", False, capped)
 
     def can_post(self, order: Order) -> bool:
-        if order.order_type is not OrderType.LIMIT:
+        if order.order_type not in _LIMITS:
             return False
         if order.time_in_force not in (TimeInForce.GTC, TimeInForce.DAY):
             return False
@@ -288,15 +302,26 @@ class Planner:
         if order.price is None or not self.can_post(order):
             return Plan((), scores, f"{why}: a posted order needs a GTC/DAY limit", False, capped)
         crossed = False
+        own_blocked: list[Venue] = []
+        buy = order.side is Side.BUY
         ranked: list[tuple[Decimal, Decimal, Venue]] = []
         for s in scores:
             if s.excluded:
+                continue
+            own = g.own.get(s.venue)
+            if own is not None and (order.price >= own if buy else order.price <= own):
+                own_blocked.append(s.venue)  # resting there would trade with our own order
                 continue
             if order.post_only and _crosses(order.side, order.price, near.get(s.venue, ())):
                 crossed = True  # the venue would refuse it: post-only would cross
                 continue
             ranked.append((makers.get(s.venue, ZERO), -s.score, s.venue))
         if not ranked:
+            if own_blocked and not crossed:
+                reason = (f"{why}: posting would trade with our own resting order on "
+                          f"{', '.join(own_blocked)}")  # fmt: skip
+                return Plan((), scores, reason, False, capped + tuple(own_blocked),
+                            self_trade_blocked=True)  # fmt: skip
             reason = (
                 f"{why}: would cross on every eligible venue" if crossed
                 else f"{why}: no eligible venue to post on"

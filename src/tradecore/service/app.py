@@ -133,9 +133,9 @@ def create_app(service: EngineService, keys: KeyStore, *, run_feed: bool = True)
     @app.post("/v1/orders", status_code=201, response_model=OrderOut, responses=ERRORS)
     async def submit(req: OrderRequest, p: Trade, response: Response) -> OrderOut:
         check_account(p, req.account)
-        if (req.type is OrderType.LIMIT) != (req.price is not None):
+        if (req.type in (OrderType.LIMIT, OrderType.STOP_LIMIT)) != (req.price is not None):
             raise HTTPException(
-                422, "price: required for LIMIT orders and refused for MARKET orders"
+                422, "price: required for LIMIT and STOP_LIMIT orders, refused for the others"
             )
         cmd = SubmitOrder(
             client_order_id=ClientOrderId(req.client_order_id), account=AccountId(req.account),
@@ -144,6 +144,9 @@ def create_app(service: EngineService, keys: KeyStore, *, run_feed: bool = True)
             price=None if req.price is None else Decimal(req.price),
             time_in_force=req.time_in_force,
             post_only=req.post_only, reduce_only=req.reduce_only,
+            trigger_price=None if req.trigger_price is None else Decimal(req.trigger_price),
+            expire_ns=req.expire_ns, stp=req.stp,
+            display_qty=None if req.display_qty is None else Decimal(req.display_qty),
         )  # fmt: skip
         existing = eng.orders.get(cmd.client_order_id)
         if existing is not None and not p.can_see(existing.account):

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from tradecore.model.enums import OrderType, Side, TimeInForce
+from tradecore.model.enums import OrderType, Side, StpMode, TimeInForce
 
 
 def _dec(v: Any) -> Any:
@@ -51,6 +51,10 @@ class OrderRequest(BaseModel):
     time_in_force: TimeInForce = TimeInForce.IOC
     post_only: bool = False
     reduce_only: bool = False
+    trigger_price: DecStr | None = None  # STOP_MARKET / STOP_LIMIT
+    expire_ns: Annotated[int, Field(gt=0, lt=2**63)] | None = None  # GTD: ns since the epoch
+    display_qty: DecStr | None = None  # iceberg: the quantity the book shows
+    stp: StpMode | None = None  # self-trade prevention; None: the venue's mode
 
 
 class ReplaceRequest(BaseModel):

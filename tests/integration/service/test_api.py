@@ -193,3 +193,30 @@ def test_websocket_snapshot_then_deltas_and_account_isolation(server: Server) ->
 
     assert asyncio.run(refused(server.other)) == 403  # another account's stream
     assert asyncio.run(refused("nobody.nothing")) == 403  # no valid key
+
+
+def test_stop_gtd_and_iceberg_fields_reach_the_engine(server: Server) -> None:
+    with server.client(server.desk) as c:
+        ref = c.get("/v1/positions", params={"account": "DEMO"}).json()
+        mark = next(p["mark"] for p in ref if p["instrument"] == "BTC/USD")
+        trig = f"{float(mark) * 0.9:.2f}"  # far below the market: the sell stop waits
+        r = c.post(
+            "/v1/orders",
+            json=order("stop-1", venue="SIMA", side="SELL", type="STOP_MARKET",
+                       trigger_price=trig, time_in_force="GTC", stp="EXPIRE_TAKER"),
+        )  # fmt: skip
+        assert r.status_code == 201, r.text
+        got = r.json()["order"]
+        assert (got["type"], got["trigger_price"], got["stp"]) == (
+            "STOP_MARKET",
+            trig,
+            "EXPIRE_TAKER",
+        )
+        assert c.delete("/v1/orders/stop-1").json()["denial"] is None
+        r = c.post(
+            "/v1/orders",
+            json=order("gtd-1", venue="SIMA", type="LIMIT", price=trig, time_in_force="GTD"),
+        )
+        assert r.status_code == 200 and r.json()["denial"]["reason"] == "INVALID_EXPIRY"
+        r = c.post("/v1/orders", json=order("stop-2", type="STOP_LIMIT", trigger_price=trig))
+        assert r.status_code == 422 and "price" in r.json()["detail"]

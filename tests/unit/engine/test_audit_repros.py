@@ -189,3 +189,24 @@ def test_the_fast_validation_path_agrees_with_the_exact_one(
     fast, exact = validate_submit(cmd), _validate_submit(cmd)
     assert (fast is cmd) == (exact is cmd)
     assert type(fast) is type(exact)
+
+
+def test_a_leftover_is_never_posted_where_it_would_trade_with_our_own_order() -> None:
+    """Found by the demo: depth cut before our own order left nothing marketable, and the
+    leftover of a GTC limit was then posted on that very venue, crossing our own order."""
+    m = build_market(RoutingConfig(latency_penalty_bps_per_ms=D(0), max_venues=1))
+    own = SubmitOrder(
+        client_order_id=ClientOrderId("OWN"), account=ACC,
+        instrument_id=InstrumentId(SYMBOL, Venue("SIMC")), side=Side.SELL,
+        order_type=OrderType.LIMIT, quantity=D(1), price=D("100.40"),
+        time_in_force=TimeInForce.GTC,
+    )  # fmt: skip
+    assert m.engine.submit(own).ok
+    m.clock.run_all()
+    m.submit("P", Side.BUY, "5", "100.45", tif=TimeInForce.GTC)
+    m.clock.run_all()
+    kids = m.engine.orders.children(ClientOrderId("P"))
+    resting = [k for k in kids if k.is_open]
+    assert resting and all(k.instrument_id.venue != "SIMC" for k in resting)
+    assert sum(v.self_matches for v in m.venues.values()) == 0
+    assert m.engine.orders.get(ClientOrderId("OWN")).filled_qty == 0  # type: ignore[union-attr]

@@ -2,141 +2,30 @@
 
 Pure and synchronous (no clock, no I/O). It holds two kinds of liquidity on the same queues:
 *synthetic* liquidity (the market makers the data generator quotes, owner ``""``) and *our*
-resting orders (owner = client order id). Matching walks the opposite side level by level,
-oldest first within a level; every fill reports who was the maker.
+resting orders (owner = client order id, with their account). Matching walks the opposite
+side level by level, oldest first within a level; every fill reports who was the maker.
+
+Self-trade prevention: an incoming order that carries an ``account`` and a :class:`StpMode`
+other than NONE never trades with a resting order of that account; the book reports the
+encounter as a ``prevented`` match and expires the maker, stops the taker, or both. The check
+is one attribute compare per *own* resting order the taker reaches: nothing when only market
+makers are on the book.
+
+Icebergs: a resting order with a ``display`` size shows only that much; when the shown part is
+used up, the next slice (up to ``display``) is shown from the hidden rest and goes to the
+back of its price level's queue, with a new time stamp.
 """
 
 from __future__ import annotations
 
 import bisect
-from collections import deque
 from collections.abc import Iterable
 from decimal import Decimal
 
-import msgspec
+from tradecore.model.enums import Side, StpMode
+from tradecore.venues.sim.levels import ZERO, Match, Resting, _Side
 
-from tradecore.model.enums import Side
-
-ZERO = Decimal(0)
-
-
-class Resting:
-    """One resting order in a level queue."""
-
-    __slots__ = ("owner", "price", "qty", "ref", "side", "stamp")
-
-    def __init__(self, ref: str, owner: str, side: Side, price: Decimal, qty: Decimal, stamp: int):
-        self.ref = ref
-        self.owner = owner
-        self.side = side
-        self.price = price
-        self.qty = qty
-        self.stamp = stamp
-
-    @property
-    def synthetic(self) -> bool:
-        return self.owner == ""
-
-
-class Match(msgspec.Struct, frozen=True, gc=False):
-    """A fill between an incoming (taker) order and a resting (maker) one."""
-
-    maker_ref: str
-    maker_owner: str
-    price: Decimal
-    qty: Decimal
-
-
-class _Side:
-    """One side of the book.
-
-    Our own resting orders: price levels (sorted) of FIFO queues, with their totals. The market
-    makers' (synthetic) depth: one size per price, swapped wholesale on every market update and
-    stamped with the time of that update, so at a shared price our orders that rested before
-    the update come first, then the synthetic size, then ours that rested after it.
-    """
-
-    __slots__ = ("is_bid", "keys", "levels", "syn", "syn_keys", "totals")
-
-    def __init__(self, is_bid: bool) -> None:
-        self.is_bid = is_bid
-        self.levels: dict[Decimal, deque[Resting]] = {}
-        self.totals: dict[Decimal, Decimal] = {}  # our resting size per level, kept incrementally
-        self.keys: list[Decimal] = []  # ascending; best is last for bids, first for asks
-        self.syn: dict[Decimal, Decimal] = {}  # synthetic size per price
-        self.syn_keys: list[Decimal] = []  # ascending, like keys
-
-    def best(self) -> Decimal | None:
-        own, syn = self.keys, self.syn_keys
-        if self.is_bid:
-            a = own[-1] if own else None
-            b = syn[-1] if syn else None
-            if a is None:
-                return b
-            return a if b is None or a >= b else b
-        a = own[0] if own else None
-        b = syn[0] if syn else None
-        if a is None:
-            return b
-        return a if b is None or a <= b else b
-
-    def add(self, r: Resting) -> None:
-        q = self.levels.get(r.price)
-        if q is None:
-            q = deque()
-            self.levels[r.price] = q
-            self.totals[r.price] = ZERO
-            bisect.insort(self.keys, r.price)
-        q.append(r)
-        self.totals[r.price] += r.qty
-
-    def remove(self, r: Resting) -> None:
-        q = self.levels[r.price]
-        q.remove(r)
-        self.totals[r.price] -= r.qty
-        if not q:
-            self._drop(r.price)
-
-    def _drop(self, price: Decimal) -> None:
-        del self.levels[price]
-        del self.totals[price]
-        i = bisect.bisect_left(self.keys, price)
-        del self.keys[i]
-
-    def _drop_syn(self, price: Decimal) -> None:
-        del self.syn[price]
-        i = bisect.bisect_left(self.syn_keys, price)
-        del self.syn_keys[i]
-
-    def prices_best_first(self) -> list[Decimal]:
-        if not self.syn_keys:
-            keys = self.keys
-        elif not self.keys:
-            keys = self.syn_keys
-        else:
-            keys = sorted(set(self.keys).union(self.syn_keys))
-        return list(reversed(keys)) if self.is_bid else list(keys)
-
-    def size_at(self, price: Decimal) -> Decimal:
-        own = self.totals.get(price)
-        syn = self.syn.get(price)
-        if own is None:
-            return ZERO if syn is None else syn
-        return own if syn is None else own + syn
-
-    def depth(self, n: int) -> list[tuple[Decimal, Decimal]]:
-        """The best ``n`` levels, (price, total size), best first."""
-        if not self.keys:  # only market makers: no merge needed
-            syn, keys = self.syn, self.syn_keys
-            picked = keys[: -n - 1 : -1] if self.is_bid else keys[:n]
-            return [(p, syn[p]) for p in picked]
-        return [(p, self.size_at(p)) for p in self.prices_best_first()[:n]]
-
-    def crosses(self, price: Decimal, limit: Decimal | None) -> bool:
-        """Whether a level at ``price`` is marketable for an incoming order limited at ``limit``."""
-        if limit is None:
-            return True
-        return price >= limit if self.is_bid else price <= limit
+__all__ = ["Match", "OrderBook", "Resting"]
 
 
 class OrderBook:
@@ -177,6 +66,34 @@ class OrderBook:
             total += opp.size_at(p)
         return total
 
+    def fillable(
+        self, side: Side, limit: Decimal | None, account: str = "", stp: StpMode = StpMode.NONE
+    ) -> Decimal:
+        """What an incoming order could take now (for FOK): hidden iceberg size included, and
+        only up to where self-trade prevention would stop it (``account`` given)."""
+        opp = self.asks if side is Side.BUY else self.bids
+        if not opp.keys:
+            return self.available(side, limit)
+        total = ZERO
+        syn_stamp = self._syn_stamp
+        for p in opp.prices_best_first():
+            if not opp.crosses(p, limit):
+                break
+            syn = opp.syn.get(p, ZERO)
+            hidden = ZERO
+            for r in opp.levels.get(p, ()):
+                if syn and r.stamp > syn_stamp:
+                    total += syn
+                    syn = ZERO
+                if account and r.account == account:
+                    if stp is StpMode.EXPIRE_MAKER:
+                        continue
+                    return total
+                total += r.qty
+                hidden += r.hidden
+            total += syn + hidden
+        return total
+
     def would_cross(self, side: Side, price: Decimal) -> bool:
         opp = self.asks if side is Side.BUY else self.bids
         best = opp.best()
@@ -186,12 +103,22 @@ class OrderBook:
     def _side(self, side: Side) -> _Side:
         return self.bids if side is Side.BUY else self.asks
 
-    def add(self, ref: str, owner: str, side: Side, price: Decimal, qty: Decimal) -> Resting:
-        """Rest a limit order at the back of its price level (no matching)."""
+    def add(
+        self,
+        ref: str,
+        owner: str,
+        side: Side,
+        price: Decimal,
+        qty: Decimal,
+        account: str = "",
+        display: Decimal | None = None,
+    ) -> Resting:
+        """Rest a limit order at the back of its price level (no matching); with ``display``,
+        an iceberg that shows at most that much."""
         if ref in self._refs:
             raise ValueError(f"duplicate book ref {ref}")
         self._stamp += 1
-        r = Resting(ref, owner, side, price, qty, self._stamp)
+        r = Resting(ref, owner, side, price, qty, self._stamp, account, display)
         self._side(side).add(r)
         self._refs[ref] = r
         self.version += 1
@@ -209,31 +136,47 @@ class OrderBook:
         r = self._refs.get(ref)
         if r is None:
             return None
-        if price == r.price and qty <= r.qty:
-            self._side(r.side).totals[price] -= r.qty - qty
-            r.qty = qty
+        if price == r.price and qty <= r.qty + r.hidden:
+            shown = r.qty if r.qty <= qty else qty
+            self._side(r.side).totals[price] -= r.qty - shown
+            r.qty, r.hidden = shown, qty - shown
             del self._refs[ref]
             r.ref = new_ref
+            if r.owner == ref:
+                r.owner = new_ref
             self._refs[new_ref] = r
             self.version += 1
             return r
         self.cancel(ref)
-        return self.add(new_ref, r.owner if r.owner != ref else new_ref, r.side, price, qty)
+        owner = r.owner if r.owner != ref else new_ref
+        return self.add(new_ref, owner, r.side, price, qty, r.account, r.display)
 
     def match(
-        self, side: Side, qty: Decimal, limit: Decimal | None, taker: str = ""
+        self,
+        side: Side,
+        qty: Decimal,
+        limit: Decimal | None,
+        taker: str = "",
+        account: str = "",
+        stp: StpMode = StpMode.NONE,
     ) -> list[Match]:
-        """Take liquidity for an incoming order; returns the fills, best price first."""
+        """Take liquidity for an incoming order; returns the fills, best price first. With an
+        ``account`` (and ``stp`` not NONE), resting orders of that account never trade: each
+        one reached gives a ``prevented`` match, then ``stp`` decides who is expired."""
         opp = self.asks if side is Side.BUY else self.bids
         fills: list[Match] = []
         remaining = qty
+        if stp is StpMode.NONE:
+            account = ""
         while remaining > 0:
             best = opp.best()
             if best is None or not opp.crosses(best, limit):
                 break
-            remaining = self._consume(opp, best, remaining, fills, taker)
+            remaining = self._consume(opp, best, remaining, fills, taker, account, stp)
             if remaining > 0 and (best in opp.levels or best in opp.syn):
                 break  # the rest of the level is behind our own order: never self-match
+            if account and fills and fills[-1].prevented and stp is not StpMode.EXPIRE_MAKER:
+                break  # self-trade prevention stopped the taker
         if fills:
             self.version += 1
         return fills
@@ -289,11 +232,19 @@ class OrderBook:
         return size
 
     def _consume(
-        self, opp: _Side, price: Decimal, qty: Decimal, fills: list[Match], taker: str = ""
+        self,
+        opp: _Side,
+        price: Decimal,
+        qty: Decimal,
+        fills: list[Match],
+        taker: str = "",
+        account: str = "",
+        stp: StpMode = StpMode.NONE,
     ) -> Decimal:
         """Take up to ``qty`` from the level at ``price`` in time order (our orders older than
         the synthetic depth, the synthetic size, our newer orders), stopping at the ``taker``'s
-        own order; returns what is left. Drops what empties."""
+        own order or where self-trade prevention (``account``) stops it; returns what is left.
+        Drops what empties; an emptied iceberg slice is refilled at the back of the queue."""
         queue = opp.levels.get(price)
         syn = opp.syn.get(price)
         syn_stamp = self._syn_stamp
@@ -312,14 +263,34 @@ class OrderBook:
                 continue
             if maker is None or (taker and maker.owner == taker):
                 break
+            assert queue is not None
+            if account and maker.account == account:  # a self-trade: prevented
+                fills.append(Match(maker.ref, maker.owner, price, maker.qty + maker.hidden, True))
+                if stp is StpMode.EXPIRE_TAKER:
+                    break
+                queue.popleft()  # the maker is expired
+                opp.totals[price] -= maker.qty
+                del self._refs[maker.ref]
+                if stp is StpMode.EXPIRE_BOTH:
+                    break
+                continue
             take = maker.qty if maker.qty <= qty else qty
             fills.append(Match(maker.ref, maker.owner, price, take))
             qty -= take
             maker.qty -= take
             opp.totals[price] -= take
             if maker.qty == 0:
-                queue.popleft()  # type: ignore[union-attr]
-                del self._refs[maker.ref]
+                queue.popleft()
+                if maker.hidden:  # iceberg: show the next slice, at the back of the queue
+                    d = maker.display or maker.hidden
+                    shown = d if d < maker.hidden else maker.hidden
+                    maker.qty, maker.hidden = shown, maker.hidden - shown
+                    self._stamp += 1
+                    maker.stamp = self._stamp
+                    queue.append(maker)
+                    opp.totals[price] += shown
+                else:
+                    del self._refs[maker.ref]
         if queue is not None and not queue:
             opp._drop(price)
         return qty

@@ -5,6 +5,14 @@ matched against the book at that moment, and its fills are reported after a furt
 Fault injection (seeded): ``reject_rate`` refuses orders; ``timeout_rate`` executes the order at
 the venue but drops every report for it, so only :meth:`order_status` tells the truth (the
 router and recovery must check it before any resend). ``set_down(True)`` is an outage.
+
+Every match between two of our orders reports both legs: the incoming order's TAKER fill
+(trade id ``<venue>-T<n>``) and the resting order's MAKER fill (``<venue>-T<n>M``), each with
+its own fee. Self-trade prevention (:class:`StpMode`, the order's own or the venue's) decides
+what happens when both belong to one account; the expired side is reported canceled with a
+"self-trade prevention" message. ``self_matches`` / ``self_matches_prevented`` count them.
+Stop, GTD, DAY and iceberg orders: see :mod:`tradecore.venues.sim.tickets` and
+:mod:`tradecore.venues.sim.sessions`.
 """
 
 from __future__ import annotations
@@ -13,58 +21,24 @@ import hashlib
 import random
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import Decimal
 
-import msgspec
-
 from tradecore.engine.clock import Clock
-from tradecore.model.enums import LiquiditySide, OrderType, ReasonCode, Side, TimeInForce
+from tradecore.model.enums import LiquiditySide, OrderType, ReasonCode, Side, StpMode, TimeInForce
 from tradecore.model.identifiers import ClientOrderId, InstrumentId, TradeId, Venue, VenueOrderId
 from tradecore.model.instrument import Instrument
-from tradecore.model.market import BookLevel, BookSnapshot, Quote
+from tradecore.model.market import BookSnapshot, Quote
 from tradecore.model.orders import Order
 from tradecore.model.values import Money
 from tradecore.venues.model import VenueModel
 from tradecore.venues.protocol import ExecutionSink, VenueHealth, VenueOrderStatus, VenueTrade
 from tradecore.venues.sim.book import Match, OrderBook
 from tradecore.venues.sim.restore import Restorable
+from tradecore.venues.sim.sessions import SessionCloses, SessionError
+from tradecore.venues.sim.tickets import PendingStops, SimVenueConfig, Ticket
+from tradecore.venues.sim.views import BookViews
 
-DAY_NS = 86_400_000_000_000
-# one side of a book as (version, ((price, size), ...), levels asked for)
-_SideCache = tuple[int, tuple[tuple[Decimal, Decimal], ...], int]
-
-
-@dataclass(frozen=True, slots=True)
-class SimVenueConfig:
-    """Latency (µs, uniform mean ± jitter) and fault injection of one simulated venue."""
-
-    ack_latency_us: int = 300
-    ack_jitter_us: int = 100
-    fill_delay_us: int = 50
-    reject_rate: float = 0.0
-    timeout_rate: float = 0.0
-    seed: int = 0
-    fill_jitter_us: int = 0  # fill delay is uniform in [fill_delay_us, + fill_jitter_us]
-    retain_closed: int = 100_000  # closed orders the venue still answers order_status for
-
-
-class _Ticket(msgspec.Struct):
-    coid: ClientOrderId
-    instrument_id: InstrumentId
-    side: Side
-    order_type: OrderType
-    qty: Decimal
-    price: Decimal | None
-    tif: TimeInForce
-    post_only: bool
-    vid: VenueOrderId | None = None
-    filled: Decimal = Decimal(0)
-    notional: Decimal = Decimal(0)
-    open: bool = False
-    silent: bool = False
-    closed: bool = False
-    trades: list[VenueTrade] = msgspec.field(default_factory=list)
+__all__ = ["SimVenueClient", "SimVenueConfig"]
 
 
 class SimVenueClient(Restorable):
@@ -78,16 +52,18 @@ class SimVenueClient(Restorable):
         self._random = self._rng.random  # one C call per draw (randint is several Python ones)
         self._sink: ExecutionSink | None = None
         self.books: dict[InstrumentId, OrderBook] = {i: OrderBook() for i in model.instruments}
-        self._tickets: dict[ClientOrderId, _Ticket] = {}
+        self._tickets: dict[ClientOrderId, Ticket] = {}
         self._closed: deque[ClientOrderId] = deque()
         self._quote_subs: dict[InstrumentId, list[Callable[[Quote], None]]] = {}
         self._down = False
-        self._snapshots: dict[tuple[InstrumentId, int], BookSnapshot] = {}
-        self._bid_sides: dict[OrderBook, _SideCache] = {}
-        self._ask_sides: dict[OrderBook, _SideCache] = {}
+        self._views = BookViews(self.books, clock)
         self._n_orders = 0
         self._n_trades = 0
         self.fills_reported = 0
+        self._stops: dict[InstrumentId, PendingStops] = {}  # only instruments with stops
+        self._sessions = SessionCloses()
+        self.self_matches = 0  # matches between two orders of one account that traded
+        self.self_matches_prevented = 0  # such matches that self-trade prevention stopped
 
     def continue_ids(self, orders: int, trades: int) -> None:
         """After the engine restarted from its journal: number new venue orders and trades
@@ -114,41 +90,14 @@ class SimVenueClient(Restorable):
 
     def book(self, instrument_id: InstrumentId, levels: int = 10) -> BookSnapshot | None:
         """L2 snapshot; rebuilt only when the book's version has changed."""
-        b = self.books.get(instrument_id)
-        if b is None:
-            return None
-        cached = self._snapshots.get((instrument_id, levels))
-        if cached is not None and cached.version == b.version:
-            return cached
-        snap = BookSnapshot(
-            instrument_id,
-            tuple([BookLevel(p, s) for p, s in b.bids.depth(levels)]),
-            tuple([BookLevel(p, s) for p, s in b.asks.depth(levels)]),
-            self.clock.now_ns(),
-            b.version,
-        )
-        self._snapshots[(instrument_id, levels)] = snap
-        return snap
+        return self._views.book(instrument_id, levels)
 
     def book_side(
         self, instrument_id: InstrumentId, side: Side, levels: int = 10
     ) -> tuple[int, tuple[tuple[Decimal, Decimal], ...]] | None:
         """One side of the L2 book (bids for ``Side.BUY``) as (price, size) pairs, best
-        first, with the book version: what a router sweeping for a taker needs, without
-        building the other side or level objects."""
-        b = self.books.get(instrument_id)
-        if b is None:
-            return None
-        if side is Side.BUY:
-            s, cache = b.bids, self._bid_sides
-        else:
-            s, cache = b.asks, self._ask_sides
-        cached = cache.get(b)
-        if cached is not None and cached[0] == b.version and cached[2] == levels:
-            return cached[0], cached[1]
-        out = (b.version, tuple(s.depth(levels)), levels)
-        cache[b] = out
-        return out[0], out[1]
+        first, with the book version (see :class:`BookViews`)."""
+        return self._views.book_side(instrument_id, side, levels)
 
     def order_status(self, coid: ClientOrderId) -> VenueOrderStatus:
         t = self._tickets.get(coid)
@@ -158,9 +107,12 @@ class SimVenueClient(Restorable):
         return VenueOrderStatus(coid, t.vid, True, t.open, t.filled, avg, tuple(t.trades))
 
     def submit(self, order: Order) -> None:
-        t = _Ticket(
+        t = Ticket(
             order.client_order_id, order.instrument_id, order.side, order.order_type,
             order.leaves_qty, order.price, order.time_in_force, order.post_only,
+            account=order.account, stp=order.stp or self.config.stp,
+            trigger=order.trigger_price, display=order.display_qty,
+            expire_ns=order.expire_ns if order.time_in_force is TimeInForce.GTD else None,
         )  # fmt: skip
         now = self.clock.now_ns()
         self.clock.schedule(now + self._ack_delay("N", t.coid, now), lambda: self._arrive(t))
@@ -189,9 +141,11 @@ class SimVenueClient(Restorable):
         if book is None:
             return
         for m in book.replace_synthetic(bids, asks):
-            t = self._tickets.get(ClientOrderId(m.maker_owner))
+            t = self._tickets.get(ClientOrderId(m.maker_ref))
             if t is not None:
                 self._fill(t, m, LiquiditySide.MAKER, 0)
+        if self._stops:
+            self._check_stops(instrument_id, book)
         subs = self._quote_subs.get(instrument_id)
         if subs and not self._down:
             b, a = book.best_bid(), book.best_ask()
@@ -233,7 +187,7 @@ class SimVenueClient(Restorable):
         us = c.fill_delay_us + int(self._draw("F", coid, now) * (j + 1)) if j else c.fill_delay_us
         return us * 1000
 
-    def _report(self, t: _Ticket, fn: Callable[[], None]) -> None:
+    def _report(self, t: Ticket, fn: Callable[[], None]) -> None:
         if not t.silent:
             fn()
 
@@ -242,12 +196,12 @@ class SimVenueClient(Restorable):
             raise RuntimeError(f"venue {self.venue} is not bound to an engine")
         return self._sink
 
-    def _arrive(self, t: _Ticket) -> None:
+    def _arrive(self, t: Ticket) -> None:
         self._arrive_match(t)
         if t.coid in self._tickets:
             self._retire(t)  # no-op while it rests on the book
 
-    def _arrive_match(self, t: _Ticket) -> None:
+    def _arrive_match(self, t: Ticket) -> None:
         sink = self._sink_or_fail()
         c = self.config
         if self._down:
@@ -260,6 +214,13 @@ class SimVenueClient(Restorable):
         if book is None:
             sink.on_rejected(t.coid, ReasonCode.UNKNOWN_INSTRUMENT, f"{t.instrument_id} not listed")
             return
+        if t.tif is TimeInForce.DAY:  # its expiry: the session close of its calendar
+            cal = self.model.instruments[t.instrument_id].calendar
+            try:
+                t.expire_ns = self._sessions.next_close(cal, self.clock.now_ns())
+            except SessionError as e:
+                sink.on_rejected(t.coid, ReasonCode.VENUE_REJECT, f"DAY order: {e}")
+                return
         t.silent = bool(c.timeout_rate) and self._rng.random() < c.timeout_rate
         self._tickets[t.coid] = t
         self._n_orders += 1
@@ -274,29 +235,100 @@ class SimVenueClient(Restorable):
             return
         if not t.silent:
             sink.on_accepted(t.coid, t.vid)
-        limit = t.price if t.order_type is OrderType.LIMIT else None
-        if t.tif is TimeInForce.FOK and book.available(t.side, limit) < t.qty:
-            self._report(t, lambda: sink.on_canceled(t.coid, "FOK: not fillable in full"))
+        if t.trigger is not None:
+            pending = self._stops.setdefault(t.instrument_id, PendingStops())
+            pending.tickets.append(t)
+            t.open = True
+            self._schedule_expiry(t)
+            self._check_stops(t.instrument_id, book)
             return
+        traded = self._execute(book, t)
+        if t.open:
+            self._schedule_expiry(t)
+        if traded and self._stops:
+            self._check_stops(t.instrument_id, book)
+
+    def _execute(self, book: OrderBook, t: Ticket) -> bool:
+        """Match an order that is live (arrived, or a stop just triggered); rest or cancel
+        what is left. Returns whether the book traded."""
+        sink = self._sink_or_fail()
+        limit = t.limit
+        stp = t.stp
+        acct = t.account if stp is not StpMode.NONE else ""
+        if t.tif is TimeInForce.FOK and book.fillable(t.side, limit, acct, stp) < t.qty - t.filled:
+            t.open = False
+            self._report(t, lambda: sink.on_canceled(t.coid, "FOK: not fillable in full"))
+            return False
         delay = self._fill_delay(t.coid, self.clock.now_ns())
-        for m in book.match(t.side, t.qty, limit, taker=t.coid):
-            self._fill(t, m, LiquiditySide.TAKER, delay)
+        matches = book.match(t.side, t.qty - t.filled, limit, t.coid, acct, stp)
+        stopped = self._apply_matches(t, matches, delay) if matches else False
         left = t.qty - t.filled
         if left <= 0:
-            return
-        if t.order_type is OrderType.MARKET or t.tif in (TimeInForce.IOC, TimeInForce.FOK):
-            self._later(
-                delay, t, lambda: sink.on_canceled(t.coid, f"{t.tif.value} remainder {left}")
+            return bool(matches)
+        if stopped or limit is None or t.tif in (TimeInForce.IOC, TimeInForce.FOK):
+            t.open = False
+            msg = (
+                f"self-trade prevention ({stp.value}): remainder {left} expired"
+                if stopped
+                else f"{t.tif.value} remainder {left}"
             )
-            return
+            self._later(delay, t, lambda: sink.on_canceled(t.coid, msg))
+            return bool(matches)
         assert t.price is not None
-        book.add(t.coid, t.coid, t.side, t.price, left)
+        book.add(t.coid, t.coid, t.side, t.price, left, t.account, t.display)
         t.open = True
-        if t.tif is TimeInForce.DAY:
-            now = self.clock.now_ns()
-            self.clock.schedule((now // DAY_NS + 1) * DAY_NS, lambda: self._expire(t))
+        return bool(matches)
 
-    def _retire(self, t: _Ticket) -> None:
+    def _apply_matches(self, t: Ticket, matches: list[Match], delay: int) -> bool:
+        """Report both legs of every match; returns whether self-trade prevention stopped
+        the taker ``t``."""
+        stopped = False
+        tickets = self._tickets
+        for m in matches:
+            maker = tickets.get(ClientOrderId(m.maker_ref)) if m.maker_owner else None
+            if m.prevented:
+                self.self_matches_prevented += 1
+                if t.stp is not StpMode.EXPIRE_TAKER and maker is not None:
+                    self._stp_expire(maker, t.stp, delay)
+                stopped = stopped or t.stp is not StpMode.EXPIRE_MAKER
+                continue
+            tid = self._fill(t, m, LiquiditySide.TAKER, delay)
+            if maker is not None:
+                if maker.account == t.account:
+                    self.self_matches += 1
+                self._fill(maker, m, LiquiditySide.MAKER, delay, TradeId(tid + "M"))
+        return stopped
+
+    def _stp_expire(self, maker: Ticket, mode: StpMode, delay: int) -> None:
+        """The book took ``maker`` off under self-trade prevention: close it, report it."""
+        sink = self._sink_or_fail()
+        maker.open = False
+        self._retire(maker)
+        msg = f"self-trade prevention ({mode.value}): resting order expired"
+        self._later(delay, maker, lambda: sink.on_canceled(maker.coid, msg))
+
+    def _check_stops(self, iid: InstrumentId, book: OrderBook) -> None:
+        """Trigger, oldest first, every waiting stop the book now reaches (a triggered stop's
+        own trades may trigger more)."""
+        pending = self._stops.get(iid)
+        while pending is not None and pending.tickets:
+            t = pending.pop_triggered(book.best_bid(), book.best_ask())
+            if t is None:
+                break
+            t.open = False
+            self._execute(book, t)
+            if not t.open:
+                self._retire(t)
+        if pending is not None and not pending.tickets:
+            self._stops.pop(iid, None)
+
+    def _schedule_expiry(self, t: Ticket) -> None:
+        """GTD: at its time; DAY: at the session close found on arrival (``expire_ns``)."""
+        at = t.expire_ns
+        if at is not None:
+            self.clock.schedule(at, lambda: self._expire(t))
+
+    def _retire(self, t: Ticket) -> None:
         """Remember a closed order for a while (order_status), then forget it: a long-running
         venue must not keep every order it ever saw."""
         if t.open or t.closed:
@@ -310,7 +342,7 @@ class SimVenueClient(Restorable):
             if done is not None and done.closed:
                 del self._tickets[old]
 
-    def _later(self, delay: int, t: _Ticket, fn: Callable[[], None]) -> None:
+    def _later(self, delay: int, t: Ticket, fn: Callable[[], None]) -> None:
         if t.silent:
             return
         if delay:
@@ -318,7 +350,9 @@ class SimVenueClient(Restorable):
         else:
             fn()
 
-    def _fill(self, t: _Ticket, m: Match, liq: LiquiditySide, delay: int) -> None:
+    def _fill(
+        self, t: Ticket, m: Match, liq: LiquiditySide, delay: int, tid: TradeId | None = None
+    ) -> TradeId:
         sink = self._sink_or_fail()
         inst: Instrument = self.model.instruments[t.instrument_id]
         fee: Money = self.model.fees.fee(inst, m.qty, m.price, liq)
@@ -327,8 +361,9 @@ class SimVenueClient(Restorable):
         if t.filled >= t.qty:
             t.open = False
             self._retire(t)
-        self._n_trades += 1
-        tid = TradeId(f"{self.venue}-T{self._n_trades}")
+        if tid is None:
+            self._n_trades += 1
+            tid = TradeId(f"{self.venue}-T{self._n_trades}")
         qty, price = m.qty, m.price
         t.trades.append(VenueTrade(tid, qty, price, fee.amount, liq))
 
@@ -337,15 +372,26 @@ class SimVenueClient(Restorable):
             sink.on_filled(t.coid, tid, qty, price, fee, liq)
 
         self._later(delay, t, report)
+        return tid
 
-    def _expire(self, t: _Ticket) -> None:
+    def _expire(self, t: Ticket) -> None:
         if not t.open:
             return
-        book = self.books[t.instrument_id]
-        book.cancel(t.coid)
+        self._take_off(t)
+        self._report(t, lambda: self._sink_or_fail().on_expired(t.coid))
+
+    def _take_off(self, t: Ticket) -> None:
+        """Remove an open order from the book, or from the waiting stops, and close it."""
+        if t.trigger is not None:
+            pending = self._stops.get(t.instrument_id)
+            if pending is not None:
+                pending.discard(t)
+                if not pending.tickets:
+                    del self._stops[t.instrument_id]
+        else:
+            self.books[t.instrument_id].cancel(t.coid)
         t.open = False
         self._retire(t)
-        self._report(t, lambda: self._sink_or_fail().on_expired(t.coid))
 
     def _cancel(self, coid: ClientOrderId) -> None:
         sink = self._sink_or_fail()
@@ -355,9 +401,7 @@ class SimVenueClient(Restorable):
             if t is None or not t.silent:
                 sink.on_cancel_rejected(coid, ReasonCode.ORDER_NOT_OPEN, "not open at venue")
             return
-        self.books[t.instrument_id].cancel(coid)
-        t.open = False
-        self._retire(t)
+        self._take_off(t)
         self._report(t, lambda: sink.on_canceled(coid, "canceled by request"))
 
     def _replace(
@@ -368,19 +412,17 @@ class SimVenueClient(Restorable):
         if t is None or not t.open or price is None:
             sink.on_replace_rejected(old, ReasonCode.ORDER_NOT_OPEN, "not open at venue")
             return
+        if t.trigger is not None:
+            msg = "a stop waiting for its trigger cannot be replaced here: cancel it"
+            sink.on_replace_rejected(old, ReasonCode.VENUE_REJECT, msg)
+            return
         book = self.books[t.instrument_id]
         t.open = False
         self._retire(t)
-        nt = _Ticket(
-            new,
-            t.instrument_id,
-            t.side,
-            OrderType.LIMIT,
-            t.filled + leaves,
-            price,
-            t.tif,
-            t.post_only,
-        )
+        nt = Ticket(
+            new, t.instrument_id, t.side, OrderType.LIMIT, t.filled + leaves, price, t.tif,
+            t.post_only, account=t.account, stp=t.stp, expire_ns=t.expire_ns, display=t.display,
+        )  # fmt: skip
         nt.vid, nt.filled, nt.notional = t.vid, t.filled, t.notional
         self._tickets[new] = nt
         vid = nt.vid
@@ -390,11 +432,20 @@ class SimVenueClient(Restorable):
             # size-down at the same price keeps queue priority; anything else goes to the back
             book.amend(old, new, leaves, price)
             nt.open = True
+            self._schedule_expiry(nt)
             return
         book.cancel(old)
-        for m in book.match(nt.side, leaves, price, taker=new):
-            self._fill(nt, m, LiquiditySide.TAKER, 0)
+        acct = nt.account if nt.stp is not StpMode.NONE else ""
+        matches = book.match(nt.side, leaves, price, new, acct, nt.stp)
+        if self._apply_matches(nt, matches, 0):
+            msg = f"self-trade prevention ({nt.stp.value}): remainder {nt.qty - nt.filled}"
+            self._report(nt, lambda: sink.on_canceled(new, msg))
+            self._retire(nt)
+            return
         left = nt.qty - nt.filled
         if left > 0:
-            book.add(new, new, nt.side, price, left)
+            book.add(new, new, nt.side, price, left, nt.account, nt.display)
             nt.open = True
+            self._schedule_expiry(nt)
+        if self._stops:
+            self._check_stops(nt.instrument_id, book)
