@@ -146,7 +146,8 @@ class _Tracker:
     def _filled(self, e: OrderFilled) -> None:
         self._number(e.trade_id, 1)
         key = (e.instrument_id, e.ts)
-        if e.liquidity is LiquiditySide.MAKER and key in self.passive_at:
+        # a maker leg of a match between two of our orders ("...M") is not the market's
+        if e.liquidity is LiquiditySide.MAKER and key in self.passive_at and e.trade_id[-1] != "M":
             got = self.passive[key]
             got[e.client_order_id] = got.get(e.client_order_id, Decimal(0)) + e.quantity
 
@@ -297,8 +298,12 @@ def _give_back(system: System, tr: _Tracker, market: _Market) -> tuple[int, int,
 
 
 def _rests(o: Order) -> bool:
-    """Whether an acknowledged open order is one a venue holds on its book."""
-    return o.order_type is OrderType.LIMIT and o.price is not None and o.leaves_qty > 0
+    """Whether an acknowledged open order is one a venue holds: on its book, or a stop
+    waiting for its trigger (one that has traded has triggered)."""
+    if o.trigger_price is not None and not o.filled_qty:
+        return True
+    limit = o.order_type in (OrderType.LIMIT, OrderType.STOP_LIMIT)
+    return limit and o.price is not None and o.leaves_qty > 0
 
 
 def _reconcile(system: System, orders: list[Order], rep: RecoveryReport) -> int:

@@ -21,19 +21,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from tradecore.engine.clock import Clock
 from tradecore.model.enums import TimeInForce
 from tradecore.model.identifiers import ClientOrderId, InstrumentId
 from tradecore.model.market import Quote
 from tradecore.model.orders import Order
+from tradecore.venues.model import VenueModel
 from tradecore.venues.sim.book import OrderBook
+from tradecore.venues.sim.sessions import SessionCloses, SessionError
+from tradecore.venues.sim.tickets import PendingStops, SimVenueConfig, Ticket
 
-if TYPE_CHECKING:
-    from tradecore.venues.sim.client import _Ticket
-
-DAY_NS = 86_400_000_000_000
 Levels = tuple[tuple[Decimal, Decimal], ...]
 
 
@@ -41,8 +39,12 @@ class Restorable:
     """Mixed into :class:`~tradecore.venues.sim.client.SimVenueClient`."""
 
     clock: Clock
+    config: SimVenueConfig
+    model: VenueModel
     books: dict[InstrumentId, OrderBook]
-    _tickets: dict[ClientOrderId, _Ticket]
+    _tickets: dict[ClientOrderId, Ticket]
+    _stops: dict[InstrumentId, PendingStops]
+    _sessions: SessionCloses
     _n_orders: int
     _n_trades: int
     _down: bool
@@ -51,7 +53,7 @@ class Restorable:
     def _ack_delay(self, kind: str, coid: str, now: int) -> int:
         raise NotImplementedError
 
-    def _arrive(self, t: _Ticket) -> None:
+    def _arrive(self, t: Ticket) -> None:
         raise NotImplementedError
 
     def _cancel(self, coid: ClientOrderId) -> None:
@@ -62,7 +64,7 @@ class Restorable:
     ) -> None:
         raise NotImplementedError
 
-    def _expire(self, t: _Ticket) -> None:
+    def _schedule_expiry(self, t: Ticket) -> None:
         raise NotImplementedError
 
     # ------------------------------------------------------------------ ids
@@ -71,12 +73,13 @@ class Restorable:
         return self._n_orders, self._n_trades
 
     # ------------------------------------------------------------------ orders
-    def _ticket(self, order: Order) -> _Ticket:
-        from tradecore.venues.sim.client import _Ticket
-
-        return _Ticket(
+    def _ticket(self, order: Order) -> Ticket:
+        return Ticket(
             order.client_order_id, order.instrument_id, order.side, order.order_type,
             order.quantity, order.price, order.time_in_force, order.post_only,
+            account=order.account, stp=order.stp or self.config.stp,
+            trigger=order.trigger_price, display=order.display_qty,
+            expire_ns=order.expire_ns if order.time_in_force is TimeInForce.GTD else None,
         )  # fmt: skip
 
     def restore_resting(self, order: Order) -> None:
@@ -88,11 +91,21 @@ class Restorable:
             order.venue_order_id, order.filled_qty, order.notional, True,
         )  # fmt: skip
         self._tickets[t.coid] = t
-        assert order.price is not None
-        self.books[order.instrument_id].add(t.coid, t.coid, t.side, order.price, order.leaves_qty)
-        if t.tif is TimeInForce.DAY:
-            day_end = (self.clock.now_ns() // DAY_NS + 1) * DAY_NS
-            self.clock.schedule(day_end, lambda: self._expire(t))
+        if t.tif is TimeInForce.DAY:  # the session close, as found on arrival
+            cal = self.model.instruments[t.instrument_id].calendar
+            try:
+                t.expire_ns = self._sessions.next_close(cal, self.clock.now_ns())
+            except SessionError:
+                t.expire_ns = None
+        if t.trigger is not None and not t.filled:  # a stop still waiting for its trigger
+            self._stops.setdefault(t.instrument_id, PendingStops()).tickets.append(t)
+        else:
+            t.trigger = None
+            assert order.price is not None
+            self.books[order.instrument_id].add(
+                t.coid, t.coid, t.side, order.price, order.leaves_qty, t.account, t.display
+            )
+        self._schedule_expiry(t)
 
     def restore_arrival(self, order: Order, sent_ns: int) -> None:
         """An order sent at ``sent_ns`` that had not arrived: it arrives when it was due."""
@@ -133,11 +146,12 @@ class Restorable:
         scratch = OrderBook()
         for o, qty in passive:
             assert o.price is not None
-            scratch.add(o.client_order_id, o.client_order_id, o.side, o.price, o.leaves_qty + qty)
+            coid = o.client_order_id
+            scratch.add(coid, coid, o.side, o.price, o.leaves_qty + qty, o.account, o.display_qty)
         got: dict[str, Decimal] = {}
         for m in scratch.replace_synthetic(bids, asks):
             if m.maker_owner:
-                got[m.maker_owner] = got.get(m.maker_owner, Decimal(0)) + m.qty
+                got[m.maker_ref] = got.get(m.maker_ref, Decimal(0)) + m.qty
         mismatches = sum(1 for o, qty in passive if got.pop(o.client_order_id, None) != qty)
         mismatches += len(got)
         left_bids = tuple((p, scratch.bids.syn[p]) for p in reversed(scratch.bids.syn_keys))
