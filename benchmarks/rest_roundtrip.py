@@ -28,6 +28,9 @@ breach_actions = []
 max_order_quantity = { "*" = "100" }
 price_band_bps = "100"
 max_orders_per_window = 100000
+[risk.calendars]   # every equity and FX instrument names its calendar
+SAP = "XETR"
+"EUR/USD" = "24/7"
 """
 
 

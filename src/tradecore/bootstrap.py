@@ -27,6 +27,7 @@ from tradecore.model.market import Quote
 from tradecore.portfolio.fx import FxRates
 from tradecore.portfolio.views import Portfolio
 from tradecore.positions.keeper import PositionKeeper
+from tradecore.positions.position import Method
 from tradecore.risk import RiskConfig, build_risk
 from tradecore.routing.fees import ModelFees
 from tradecore.venues.model import FeeSchedule, VenueModel
@@ -55,7 +56,8 @@ class System:
 def instruments_from(config: AppConfig) -> list[Instrument]:
     out = []
     # an instrument's calendar: its own key, else the risk section's symbol -> calendar map
-    calendars: dict[str, str] = config.risk.get("calendars", {})
+    # ("24/7" there declares an instrument that never closes: no calendar)
+    calendars = {k: v for k, v in config.risk.get("calendars", {}).items() if v != "24/7"}
     for v in config.venues:
         for i in config.instruments:
             out.append(
@@ -139,14 +141,18 @@ def build_system(
     engine.set_gateway(execution)
     record = getattr(journal, "record", None)
     if record is not None:  # routing decisions and risk events go to the audit trail
-        from tradecore.risk.events import BreachActionTaken, KillSwitchChanged, RiskAlert
+        from tradecore.risk.events import AUDIT_RECORDS
         from tradecore.routing.decisions import RoutingDecision
 
-        for kind in (RoutingDecision, RiskAlert, KillSwitchChanged, BreachActionTaken):
+        kinds: tuple[type[Any], ...] = (RoutingDecision, *AUDIT_RECORDS)
+        for kind in kinds:
             engine.bus.subscribe(kind, record)
     for c in venues.values():
         c.bind(engine.sink)
-    positions = PositionKeeper(engine.bus, registry, default_currency=cfg.engine.base_currency)
+    positions = PositionKeeper(
+        engine.bus, registry, method=Method(cfg.engine.position_method),
+        default_currency=cfg.engine.base_currency,
+    )  # fmt: skip
     fx = FxRates(pivot="USD")
     engine.bus.subscribe(Quote, fx.on_quote)
     portfolio = Portfolio(

@@ -18,7 +18,7 @@ import tomllib
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -97,6 +97,7 @@ class EngineConfig(BaseModel):
     retain_closed: int = Field(200_000, ge=1)
     base_currency: str = Field("USD", pattern=_CURRENCY)
     initial_cash: ExactDecimal = Field(Decimal(1_000_000), ge=0)
+    position_method: Literal["average", "fifo"] = "average"  # the live position keeper's
     # pin the engine process to this CPU (Linux; None: let the OS schedule it)
     cpu: int | None = Field(None, ge=0)
 

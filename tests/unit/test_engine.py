@@ -115,6 +115,11 @@ class DenyAll:
     def check(self, order: Order) -> Denial | None:
         return Denial(ReasonCode.MAX_ORDER_QUANTITY, "too big", "max_qty", "1", str(order.quantity))
 
+    def check_replace(
+        self, order: Order, new_quantity: Decimal, new_price: Decimal | None
+    ) -> Denial | None:
+        return self.check(order)
+
 
 def test_risk_denial_is_an_event_with_check_limit_and_value(
     btc: Instrument, venue: ScriptedVenue

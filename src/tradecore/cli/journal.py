@@ -97,10 +97,12 @@ def register(app: typer.Typer) -> None:
             store = open_for_reading(target, cfg)  # refused under other instruments/venues
             system = build_system(cfg)
             t0 = time.perf_counter()
+            risk = getattr(system.risk, "import_state", None) and system.risk
             try:
                 rep = do_replay(
-                    system.engine, store, system.positions, use_snapshot=not no_snapshot
-                )
+                    system.engine, store, system.positions, use_snapshot=not no_snapshot,
+                    risk=risk,  # type: ignore[arg-type]
+                )  # fmt: skip
             except (ValueError, KeyError, TypeError) as e:
                 raise JournalError(f"journal {target.describe()} is damaged: {e}") from None
             finally:
@@ -116,6 +118,8 @@ def register(app: typer.Typer) -> None:
             "state_digest": system.engine.state_digest(),
             "business_digest": business_digest(system.engine, system.positions),
         }
+        if risk:  # the emergency states (kill switch, reduce-only) the journal restored
+            out["trading_state"] = system.risk.state()["trading_state"]  # type: ignore[union-attr]
         if as_json:
             print_json(out)
         else:

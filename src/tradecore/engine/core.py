@@ -66,6 +66,10 @@ class CommandResult(msgspec.Struct, frozen=True):
         return self.denial is None
 
 
+def _no_order_state(event: Event) -> None:
+    """The applier of a registered non-order event: no order state changes."""
+
+
 class Engine:
     """The deterministic core. Wire it with :mod:`tradecore.bootstrap`, or by hand in tests."""
 
@@ -179,6 +183,26 @@ class Engine:
             self._inbox.append((fn, args))
         else:
             self._report(fn, *args)
+
+    # ------------------------------------------------------------------ non-order events
+    def register_event(self, kind: type[Event]) -> None:
+        """Let a component journal events of ``kind`` that change no order (risk state):
+        the engine sequences, journals, publishes and replays them, applying nothing."""
+        self.state.appliers.setdefault(kind, _no_order_state)
+
+    def record(self, make: Callable[[int, int], Event]) -> Event:
+        """Sequence, journal and publish a registered non-order event built by
+        ``make(seq, ts)``, committed like a command (before the caller goes on)."""
+        made: list[Event] = []
+
+        def run(_: object) -> CommandResult:
+            seq, ts = self._next()
+            made.append(make(seq, ts))
+            self._emit(made[0])
+            return CommandResult(None)
+
+        self._command(run, None)
+        return made[0]
 
     def apply_event(self, event: Event) -> None:
         """Replay: apply a journaled event (no venue I/O), keep ``seq``, publish it."""
@@ -314,6 +338,10 @@ class Engine:
         d = static_check(new_order, self.instrument_for(order), self.clock.now_ns())
         if d is not None:
             return CommandResult(order, d)
+        if self.risk is not None:  # risk (issue 14): an amendment is checked as it would become
+            d = self.risk.check_replace(order, qty, price)
+            if d is not None:
+                return CommandResult(order, d)
         seq, ts = self._next()
         self._emit(
             OrderPendingReplace(

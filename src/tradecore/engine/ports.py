@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any, Protocol
 
 from tradecore.model.denial import Denial
@@ -13,6 +14,12 @@ class RiskGate(Protocol):
     """Pre-trade risk. Holds references to whatever state it needs (positions, prices)."""
 
     def check(self, order: Order) -> Denial | None: ...
+
+    def check_replace(
+        self, order: Order, new_quantity: Decimal, new_price: Decimal | None
+    ) -> Denial | None:
+        """An amendment of ``order``, checked as the order it would become."""
+        ...
 
 
 class ExecutionGateway(Protocol):

@@ -119,14 +119,6 @@ class PostgresStore:
             row = cur.fetchone()
         return None if row is None else bytes(row[0])
 
-    def audit_of(self, types: Sequence[str]) -> list[bytes]:
-        """Payloads of every audit record of these types, oldest first."""
-        with self.db.cursor() as cur:
-            cur.execute(
-                "SELECT payload FROM audit WHERE type = ANY(%s) ORDER BY id", (list(types),)
-            )
-            return [bytes(r[0]) for r in cur.fetchall()]
-
     def has_order(self, coid: str) -> bool:
         with self.db.cursor() as cur:
             cur.execute("SELECT 1 FROM events WHERE coid = %s LIMIT 1", (coid,))

@@ -37,13 +37,14 @@ def replay(
     keeper: PositionKeeper | None = None,
     *,
     use_snapshot: bool = True,
+    risk: snapshot.StateHolder | None = None,
 ) -> RecoveryReport:
     rep = RecoveryReport()
     t0 = time.perf_counter()
     after = 0
     snap = store.latest_snapshot() if use_snapshot else None
     if snap is not None:
-        after = snapshot.restore(engine, snap[1], keeper)
+        after = snapshot.restore(engine, snap[1], keeper, risk)
         rep.snapshot_seq = after
     engine.replaying = True
     try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from tradecore.engine.core import Engine
 from tradecore.model.enums import OrderStatus, OrderType, Side, StpMode, TimeInForce
@@ -17,22 +17,39 @@ def _d(x: Any) -> Decimal | None:
     return None if x is None else Decimal(x)
 
 
-def take(engine: Engine, keeper: PositionKeeper | None = None) -> bytes:
+class StateHolder(Protocol):
+    """A component with state of its own in the snapshot (risk: the emergency states)."""
+
+    def export_state(self) -> dict[str, Any]: ...
+
+    def import_state(self, state: dict[str, Any]) -> None: ...
+
+
+def take(
+    engine: Engine, keeper: PositionKeeper | None = None, risk: StateHolder | None = None
+) -> bytes:
     orders = []
     for o in engine.orders:
         s = o.snapshot()
         s["notional"] = str(o.notional)
         orders.append(s)
-    state = {
+    state: dict[str, Any] = {
         "seq": engine.seq,
         "orders": sorted(orders, key=lambda s: s["client_order_id"]),
         "open": sorted(o.client_order_id for o in engine.orders.open_orders()),
         "positions": keeper.export_state() if keeper is not None else [],
     }
+    if risk is not None:
+        state["risk"] = risk.export_state()
     return json.dumps(state, sort_keys=True, separators=(",", ":")).encode()
 
 
-def restore(engine: Engine, blob: bytes, keeper: PositionKeeper | None = None) -> int:
+def restore(
+    engine: Engine,
+    blob: bytes,
+    keeper: PositionKeeper | None = None,
+    risk: StateHolder | None = None,
+) -> int:
     state = json.loads(blob)
     opens = set(state["open"])
     for s in state["orders"]:
@@ -64,4 +81,6 @@ def restore(engine: Engine, blob: bytes, keeper: PositionKeeper | None = None) -
     engine.seq = int(state["seq"])
     if keeper is not None:
         keeper.import_state(state["positions"])
+    if risk is not None:
+        risk.import_state(state.get("risk", {}))
     return engine.seq

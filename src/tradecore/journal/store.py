@@ -153,12 +153,6 @@ class SQLiteStore:
         ).fetchone()
         return None if row is None else bytes(row[0])
 
-    def audit_of(self, types: Sequence[str]) -> list[bytes]:
-        """Payloads of every audit record of these types, oldest first."""
-        marks = ",".join("?" * len(types))
-        sql = f"SELECT payload FROM audit WHERE type IN ({marks}) ORDER BY id"
-        return [bytes(r[0]) for r in self.db.execute(sql, tuple(types))]
-
     def has_order(self, coid: str) -> bool:
         return (
             self.db.execute("SELECT 1 FROM events WHERE coid = ? LIMIT 1", (coid,)).fetchone()

@@ -102,6 +102,7 @@ class Portfolio:
                 "venue": share(by_venue),
                 "currency": share(by_currency),
             },
+            "cash": {c: str(a) for c, a in self.keeper.cash(account, self.initial_cash).items()},
             "missing_fx": sorted(missing),
         }
 

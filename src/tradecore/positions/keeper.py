@@ -16,6 +16,7 @@ from typing import Any
 
 from tradecore.engine.bus import MessageBus
 from tradecore.engine.instruments import InstrumentRegistry
+from tradecore.model.enums import Side
 from tradecore.model.events import OrderFilled
 from tradecore.model.market import Quote
 from tradecore.model.values import ZERO, Currency
@@ -52,6 +53,9 @@ class PositionKeeper:
         self._unreal: dict[int, Decimal] = {}  # id(position) -> its last unrealized
         self.realized_total: dict[str, dict[str, Decimal]] = {}  # account -> ccy -> realized
         self.fees_total: dict[str, dict[str, Decimal]] = {}  # account -> ccy -> fees
+        # account -> ccy -> cash moved by fills (the quote currency paid or received) and
+        # fees (in their own currency): the per-currency cash balances, less initial cash
+        self.cash_flows: dict[str, dict[str, Decimal]] = {}
         self._unreal_by_account: dict[str, dict[str, Decimal]] = {}
         self.fills = 0
         self.listeners: list[Callable[[Position], None]] = []
@@ -79,10 +83,17 @@ class PositionKeeper:
         if pnl:
             r = self.realized_total.setdefault(e.account, {})
             r[p.currency.code] = r.get(p.currency.code, ZERO) + pnl
+        cash = self.cash_flows.get(e.account)
+        if cash is None:
+            cash = self.cash_flows[e.account] = {}
+        qc = p.currency.code
+        paid = e.quantity * e.price * p.multiplier
+        cash[qc] = cash.get(qc, ZERO) + (-paid if e.side is Side.BUY else paid)
         if e.fee.amount:
             f = self.fees_total.setdefault(e.account, {})
             fc = e.fee.currency.code
             f[fc] = f.get(fc, ZERO) + e.fee.amount
+            cash[fc] = cash.get(fc, ZERO) - e.fee.amount
         self.fills += 1
         if self.mark_source is MarkSource.LAST or p.mark is None:
             p.mark = e.price
@@ -135,6 +146,13 @@ class PositionKeeper:
         p = self.ledger.get(account, symbol)
         return ZERO if p is None else p.quantity
 
+    def cash(self, account: str, initial: dict[str, Decimal] | None = None) -> dict[str, Decimal]:
+        """Cash per currency: ``initial`` plus what fills and fees moved (exact)."""
+        out = dict(initial or {})
+        for ccy, amt in self.cash_flows.get(account, {}).items():
+            out[ccy] = out.get(ccy, ZERO) + amt
+        return dict(sorted(out.items()))
+
     def realized(self, account: str) -> dict[str, Decimal]:
         """Realized PnL per currency (kept incrementally, O(currencies))."""
         return dict(self.realized_total.get(account, {}))
@@ -164,10 +182,15 @@ class PositionKeeper:
                     "venue_qty": {k: str(v) for k, v in p.venue_qty.items()},
                 }
             )  # fmt: skip
+        for acct, flows in sorted(self.cash_flows.items()):  # per-currency cash moved
+            out.append({"cash_account": acct, "flows": {k: str(v) for k, v in flows.items()}})
         return out
 
     def import_state(self, rows: list[dict[str, Any]]) -> None:
         for r in rows:
+            if "cash_account" in r:
+                self.cash_flows[r["cash_account"]] = {k: Decimal(v) for k, v in r["flows"].items()}
+                continue
             p = self.ledger.position(r["account"], r["symbol"], Decimal(r["multiplier"]))
             p.currency = Currency(r["currency"], int(r["precision"]))
             p.method = Method(r["method"])

@@ -5,10 +5,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 from tradecore.engine.core import Engine
+from tradecore.model.identifiers import SMART, AccountId, Venue
 from tradecore.portfolio.fx import FxRates
 from tradecore.positions.keeper import PositionKeeper
 from tradecore.risk.config import RiskConfig
 from tradecore.risk.context import RiskContext
+from tradecore.risk.emergency import EmergencyControls
+from tradecore.risk.flatten import Flattener
 from tradecore.risk.monitor import RiskMonitor
 from tradecore.risk.pipeline import RiskPipeline
 
@@ -23,7 +26,18 @@ def build_risk(
     *,
     base_currency: str = "USD",
     equity: Decimal = Decimal(0),
+    flatten_venue: Venue = SMART,
 ) -> tuple[RiskPipeline, RiskMonitor]:
+    config.check_calendars(engine.instruments)
     ctx = RiskContext(engine, positions, fx, config, base_currency, {"*": equity})
-    pipeline = RiskPipeline(config, ctx)
-    return pipeline, RiskMonitor(pipeline)
+    emergency = EmergencyControls(
+        engine, engine.bus.subscribe, engine.cancel, engine.orders.open_orders,
+        lambda: engine.replaying,
+    )  # fmt: skip
+    pipeline = RiskPipeline(config, ctx, emergency)
+    flattener = Flattener(
+        engine, positions, ctx.working, engine.instruments.any_for,
+        lambda acct: engine.orders.open_orders(AccountId(acct)), engine.orders.get,
+        pipeline.limits, pipeline.flatten_ids, venue=flatten_venue,
+    )  # fmt: skip
+    return pipeline, RiskMonitor(pipeline, flattener)

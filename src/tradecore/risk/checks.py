@@ -14,17 +14,13 @@ from tradecore.errors import FxRateMissing
 from tradecore.model.denial import Denial
 from tradecore.model.enums import AssetClass, ReasonCode, Side
 from tradecore.model.orders import Order
-from tradecore.risk.config import Limits
+from tradecore.risk.config import ALWAYS_OPEN, Limits
 from tradecore.risk.context import RiskContext
 
 R = ReasonCode
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
 TEN_K = Decimal(10_000)
-
-
-def _signed(order: Order) -> Decimal:
-    return order.leaves_qty if order.side is Side.BUY else -order.leaves_qty
 
 
 class Check:
@@ -103,112 +99,6 @@ class PriceBand(Check):
         if dev > band:
             return self.deny(
                 R.PRICE_BAND, f"price {o.price} is {dev:.2f} bps from reference {ref}", band, dev
-            )
-        return None
-
-
-class MaxPosition(Check):
-    name = "max_position"
-
-    def applies(self, lim: Limits) -> bool:
-        return bool(lim.max_position)
-
-    def check(self, o: Order, lim: Limits, ctx: RiskContext) -> Denial | None:
-        m = lim.max_position
-        if not m:
-            return None
-        sym = o.instrument_id.symbol
-        cap = m.get(sym, m.get("*"))
-        if cap is None:
-            return None
-        after = ctx.positions.signed_quantity(o.account, sym) + _signed(o)
-        if abs(after) > cap:
-            return self.deny(
-                R.MAX_POSITION, f"position after order {after} exceeds {cap}", cap, after
-            )
-        return None
-
-
-class Exposure(Check):
-    """Gross and net exposure (base currency) with the order included."""
-
-    name = "exposure"
-
-    def applies(self, lim: Limits) -> bool:
-        return lim.max_gross_exposure is not None or lim.max_net_exposure is not None
-
-    def check(self, o: Order, lim: Limits, ctx: RiskContext) -> Denial | None:
-        g, n = lim.max_gross_exposure, lim.max_net_exposure
-        if g is None and n is None:
-            return None
-        exp = ctx.exposures(o.account, (o.instrument_id.symbol, _signed(o)))
-        if g is not None:
-            gross = sum((abs(v) for v in exp.values()), ZERO)
-            if gross > g:
-                return Denial(
-                    R.GROSS_EXPOSURE,
-                    f"gross exposure {gross} > {g}",
-                    "max_gross_exposure",
-                    str(g),
-                    str(gross),
-                )
-        if n is not None:
-            net = sum(exp.values(), ZERO)
-            if abs(net) > n:
-                return Denial(
-                    R.NET_EXPOSURE,
-                    f"net exposure {net} beyond {n}",
-                    "max_net_exposure",
-                    str(n),
-                    str(net),
-                )
-        return None
-
-
-class Concentration(Check):
-    name = "max_concentration_pct"
-
-    def applies(self, lim: Limits) -> bool:
-        return lim.max_concentration_pct is not None
-
-    def check(self, o: Order, lim: Limits, ctx: RiskContext) -> Denial | None:
-        cap = lim.max_concentration_pct
-        if cap is None:
-            return None
-        exp = ctx.exposures(o.account, (o.instrument_id.symbol, _signed(o)))
-        gross = sum((abs(v) for v in exp.values()), ZERO)
-        if gross == 0:
-            return None
-        share = abs(exp.get(o.instrument_id.symbol, ZERO)) / gross * HUNDRED
-        if share > cap and len(exp) > 1:
-            return self.deny(
-                R.CONCENTRATION,
-                f"{o.instrument_id.symbol} would be {share:.2f}% of gross",
-                cap,
-                share.quantize(Decimal("0.01")),
-            )
-        return None
-
-
-class Leverage(Check):
-    name = "max_leverage"
-
-    def applies(self, lim: Limits) -> bool:
-        return lim.max_leverage is not None
-
-    def check(self, o: Order, lim: Limits, ctx: RiskContext) -> Denial | None:
-        cap = lim.max_leverage
-        if cap is None:
-            return None
-        exp = ctx.exposures(o.account, (o.instrument_id.symbol, _signed(o)))
-        gross = sum((abs(v) for v in exp.values()), ZERO)
-        eq = ctx.equity(o.account)
-        if eq <= 0:
-            return self.deny(R.LEVERAGE, f"equity {eq} is not positive", cap, "inf")
-        lev = gross / eq
-        if lev > cap:
-            return self.deny(
-                R.LEVERAGE, f"leverage {lev:.4f} > {cap}", cap, lev.quantize(Decimal("0.0001"))
             )
         return None
 
@@ -318,7 +208,8 @@ class SelfTrade(Check):
 
 
 class TradingHours(Check):
-    """Equities only trade in their exchange session (exchange-calendars); crypto is 24/7."""
+    """Equities, FX and futures trade in their calendar's sessions (exchange-calendars, or
+    "24/7"); crypto trades at every minute."""
 
     name = "trading_hours"
 
@@ -353,75 +244,11 @@ class TradingHours(Check):
         if not lim.trading_hours:
             return None
         inst = ctx.engine.instrument_for(o)
-        if inst is None or inst.asset_class is not AssetClass.EQUITY:
+        if inst is None or inst.asset_class is AssetClass.CRYPTO:
             return None
-        cal = self._names.get(inst.symbol)
-        if cal is None:
+        cal = inst.calendar or self._names.get(inst.symbol)
+        if cal is None or cal == ALWAYS_OPEN:  # a missing one is refused at start
             return None
         if not self._open(cal, ctx.engine.clock.now_ns()):
             return self.deny(R.MARKET_CLOSED, f"{inst.symbol} ({cal}) is closed", cal, "closed")
-        return None
-
-
-class VarLimit(Check):
-    """Portfolio VaR with the order included (incremental VaR, rolling covariance)."""
-
-    name = "max_var"
-
-    def applies(self, lim: Limits) -> bool:
-        return lim.max_var is not None
-
-    def check(self, o: Order, lim: Limits, ctx: RiskContext) -> Denial | None:
-        cap = lim.max_var
-        if cap is None:
-            return None
-        exp = ctx.exposures(o.account, (o.instrument_id.symbol, _signed(o)))
-        v = ctx.var(exp)
-        if v is None:
-            return None  # not enough history yet: documented in docs/risk.md
-        val = Decimal(repr(round(v, 2)))
-        if val > cap:
-            before = ctx.var(ctx.exposures(o.account)) or 0.0
-            return self.deny(
-                R.VAR_LIMIT, f"VaR with order {val} > {cap} (before {before:.2f})", cap, val
-            )
-        return None
-
-
-class CorrelatedExposure(Check):
-    name = "max_correlated_exposure"
-
-    def applies(self, lim: Limits) -> bool:
-        return lim.max_correlated_exposure is not None
-
-    def check(self, o: Order, lim: Limits, ctx: RiskContext) -> Denial | None:
-        cap = lim.max_correlated_exposure
-        if cap is None:
-            return None
-        ce = ctx.correlated_exposure(ctx.exposures(o.account, (o.instrument_id.symbol, _signed(o))))
-        if ce is None:
-            return None
-        val = Decimal(repr(round(ce, 2)))
-        if val > cap:
-            return self.deny(
-                R.CORRELATED_EXPOSURE, f"correlation-adjusted exposure {val} > {cap}", cap, val
-            )
-        return None
-
-
-class ReduceOnly(Check):
-    """An order flagged reduce-only, or any order of an account in reduce-only state, may only
-    shrink the position (no increase, no flip)."""
-
-    name = "reduce_only"
-
-    def check(self, o: Order, lim: Limits, ctx: RiskContext) -> Denial | None:
-        if not (o.reduce_only or lim.reduce_only):
-            return None
-        pos = ctx.positions.signed_quantity(o.account, o.instrument_id.symbol)
-        after = pos + _signed(o)
-        if pos == 0 or abs(after) > abs(pos) or (after != 0 and (after > 0) != (pos > 0)):
-            return self.deny(
-                R.REDUCE_ONLY, f"position {pos} would become {after}", "reduce-only", after
-            )
         return None

@@ -35,4 +35,44 @@ class BreachActionTaken(msgspec.Struct, frozen=True, gc=False, tag=True, tag_fie
     detail: str
 
 
-codec.register(RiskAlert, KillSwitchChanged, BreachActionTaken)
+class ReplaceChecked(msgspec.Struct, frozen=True, gc=False, tag=True, tag_field="type"):
+    """The pre-trade decision on an amendment (allowed or denied), for the audit trail:
+    the order as it would become, and for a denial the check, its limit and the value."""
+
+    ts: int
+    account: str
+    client_order_id: str
+    quantity: Decimal
+    price: Decimal | None
+    allowed: bool
+    reason: str = ""
+    message: str = ""
+    check: str = ""
+    limit: str = ""
+    value: str = ""
+
+
+class FlattenReport(msgspec.Struct, frozen=True, gc=False, tag=True, tag_field="type"):
+    """How a flatten of one position ended: ``flat``, or ``stuck`` with the exact reason."""
+
+    ts: int
+    account: str
+    symbol: str
+    status: str  # flat | stuck
+    position: Decimal  # what is left
+    slices: int
+    detail: str
+    who: str
+    why: str
+
+
+codec.register(RiskAlert, KillSwitchChanged, BreachActionTaken, ReplaceChecked, FlattenReport)
+
+# risk records the composition root sends to the journal's audit trail
+AUDIT_RECORDS: tuple[type[msgspec.Struct], ...] = (
+    RiskAlert,
+    KillSwitchChanged,
+    BreachActionTaken,
+    ReplaceChecked,
+    FlattenReport,
+)

@@ -1,19 +1,25 @@
 """Real-time risk monitor: recomputes limit utilisation on fills and on price moves (no sleep
-loop), publishes WARN/BREACH alerts when a level changes, and runs the breach actions."""
+loop), publishes WARN/BREACH alerts when a level changes, and runs the breach actions.
+
+A fill or a quote only *requests* an evaluation; it runs after the engine has finished the
+command or report (``Engine.defer``), when every subscriber (the position keeper, the risk
+context's prices and working orders) has applied the same events. The monitor's numbers thus
+do not depend on the order in which components subscribed to the bus."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from functools import partial
 from typing import Any
 
-from tradecore.model.commands import CancelOrder, SubmitOrder
-from tradecore.model.enums import OrderType, Side, TimeInForce
+from tradecore.model.enums import Side
 from tradecore.model.events import OrderFilled
-from tradecore.model.identifiers import SMART, AccountId, ClientOrderId, InstrumentId
 from tradecore.model.market import Quote
 from tradecore.risk.config import BreachAction
+from tradecore.risk.emergency import TradingState
 from tradecore.risk.events import BreachActionTaken, RiskAlert
+from tradecore.risk.flatten import Flattener
 from tradecore.risk.pipeline import RiskPipeline
 
 ZERO = Decimal(0)
@@ -22,8 +28,11 @@ Q2 = Decimal("0.01")
 
 
 class RiskMonitor:
-    def __init__(self, pipeline: RiskPipeline, throttle_ms: int = 100) -> None:
+    def __init__(
+        self, pipeline: RiskPipeline, flattener: Flattener, throttle_ms: int = 100
+    ) -> None:
         self.pipeline = pipeline
+        self.flattener = flattener
         self.ctx = pipeline.ctx
         self.engine = pipeline.ctx.engine
         self.levels: dict[tuple[str, str], str] = {}
@@ -36,7 +45,7 @@ class RiskMonitor:
         self._throttle_ns = throttle_ms * 1_000_000
         self._last_eval: dict[str, int] = {}
         self._scheduled: set[str] = set()
-        self._flat_seq = 0
+        self._pending: set[str] = set()  # evaluations deferred to the end of this event
         self.evaluations = 0
         bus = self.engine.bus
         bus.subscribe(OrderFilled, self._on_fill)
@@ -62,10 +71,22 @@ class RiskMonitor:
         now = self.engine.clock.now_ns() if now is None else now
         last = self._last_eval.get(acct)
         if last is None or now - last >= self._throttle_ns:
-            self._evaluate(acct)
+            self._request(acct)
         elif acct not in self._scheduled:
             self._scheduled.add(acct)
             self.engine.clock.schedule(last + self._throttle_ns, partial(self._due_call, acct))
+
+    def _request(self, acct: str) -> None:
+        """Evaluate once the current command or report is done: every subscriber (positions,
+        prices, working orders) has then seen its events, whatever the subscription order."""
+        if acct in self._pending:
+            return
+        self._pending.add(acct)
+        self.engine.defer(self._run_pending, acct)
+
+    def _run_pending(self, acct: str) -> None:
+        self._pending.discard(acct)
+        self._evaluate(acct)
 
     def _due_call(self, account: str) -> None:
         self.engine.call(self._due, account)
@@ -85,11 +106,8 @@ class RiskMonitor:
         ctx = self.ctx
         lim = self.pipeline.limits(account)
         self._last_eval[account] = self.engine.clock.now_ns()
-        exp = ctx.exposures(account)
-        gross = net = ZERO
-        for x in exp.values():
-            gross += abs(x)
-            net += x
+        exp = ctx.exposures(account)  # open-order exposure: working orders included
+        gross, net = exp.gross(), exp.net()
         values: list[tuple[str, Decimal, Decimal | None]] = [
             ("max_gross_exposure", gross, lim.max_gross_exposure),
             ("max_net_exposure", abs(net), lim.max_net_exposure),
@@ -113,15 +131,23 @@ class RiskMonitor:
                         lim.max_correlated_exposure,
                     )
                 )
-        if lim.max_concentration_pct is not None and gross > 0 and len(exp) > 1:
-            top = max(abs(v) for v in exp.values()) / gross * HUNDRED
+        if (
+            lim.max_concentration_pct is not None
+            and gross > lim.concentration_min_gross
+            and len(exp)
+        ):
+            top = max(exp.share_pct(s) for s in exp)
             values.append(("max_concentration_pct", top, lim.max_concentration_pct))
         for sym, cap in lim.max_position.items():
             if sym != "*":
                 name = self._names.get(sym)
                 if name is None:
                     name = self._names[sym] = f"max_position:{sym}"
-                values.append((name, abs(ctx.positions.signed_quantity(account, sym)), cap))
+                worst = max(
+                    abs(ctx.worst_quantity(account, sym, Side.BUY, ZERO)),
+                    abs(ctx.worst_quantity(account, sym, Side.SELL, ZERO)),
+                )
+                values.append((name, worst, cap))
         # levels by exact comparison (at the limit is OK, above it is a BREACH); the
         # percentage is worked out only for an alert or when the view is read
         rows: list[tuple[str, Decimal, Decimal, str]] = []
@@ -175,41 +201,27 @@ class RiskMonitor:
 
     # ------------------------------------------------------------------ actions
     def _act(self, account: str, action: BreachAction, limit: str) -> None:
-        eng, pipe = self.engine, self.pipeline
-        detail = ""
-        if action is BreachAction.BLOCK_NEW_ORDERS:
-            pipe.blocked[account] = f"{limit} breached"
-        elif action is BreachAction.REDUCE_ONLY:
-            pipe.set_reduce_only(account)
-        elif action is BreachAction.CANCEL_ALL:
-            opens = [o for o in eng.orders.open_orders(AccountId(account)) if o.parent_id is None]
-            for o in opens:
-                eng.cancel(CancelOrder(client_order_id=o.client_order_id, account=o.account))
-            detail = f"{len(opens)} orders"
-        elif action is BreachAction.FLATTEN:
-            n = 0
-            for p in self.ctx.positions.positions(account):
-                if p.quantity == 0:
-                    continue
-                self._flat_seq += 1
-                n += 1
-                cmd = SubmitOrder(
-                    client_order_id=ClientOrderId(f"FLAT-{account}-{self._flat_seq}"),
-                    account=AccountId(account), instrument_id=InstrumentId.of(p.symbol, SMART),
-                    side=Side.SELL if p.quantity > 0 else Side.BUY, order_type=OrderType.MARKET,
-                    quantity=abs(p.quantity), time_in_force=TimeInForce.IOC, reduce_only=True,
-                    tag="flatten",
-                )  # fmt: skip
-                was = pipe.blocked.pop(account, None)
-                try:
-                    eng.submit(cmd)
-                finally:
-                    if was is not None:
-                        pipe.blocked[account] = was
-            detail = f"{n} positions"
+        detail = _ACTIONS[action](self, account, limit)
+        eng = self.engine
         taken = BreachActionTaken(eng.clock.now_ns(), account, action.value, limit, detail)
         self.actions.append(taken)
         eng.bus.publish(taken)
+
+    def _halt(self, account: str, limit: str) -> str:
+        em = self.pipeline.emergency
+        em.escalate(account, TradingState.HALTED, _WHO, f"{limit} breached", f"breach:{limit}")
+        return ""
+
+    def _reduce_only(self, account: str, limit: str) -> str:
+        em = self.pipeline.emergency
+        em.escalate(account, TradingState.REDUCE_ONLY, _WHO, f"{limit} breached", f"breach:{limit}")
+        return ""
+
+    def _cancel_all(self, account: str, limit: str) -> str:
+        return f"{self.pipeline.emergency.cancel_working(account)} orders"
+
+    def _flatten(self, account: str, limit: str) -> str:
+        return f"{len(self.flattener.flatten(account, _WHO, f'{limit} breached'))} positions"
 
     def snapshot(self) -> dict[str, Any]:
         return {"utilisation": self.utilisation, "state": self.pipeline.state()}
@@ -223,3 +235,12 @@ def _display(value: Decimal) -> Decimal:
     """At most 2 decimals for the utilisation view (the alert event keeps the exact value)."""
     exp = value.as_tuple().exponent
     return value.quantize(Q2) if isinstance(exp, int) and exp < -2 else value
+
+
+_WHO = "risk-monitor"
+_ACTIONS: dict[BreachAction, Callable[[RiskMonitor, str, str], str]] = {
+    BreachAction.BLOCK_NEW_ORDERS: RiskMonitor._halt,
+    BreachAction.REDUCE_ONLY: RiskMonitor._reduce_only,
+    BreachAction.CANCEL_ALL: RiskMonitor._cancel_all,
+    BreachAction.FLATTEN: RiskMonitor._flatten,
+}

@@ -127,6 +127,12 @@ def create_app(service: EngineService, keys: KeyStore, *, run_feed: bool = True)
         service.venues()
         jr = eng.journal
         metrics.journal_lag.set(len(getattr(jr, "_events", ())))
+        emergency = getattr(service.system.risk, "emergency", None)
+        if emergency is not None:  # risk's trading state, one gauge per scope
+            metrics.trading_state.clear()
+            metrics.trading_state.labels("*").set(0)
+            for scope, st in emergency.states.items():
+                metrics.trading_state.labels(scope).set(st.state.severity)
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     # ------------------------------------------------------------------ orders
@@ -233,6 +239,7 @@ def create_app(service: EngineService, keys: KeyStore, *, run_feed: bool = True)
         util = monitor.evaluate(account)
         limits = pipe.limits(account).model_dump(mode="json")  # type: ignore[attr-defined]
         state: dict[str, Any] = pipe.state()  # type: ignore[attr-defined]
+        state["working"] = pipe.ctx.working.view(account)  # type: ignore[attr-defined]
         return {"enabled": True, "limits": limits, "utilisation": util, "state": state}
 
     @app.post("/v1/risk/kill-switch", responses=ERRORS)
@@ -246,8 +253,8 @@ def create_app(service: EngineService, keys: KeyStore, *, run_feed: bool = True)
             raise HTTPException(403, "a global kill switch needs a key for all accounts")
         out: list[Any] = []
         flip = pipe.engage if req.engaged else pipe.release
-        # on the engine's stack: its audit record is committed before the answer, so a
-        # restarted serve has the switch as it was (service/resume.py)
+        # on the engine's stack: its event is committed before the answer, so a restarted
+        # serve has the switch as it was
         eng.call(lambda: out.append(flip(req.scope, p.key_id, req.why)))
         e = out[0]
         audit_log.warning(

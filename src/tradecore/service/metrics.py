@@ -27,4 +27,10 @@ class Metrics:
         self.journal_lag = Gauge(
             "tradecore_journal_lag_events", "events appended but not committed", registry=r
         )
+        self.trading_state = Gauge(
+            "tradecore_trading_state",
+            "emergency state per scope ('*' = global): 0 ACTIVE, 1 REDUCE_ONLY, 2 HALTED",
+            ["scope"],
+            registry=r,
+        )
         self.ws_clients = Gauge("tradecore_ws_clients", "connected WebSocket clients", registry=r)

@@ -27,10 +27,11 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from tradecore.bootstrap import System
 from tradecore.journal.recovery import RecoveryReport, replay
+from tradecore.journal.snapshot import StateHolder
 from tradecore.journal.store import JournalStore
 from tradecore.marketdata.types import MarketUpdate
 from tradecore.model import codec
@@ -192,10 +193,14 @@ def recover(system: System, store: JournalStore) -> Resumed:
     tracker = _Tracker(system, passive_at)
     eng.bus.subscribe_all(tracker)
     try:
-        rep = replay(eng, store, system.positions)
+        # risk's emergency state (kill switch, halts, reduce-only) rides in the events and
+        # snapshots too
+        risk = cast(
+            "StateHolder | None", system.risk if hasattr(system.risk, "emergency") else None
+        )
+        rep = replay(eng, store, system.positions, risk=risk)
     finally:
         eng.bus.unsubscribe(tracker)
-    _restore_risk(system, store)
     for name, venue in system.venues.items():
         ids = tracker.ids[str(name)]
         if clock_rec is not None and str(name) in clock_rec.ids:
@@ -209,29 +214,6 @@ def recover(system: System, store: JournalStore) -> Resumed:
     restored, mismatches, others = _give_back(system, tracker, market)
     lost = _reconcile(system, others, rep)
     return Resumed(events, ts, market.step, market.rest, rep, restored, mismatches, lost)
-
-
-def _restore_risk(system: System, store: JournalStore) -> None:
-    """The risk state that lives in the audit trail, not in order events: kill switches and
-    the breach actions that stick (reduce-only, blocked), as they were when serve stopped."""
-    from tradecore.risk.events import BreachActionTaken, KillSwitchChanged
-
-    read: Callable[[list[str]], list[bytes]] | None = getattr(store, "audit_of", None)
-    pipe: Any = system.risk
-    if read is None or pipe is None or not hasattr(pipe, "killed"):
-        return
-    for raw in read([KillSwitchChanged.__name__, BreachActionTaken.__name__]):
-        rec = codec.loads(raw)
-        if isinstance(rec, KillSwitchChanged):
-            if rec.engaged:
-                pipe.killed[rec.scope] = rec
-            else:
-                pipe.killed.pop(rec.scope, None)
-        elif isinstance(rec, BreachActionTaken):
-            if rec.action == "reduce_only":
-                pipe.set_reduce_only(rec.account)
-            elif rec.action == "block_new_orders":
-                pipe.blocked[rec.account] = f"{rec.limit} breached"
 
 
 def _give_back(system: System, tr: _Tracker, market: _Market) -> tuple[int, int, list[Order]]:

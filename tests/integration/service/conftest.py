@@ -41,6 +41,9 @@ breach_actions = []   # alerts only: the demo flow keeps trading while the dashb
 [risk.defaults]
 max_order_quantity = { "BTC/USD" = "5", "*" = "100000" }
 price_band_bps = "50"
+[risk.calendars]   # every equity and FX instrument names its calendar
+SAP = "XETR"
+"EUR/USD" = "24/7"
 """
 
 

@@ -149,8 +149,13 @@ def test_kill_switch_by_risk_admin_blocks_and_releases(server: Server) -> None:
         assert r.status_code == 200 and r.json()["who"] == "admin"
         d = desk.post("/v1/orders", json=order("k-1")).json()
         assert d["denial"]["reason"] == "KILL_SWITCH" and "admin: drill" in d["denial"]["message"]
+        risk = desk.get("/v1/risk", params={"account": "DEMO"}).json()
+        st = risk["state"]["trading_state"]["DEMO"]
+        assert (st["state"], st["who"], st["why"]) == ("HALTED", "admin", "drill")
+        assert 'tradecore_trading_state{scope="DEMO"} 2.0' in desk.get("/metrics").text
         admin.post("/v1/risk/kill-switch", json={"scope": "DEMO", "engaged": False, "why": "done"})
         assert desk.post("/v1/orders", json=order("k-2")).status_code == 201
+        assert 'tradecore_trading_state{scope="DEMO"}' not in desk.get("/metrics").text
 
 
 def test_rate_limit_per_key(server: Server) -> None:

@@ -87,3 +87,45 @@ def test_fx_triangulates_through_the_pivot() -> None:
     assert fx.rate("EUR", "JPY") == D("165.000")
     with pytest.raises(FxRateMissing):
         fx.rate("GBP", "JPY")
+
+
+def test_fx_converts_over_the_shortest_chain_of_rates() -> None:
+
+    fx = FxRates(pivot="USD")
+    fx.set("GBP", "EUR", D("1.15"))
+    fx.set("EUR", "USD", D("1.10"))
+    assert fx.chain("GBP", "USD") == ("GBP", "EUR", "USD")
+    assert fx.rate("GBP", "USD") == D("1.15") * D("1.10")  # GBP->EUR->USD, no pivot leg
+    back = fx.convert(D(100), "USD", "GBP")  # inverses: quotients at 40 significant digits
+    assert abs(back - D(100) / D("1.265")) < D("1e-30")
+    fx.set("JPY", "GBP", D("0.0052"))
+    assert fx.chain("JPY", "USD") == ("JPY", "GBP", "EUR", "USD")  # three hops
+    fx.set("GBP", "USD", D("1.27"))  # a direct rate wins over the chain
+    assert fx.rate("GBP", "USD") == D("1.27")
+    assert fx.chain("JPY", "USD") == ("JPY", "GBP", "USD")  # the graph changed: re-searched
+    with pytest.raises(FxRateMissing):
+        fx.rate("CHF", "USD")
+
+
+def test_cash_balances_per_currency_follow_fills_and_fees() -> None:
+    bus = MessageBus()
+    k = PositionKeeper(bus)
+    pf = Portfolio(k, FxRates(), base_currency="USD", cash={"USD": D(1000)})
+    bus.publish(fill(1, "SAP/EUR@XETR", Side.BUY, "10", "100", fee="1.5", ccy="EUR"))
+    bus.publish(fill(2, "SAP/EUR@XETR", Side.SELL, "4", "110", fee="2", ccy="USD"))
+    assert k.cash("A", {"USD": D(1000)}) == {"EUR": D(-1000) - D("1.5") + D(440), "USD": D(998)}
+    assert pf.snapshot("A")["cash"] == {"EUR": "-561.5", "USD": "998"}
+    # a snapshot round trip keeps them
+    k2 = PositionKeeper(MessageBus())
+    k2.import_state(k.export_state())
+    assert k2.cash("A") == k.cash("A")
+
+
+def test_live_position_method_is_configurable() -> None:
+    from tradecore.bootstrap import build_system
+    from tradecore.config import load_config
+    from tradecore.positions.position import Method
+
+    system = build_system(load_config(None, {"engine": {"position_method": "fifo"}}))
+    assert system.positions.ledger.method is Method.FIFO
+    assert build_system(load_config(None)).positions.ledger.method is Method.AVERAGE

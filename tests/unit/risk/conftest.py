@@ -16,6 +16,7 @@ from tradecore.model import (
     Side,
     SubmitOrder,
     TimeInForce,
+    Venue,
     spot,
 )
 from tradecore.model.market import Quote
@@ -85,8 +86,11 @@ def desk(limits: dict[str, Any] | None = None, **cfg: Any) -> Desk:
     eng = Engine(clock, InstrumentRegistry(insts))
     execution = attach(eng, [venue])
     keeper = PositionKeeper(eng.bus, eng.instruments)
+    cfg.setdefault("calendars", {"SAP": "XETR"})  # an equity must name its calendar
     config = RiskConfig.from_dict({"defaults": limits or {}, **cfg})
-    pipeline, monitor = build_risk(eng, keeper, FxRates(), config, equity=D(100_000))
+    pipeline, monitor = build_risk(
+        eng, keeper, FxRates(), config, equity=D(100_000), flatten_venue=Venue("FAKE")
+    )
     eng.risk = pipeline
     pipeline.ctx.self_trade_probe = execution.self_trade_at
     d = Desk(eng, clock, venue, pipeline, monitor, keeper)

@@ -75,7 +75,8 @@ def test_gross_and_net_exposure() -> None:
     d.submit(Side.BUY, "5")
     d.fill_all("100")  # +500 BTC
     assert d.submit(Side.SELL, "100", iid=ETH).ok  # -1000 ETH: gross 1500, net -500
-    res = d.submit(Side.SELL, "101", iid=ETH)
+    d.fill_all("10")
+    res = d.submit(Side.SELL, "1", iid=ETH)
     assert reason(res) is ReasonCode.GROSS_EXPOSURE and res.denial.value == "1510.0"
     d2 = desk({"max_net_exposure": "500"})
     assert d2.submit(Side.BUY, "5").ok
@@ -83,13 +84,14 @@ def test_gross_and_net_exposure() -> None:
 
 
 def test_concentration_share_of_gross() -> None:
-    d = desk({"max_concentration_pct": "60"})
-    d.submit(Side.BUY, "2")
+    d = desk({"max_concentration_pct": "60", "concentration_min_gross": "200"})
+    assert d.submit(Side.BUY, "2").ok  # gross 200: not above the floor, not checked
     d.fill_all("100")  # 200 BTC
-    d.submit(Side.BUY, "20", iid=ETH)
+    assert d.submit(Side.BUY, "20", iid=ETH).ok
     d.fill_all("10")  # 200 ETH
-    assert d.submit(Side.BUY, "1").ok  # BTC 300 of 500 = 60% exactly (not filled)
-    res = d.submit(Side.BUY, "1.01")  # 301 of 501
+    assert d.submit(Side.BUY, "1").ok  # BTC 300 of 500 = 60% exactly
+    d.fill_all("100")
+    res = d.submit(Side.BUY, "0.01")  # 301 of 501
     assert reason(res) is ReasonCode.CONCENTRATION and res.denial.value == "60.08"
 
 
@@ -148,7 +150,8 @@ def test_reduce_only_flag_and_state() -> None:
     d.fill_all("100")
     assert d.submit(Side.SELL, "2", reduce_only=True).ok
     res = d.submit(Side.SELL, "2.001", reduce_only=True)
-    assert reason(res) is ReasonCode.REDUCE_ONLY and res.denial.value == "-0.001"
+    # the first reduce-only SELL 2 is still working: -2.001 if both filled
+    assert reason(res) is ReasonCode.REDUCE_ONLY and res.denial.value == "-2.001"
     d.pipeline.set_reduce_only("acct")
     assert reason(d.submit(Side.BUY, "0.001")) is ReasonCode.REDUCE_ONLY
 
@@ -220,3 +223,50 @@ def test_self_trade_index_stays_bounded_as_orders_close() -> None:
     heaps = execution.resting._heaps  # type: ignore[union-attr]
     assert max(len(h) for h in heaps.values()) < 300  # compacted, not 600
     assert d.submit(Side.BUY, "1", "115").ok  # nothing resting: no false self-trade
+
+
+def test_every_session_bound_instrument_must_name_its_calendar() -> None:
+    from tradecore.engine import InstrumentRegistry
+    from tradecore.model import AssetClass, spot
+
+    eq = spot("SAP", "FAKE", tick="0.01", lot="1", quote="EUR", asset_class=AssetClass.EQUITY)
+    fx = spot("EUR/USD", "FAKE", tick="0.00001", lot="1000", asset_class=AssetClass.FX)
+    reg = InstrumentRegistry([eq, fx])
+    with pytest.raises(ConfigError) as err:
+        RiskConfig.from_dict({"calendars": {"EUR/USD": "24/7"}}).check_calendars(reg)
+    assert err.value.field == "risk.calendars.SAP" and "names no calendar" in err.value.reason
+    with pytest.raises(ConfigError) as err:
+        RiskConfig.from_dict({"calendars": {"SAP": "XETR"}}).check_calendars(reg)
+    assert err.value.field == "risk.calendars.EUR/USD"  # FX is checked too
+    with pytest.raises(ConfigError) as err:
+        RiskConfig.from_dict(
+            {"calendars": {"SAP": "XNOPE", "EUR/USD": "24/7"}, "defaults": {"trading_hours": True}}
+        ).check_calendars(reg)
+    assert "unknown exchange calendar" in err.value.reason
+    RiskConfig.from_dict({"calendars": {"SAP": "XETR", "EUR/USD": "24/7"}}).check_calendars(reg)
+
+
+def test_trading_hours_applies_to_fx_and_a_24_7_calendar_is_always_open() -> None:
+    d = desk({"trading_hours": True}, calendars={"SAP": "24/7"})
+    d.clock.advance_to(1_767_880_800_000_000_000)  # Thu 14:00 UTC, any time
+    assert d.submit(Side.BUY, "1", iid=SAP).ok
+
+
+def test_an_instrument_calendar_key_satisfies_the_rule_and_24_7_means_no_session() -> None:
+    from tradecore.bootstrap import instruments_from
+    from tradecore.config import load_config
+    from tradecore.engine import InstrumentRegistry
+    from tradecore.model import AssetClass, spot
+
+    own = spot(
+        "SAP",
+        "FAKE",
+        tick="0.01",
+        lot="1",
+        quote="EUR",
+        asset_class=AssetClass.EQUITY,
+        calendar="XETR",
+    )
+    RiskConfig.from_dict({}).check_calendars(InstrumentRegistry([own]))  # its own key names it
+    insts = {i.symbol: i for i in instruments_from(load_config(None))}
+    assert insts["SAP"].calendar == "XETR" and insts["EUR/USD"].calendar is None  # "24/7"

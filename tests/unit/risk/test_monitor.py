@@ -24,7 +24,8 @@ def warm_up(d, n: int = 60, vol: float = 0.01) -> None:  # type: ignore[no-untyp
 
 
 def test_var_limit_denies_an_order_that_would_breach_it() -> None:
-    d = desk({"max_var": "60"})
+    """VaR over one 1 s bar (var_horizon_ms = var_bar_ms: no time scaling)."""
+    d = desk({"max_var": "60"}, var_horizon_ms=1000)
     warm_up(d)
     assert d.pipeline.ctx.covariance() is not None
     assert d.submit(Side.BUY, "10").ok  # ~1,000 USD at ~1.6% x 1% moves: VaR well below 60
@@ -34,7 +35,9 @@ def test_var_limit_denies_an_order_that_would_breach_it() -> None:
 
 
 def test_price_move_breaching_var_fires_the_configured_actions() -> None:
-    d = desk({"max_var": "250"}, breach_actions=["cancel_all", "block_new_orders"])
+    d = desk(
+        {"max_var": "250"}, var_horizon_ms=1000, breach_actions=["cancel_all", "block_new_orders"]
+    )
     alerts: list[RiskAlert] = []
     actions: list[BreachActionTaken] = []
     d.engine.bus.subscribe(RiskAlert, alerts.append)
@@ -96,19 +99,19 @@ def _statistic_of_order(d, name: str) -> Decimal:  # type: ignore[no-untyped-def
         D(10),
     )
     ctx = d.pipeline.ctx
-    exp = ctx.exposures("acct", ("BTC/USD", probe.quantity))
+    exp = ctx.exposures("acct", ("BTC/USD", probe.side, probe.quantity))
     v = ctx.var(exp) if name == "max_var" else ctx.correlated_exposure(exp)
     return Decimal(repr(round(v, 2)))
 
 
 def test_var_limit_boundary_and_text() -> None:
-    probe = desk({"max_var": "1000000"})
+    probe = desk({"max_var": "1000000"}, var_horizon_ms=1000)
     warm_up(probe)
     at = _statistic_of_order(probe, "max_var")
-    ok = desk({"max_var": str(at)})
+    ok = desk({"max_var": str(at)}, var_horizon_ms=1000)
     warm_up(ok)
     assert ok.submit(Side.BUY, "10").ok  # exactly at the limit
-    tight = desk({"max_var": str(at - D("0.01"))})
+    tight = desk({"max_var": str(at - D("0.01"))}, var_horizon_ms=1000)
     warm_up(tight)
     res = tight.submit(Side.BUY, "10")
     assert res.denial is not None and res.denial.reason is ReasonCode.VAR_LIMIT
@@ -139,3 +142,26 @@ def test_correlated_exposure_nets_perfectly_correlated_opposite_positions() -> N
     assert d.submit(Side.SELL, "100", iid=ETH).ok  # a hedge of the same size: ~0 adjusted
     d.fill_all("10")
     assert d.submit(Side.BUY, "10").ok  # now allowed: gross would be ~2,991, adjusted ~997
+
+
+def test_monitor_does_not_depend_on_subscription_order() -> None:
+    from tradecore.model.events import OrderFilled
+    from tradecore.model.market import Quote
+
+    d = desk({"max_gross_exposure": "1000", "max_position": {"BTC/USD": "10"}})
+    bus = d.engine.bus
+    # put the monitor's handlers first: it now hears of a fill or a quote before the
+    # position keeper and the risk context do
+    for kind in (OrderFilled, Quote):
+        hs = bus._by_type[kind]
+        mine = [h for h in hs if getattr(h, "__self__", None) is d.monitor]
+        bus._by_type[kind] = mine + [h for h in hs if h not in mine]
+    bus._resolved.clear()
+    d.submit(Side.BUY, "2")
+    d.fill_all("100")
+    util = d.monitor.utilisation["acct"]
+    assert util["max_position:BTC/USD"]["value"] == "2"
+    assert D(util["max_gross_exposure"]["value"]) == 200
+    d.clock.advance_to(d.clock.now_ns() + SEC)
+    d.quote(BTC, "150")
+    assert D(d.monitor.utilisation["acct"]["max_gross_exposure"]["value"]) == 300

@@ -40,6 +40,7 @@ class Recorder:
     )
     ends: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # coid -> (kind, msg)
     accepted: set[str] = field(default_factory=set)
+    log: list[tuple[str, str]] = field(default_factory=list)  # (coid, report) in arrival order
 
     def on_accepted(self, coid: ClientOrderId, venue_order_id: VenueOrderId) -> None:
         self.accepted.add(coid)
@@ -57,9 +58,11 @@ class Recorder:
         liquidity: LiquiditySide,
     ) -> None:
         self.fills.setdefault(coid, []).append((trade_id, quantity, price, fee.amount, liquidity))
+        self.log.append((coid, "fill"))
 
     def on_canceled(self, coid: ClientOrderId, message: str = "") -> None:
         self.ends.setdefault(coid, []).append(("canceled", message))
+        self.log.append((coid, "canceled"))
 
     def on_cancel_rejected(self, coid: ClientOrderId, reason: ReasonCode, message: str) -> None:
         pass
@@ -78,13 +81,18 @@ class Recorder:
 
 
 def venue(
-    stp: StpMode = StpMode.NONE, inst: Instrument = INST, start_ns: int = 1_000_000_000
+    stp: StpMode = StpMode.NONE,
+    inst: Instrument = INST,
+    start_ns: int = 1_000_000_000,
+    fill_delay_us: int = 50,
 ) -> tuple[SimVenueClient, SimClock, Recorder]:
     clock = SimClock(start_ns)
     model = VenueModel(
         inst.venue, FeeSchedule(maker_bps=D("-1"), taker_bps=D("7.5")), {inst.id: inst}
     )
-    v = SimVenueClient(model, clock, SimVenueConfig(ack_jitter_us=0, stp=stp))
+    v = SimVenueClient(
+        model, clock, SimVenueConfig(ack_jitter_us=0, stp=stp, fill_delay_us=fill_delay_us)
+    )
     rec = Recorder()
     v.bind(rec)
     v.on_market(inst.id, ((D(99), D(1)),), ((D(101), D(1)),))

@@ -171,3 +171,15 @@ def test_an_iceberg_resized_down_keeps_its_place_and_its_display() -> None:
     assert r is not None and (r.qty, r.hidden) == (D(1), D(1))
     send(v, clock, order("t", "C", Side.BUY, "1", "100"))
     assert rec.filled("ice2") == D(1)  # still first in the queue
+
+
+def test_a_resized_orders_passive_fill_is_reported_under_its_new_id() -> None:
+    v, clock, rec = venue()
+    old = order("r", "A", Side.SELL, "2", "100")
+    send(v, clock, old)
+    v.replace(old, order("r2", "A", Side.SELL, "1", "100"))  # size down: keeps its place
+    clock.run_all()
+    v.on_market(IID, asks(("100", "1")), asks(("101", "1")))  # a market maker lifts it
+    clock.run_all()
+    assert "r" not in rec.fills and rec.filled("r2") == D(1)
+    assert v.order_status(ClientOrderId("r2")).filled_qty == D(1)

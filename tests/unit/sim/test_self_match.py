@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from tests.unit.sim.simkit import order, send, venue
 from tradecore.engine import Engine, InstrumentRegistry, SimClock
 from tradecore.engine.execution import attach
 from tradecore.model import (
@@ -85,3 +86,15 @@ def test_a_self_match_within_one_account_books_both_legs_when_stp_is_off() -> No
         assert o is not None and o.status is OrderStatus.FILLED
         assert v.order_status(ClientOrderId(coid)).filled_qty == o.filled_qty == D(1)
     assert v.self_matches == 1 and v.self_matches_prevented == 0
+
+
+def test_a_cancel_confirm_never_overtakes_a_fill_of_the_same_order() -> None:
+    v, clock, rec = venue(fill_delay_us=2000)  # fills take longer than a cancel's trip
+    rest = order("rest", "A", Side.SELL, "2", "100")
+    send(v, clock, rest)
+    v.submit(order("take", "B", Side.BUY, "1", "100"))
+    clock.advance_to(clock.now_ns() + 300_000)  # the taker has arrived and matched
+    v.cancel(rest)  # arrives 300 µs later, before the 2 ms fill report
+    clock.run_all()
+    assert [r for c, r in rec.log if c == "rest"] == ["fill", "canceled"]
+    assert rec.filled("rest") == D(1)

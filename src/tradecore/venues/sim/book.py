@@ -141,9 +141,7 @@ class OrderBook:
             self._side(r.side).totals[price] -= r.qty - shown
             r.qty, r.hidden = shown, qty - shown
             del self._refs[ref]
-            r.ref = new_ref
-            if r.owner == ref:
-                r.owner = new_ref
+            r.ref = new_ref  # the owner stays: the venue finds its ticket by ref
             self._refs[new_ref] = r
             self.version += 1
             return r

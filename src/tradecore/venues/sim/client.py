@@ -188,8 +188,8 @@ class SimVenueClient(Restorable):
         return us * 1000
 
     def _report(self, t: Ticket, fn: Callable[[], None]) -> None:
-        if not t.silent:
-            fn()
+        """Report now, or right after a report of ``t`` still on its way."""
+        self._later(0, t, fn)
 
     def _sink_or_fail(self) -> ExecutionSink:
         if self._sink is None:
@@ -343,10 +343,18 @@ class SimVenueClient(Restorable):
                 del self._tickets[old]
 
     def _later(self, delay: int, t: Ticket, fn: Callable[[], None]) -> None:
+        """Report after ``delay``, never before an earlier report of the same order: like a
+        real venue, each order's reports arrive in the order they happened (a cancel
+        confirm does not overtake a fill still on its way)."""
         if t.silent:
             return
-        if delay:
-            self.clock.schedule(self.clock.now_ns() + delay, fn)
+        now = self.clock.now_ns()
+        at = now + delay
+        if at < t.report_at:
+            at = t.report_at
+        t.report_at = at
+        if at > now:
+            self.clock.schedule(at, fn)
         else:
             fn()
 
@@ -398,8 +406,13 @@ class SimVenueClient(Restorable):
         t = self._tickets.get(coid)
         if t is None or not t.open:
             # Unknown (never arrived, or dropped) or already done: the engine reconciles.
-            if t is None or not t.silent:
-                sink.on_cancel_rejected(coid, ReasonCode.ORDER_NOT_OPEN, "not open at venue")
+            msg = "not open at venue"
+            if t is None:
+                sink.on_cancel_rejected(coid, ReasonCode.ORDER_NOT_OPEN, msg)
+            else:
+                self._report(
+                    t, lambda: sink.on_cancel_rejected(coid, ReasonCode.ORDER_NOT_OPEN, msg)
+                )
             return
         self._take_off(t)
         self._report(t, lambda: sink.on_canceled(coid, "canceled by request"))
@@ -423,7 +436,7 @@ class SimVenueClient(Restorable):
             new, t.instrument_id, t.side, OrderType.LIMIT, t.filled + leaves, price, t.tif,
             t.post_only, account=t.account, stp=t.stp, expire_ns=t.expire_ns, display=t.display,
         )  # fmt: skip
-        nt.vid, nt.filled, nt.notional = t.vid, t.filled, t.notional
+        nt.vid, nt.filled, nt.notional, nt.report_at = t.vid, t.filled, t.notional, t.report_at
         self._tickets[new] = nt
         vid = nt.vid
         assert vid is not None

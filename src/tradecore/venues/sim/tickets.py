@@ -61,6 +61,7 @@ class Ticket(msgspec.Struct):
     trigger: Decimal | None = None  # a stop not yet triggered while this is set
     expire_ns: int | None = None
     display: Decimal | None = None
+    report_at: int = 0  # when its latest report is delivered (reports keep their order)
 
     @property
     def limit(self) -> Decimal | None:
