@@ -16,7 +16,7 @@ def test_kill_switch_survives_kill_9_and_restart_of_serve(tmp_path: Path) -> Non
 
     (tmp_path / "keys.toml").write_text(
         f'rate_per_s = 100000\nburst = 100000\n[keys.crash]\nhash = "{hash_secret(SECRET)}"\n'
-        'accounts = ["*"]\nscopes = ["read", "trade", "risk-admin"]\n'
+        'accounts = ["*"]\nscopes = ["read", "trade", "risk-admin", "metrics"]\n'
     )
     url = f"sqlite:///{tmp_path / 'serve.db'}"
     order = {
@@ -39,7 +39,8 @@ def test_kill_switch_survives_kill_9_and_restart_of_serve(tmp_path: Path) -> Non
         assert st["KS"]["state"] == "HALTED" and st["KS"]["why"] == "drill"
         d = s2.http.post("/v1/orders", json={**order, "client_order_id": "ks-2"}).json()
         assert d["denial"]["reason"] == "KILL_SWITCH" and "drill" in d["denial"]["message"]
-        assert 'tradecore_trading_state{scope="KS"} 2.0' in s2.http.get("/metrics").text
+        metrics = s2.http.get("/metrics").text  # the client sends its key: account series too
+        assert 'tradecore_account_trading_state{account="KS"} 2.0' in metrics
     finally:
         s2.kill()
     # and `tradecore replay` of the same journal (after the second SIGKILL) restores it too

@@ -46,6 +46,7 @@ _MODULES: tuple[str, ...] = (
     "tradecore.cli.demo",
     "tradecore.cli.journal",
     "tradecore.cli.serve",
+    "tradecore.cli.keygen",
     "tradecore.cli.check",
     "tradecore.cli.bench",
 )

@@ -21,6 +21,7 @@ class Scope(StrEnum):
     READ = "read"
     TRADE = "trade"
     RISK_ADMIN = "risk-admin"
+    METRICS = "metrics"
     ADMIN = "admin"  # the manual market clock and the state digest (/v1/admin/*)
 
 
@@ -35,6 +36,8 @@ class KeysFile(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     rate_per_s: float = Field(50.0, gt=0, le=1e6, allow_inf_nan=False)
     burst: float = Field(100.0, ge=1, le=1e6, allow_inf_nan=False)
+    auth_failures_per_s: float = Field(0.5, gt=0, le=1e6, allow_inf_nan=False)
+    auth_failures_burst: float = Field(10.0, ge=1, le=1e6, allow_inf_nan=False)
     keys: dict[KeyId, KeyEntry] = Field(default_factory=dict)
 
 

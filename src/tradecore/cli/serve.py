@@ -1,5 +1,5 @@
-"""``tradecore serve``: the REST/WebSocket API and dashboard on a journaled engine;
-``tradecore keygen``: API keys.
+"""``tradecore serve``: the REST/WebSocket API and dashboard on a journaled engine
+(``tradecore keygen``: cli/keygen.py).
 
 serve is composed like every runner, from bootstrap (the embedded simulated venues by
 default). On start it recovers from its journal and goes on; ``--new-session`` moves the old
@@ -138,30 +138,3 @@ def register(app: typer.Typer) -> None:
                 typer.echo(f"no --keys given: a one-off admin key for this run: {token}")
                 typer.echo(f"dashboard: http://{h}:{p}/?key={token}&account={cfg.demo.account}")
         uvicorn.run(app_, host=h, port=p, log_level="warning")
-
-    @app.command()
-    def keygen(
-        key_id: str = typer.Argument(..., help="key name, e.g. desk1"),
-        accounts: str = typer.Option(..., "--accounts", help="comma-separated accounts, or *"),
-        scopes: str = typer.Option(
-            "read", "--scopes", help="comma-separated: read,trade,risk-admin,admin"
-        ),
-        keys_file: Path = typer.Option(Path("keys.toml"), "--keys", help="file to append to"),
-    ) -> None:
-        """Create an API key: appends its scrypt hash to the keys file, prints the secret once."""
-        from tradecore.service.auth import KeyStore, hash_secret
-
-        with user_errors():
-            ks = KeyStore()
-            token = ks.create(
-                key_id,
-                [a.strip() for a in accounts.split(",")],
-                [s.strip() for s in scopes.split(",")],
-            )
-            _, _, secret = token.partition(".")
-            h = hash_secret(secret)
-            acc = ", ".join(f'"{a.strip()}"' for a in accounts.split(","))
-            sc = ", ".join(f'"{s.strip()}"' for s in scopes.split(","))
-            with keys_file.open("a") as f:
-                f.write(f'\n[keys.{key_id}]\nhash = "{h}"\naccounts = [{acc}]\nscopes = [{sc}]\n')
-        typer.echo(token)

@@ -153,6 +153,29 @@ class PostgresStore:
             (account, since_ns, account, since_ns),
         )
 
+    def account_page(
+        self,
+        account: str,
+        types: Sequence[str],
+        *,
+        cursor: int | None = None,
+        limit: int = 100,
+        newest_first: bool = True,
+    ) -> list[tuple[int, bytes]]:
+        """Events of ``account`` whose type is in ``types``, at most ``limit``: newest first
+        with seq below ``cursor``, or oldest first with seq above it (see SQLiteStore)."""
+        if newest_first:
+            where, order, bound = "seq < %s", "DESC", 2**62 if cursor is None else cursor
+        else:
+            where, order, bound = "seq > %s", "ASC", 0 if cursor is None else cursor
+        with self.db.cursor() as cur:
+            cur.execute(
+                f"SELECT seq, payload FROM events WHERE account = %s AND type = ANY(%s) "  # type: ignore[arg-type]
+                f"AND {where} ORDER BY seq {order} LIMIT %s",
+                (account, list(types), bound, limit),
+            )
+            return [(int(r[0]), bytes(r[1])) for r in cur.fetchall()]
+
     def drop(self) -> None:
         with self.db.cursor() as cur:
             cur.execute(f"DROP SCHEMA IF EXISTS {self.schema} CASCADE")

@@ -190,5 +190,29 @@ class SQLiteStore:
             (account, since_ns, account, since_ns),
         )
 
+    def account_page(
+        self,
+        account: str,
+        types: Sequence[str],
+        *,
+        cursor: int | None = None,
+        limit: int = 100,
+        newest_first: bool = True,
+    ) -> list[tuple[int, bytes]]:
+        """Events of ``account`` whose type is in ``types``, at most ``limit``: newest first
+        with seq below ``cursor``, or oldest first with seq above it (no cursor: from the end
+        or the start)."""
+        marks = ",".join("?" * len(types))
+        if newest_first:
+            where, order, bound = "seq < ?", "DESC", 2**62 if cursor is None else cursor
+        else:
+            where, order, bound = "seq > ?", "ASC", 0 if cursor is None else cursor
+        rows = self.db.execute(
+            f"SELECT seq, payload FROM events WHERE account = ? AND type IN ({marks}) "
+            f"AND {where} ORDER BY seq {order} LIMIT ?",
+            (account, *types, bound, limit),
+        ).fetchall()
+        return [(int(r[0]), bytes(r[1])) for r in rows]
+
     def close(self) -> None:
         self.db.close()

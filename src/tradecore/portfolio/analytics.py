@@ -50,6 +50,15 @@ def _drawdown(a: np.ndarray[Any, np.dtype[np.float64]]) -> np.ndarray[Any, np.dt
     return eq / np.maximum.accumulate(eq) - 1.0
 
 
+def _cagr(growth: float, n: int) -> float:
+    if not growth > 0:
+        return float("nan")
+    try:
+        return float(growth ** (PERIODS / n) - 1.0)
+    except OverflowError:  # a float power raises where it would overflow
+        return float("inf")
+
+
 def summary(
     returns: Sequence[float | Decimal],
     *,
@@ -60,7 +69,9 @@ def summary(
     a = _arr(returns)
     n = a.size
     mean = float(a.mean())
-    std = float(a.std(ddof=1))
+    # identical returns have no spread: computed, their std is rounding noise (~1e-19) and
+    # would give a Sharpe of ~1e16; it is exactly 0, so sharpe is undefined (NaN, JSON null)
+    std = 0.0 if float(np.ptp(a)) == 0.0 else float(a.std(ddof=1))
     alpha = 1.0 - confidence
     z = float(norm.ppf(alpha))
     downside = math.sqrt(float(np.sum(np.square(a[a < 0]))) / n)
@@ -76,7 +87,7 @@ def summary(
         "sharpe": mean / std * math.sqrt(PERIODS) if std > 0 else float("nan"),
         "sortino": mean / downside * math.sqrt(PERIODS) if downside > 0 else float("nan"),
         "max_drawdown": float(_drawdown(a).min()),
-        "cagr": growth ** (PERIODS / n) - 1.0 if growth > 0 else float("nan"),
+        "cagr": _cagr(growth, n),
         "value_at_risk": mean + std * z,
         "conditional_value_at_risk": mean - std * float(norm.pdf(z)) / alpha,
         "historical_var": hist_var,

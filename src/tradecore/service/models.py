@@ -3,40 +3,77 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+import re
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from tradecore.model.enums import OrderType, Side, StpMode, TimeInForce
+from tradecore.service.errors import ErrorOut as ErrorOut  # re-exported
+
+# a positive decimal written out: digits, an optional fraction, no sign, no exponent
+POSITIVE_DECIMAL = r"^([0-9]*[1-9][0-9]*(\.[0-9]+)?|[0-9]+\.[0-9]*[1-9][0-9]*)$"
+_POSITIVE = re.compile(POSITIVE_DECIMAL)
+MAX_DECIMAL_CHARS = 40
 
 
 def _dec(v: Any) -> Any:
     if isinstance(v, float):
         raise ValueError("send decimals as strings, not JSON numbers (binary floats are refused)")
-    if isinstance(v, bool):
-        raise ValueError("not a number")
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, str):
-        try:
-            d = Decimal(v)
-        except InvalidOperation:
-            raise ValueError(f"{v!r} is not a decimal number") from None
-        if not d.is_finite() or d <= 0:
-            raise ValueError(f"{v!r} must be a finite number > 0")
-        return v
-    raise ValueError("must be a decimal string")
+    if isinstance(v, bool | int):
+        raise ValueError("send decimals as strings, not JSON numbers")
+    if not isinstance(v, str):
+        raise ValueError("must be a decimal string")
+    if len(v) > MAX_DECIMAL_CHARS:
+        raise ValueError(f"at most {MAX_DECIMAL_CHARS} characters")
+    if not _POSITIVE.fullmatch(v):
+        raise ValueError(f'{v!r} is not a positive decimal number such as "0.25"')
+    return v
 
 
 DecStr = Annotated[
-    str, BeforeValidator(_dec), Field(examples=["0.25"], pattern=r"^[0-9]+(\.[0-9]+)?$")
+    str,
+    BeforeValidator(_dec),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": POSITIVE_DECIMAL,
+            "maxLength": MAX_DECIMAL_CHARS,
+            "examples": ["0.25"],
+        }
+    ),
+]
+MAX_NS = 2**62  # year 2116; a power of two, so a float reading of the bound is exact
+
+
+def _ns(v: int) -> int:
+    # compared as a float, as schema tools read JSON numbers: a value they take for MAX_NS
+    # (within one float step of it) is accepted, everything they see above it refused
+    if v <= 0 or float(v) > MAX_NS:
+        raise ValueError(f"nanoseconds since the epoch, 1 to {MAX_NS}")
+    return v
+
+
+NanosSinceEpoch = Annotated[
+    int,
+    AfterValidator(_ns),
+    WithJsonSchema({"type": "integer", "minimum": 1, "maximum": MAX_NS}),
 ]
 Ident = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")]
 
 
+# LIMIT and STOP_LIMIT need a price, the others refuse one: said in the schema too, so a
+# client (or a schema fuzzer) knows which bodies are valid without asking the server
+PRICED_TYPES = ("LIMIT", "STOP_LIMIT")
+_PRICE_RULE: dict[str, Any] = {
+    "if": {"properties": {"type": {"enum": list(PRICED_TYPES)}}, "required": ["type"]},
+    "then": {"required": ["price"], "properties": {"price": {"type": "string"}}},
+    "else": {"properties": {"price": {"type": "null"}}},
+}
+
+
 class OrderRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_PRICE_RULE)
     client_order_id: Ident
     account: Ident
     symbol: Annotated[
@@ -52,7 +89,7 @@ class OrderRequest(BaseModel):
     post_only: bool = False
     reduce_only: bool = False
     trigger_price: DecStr | None = None  # STOP_MARKET / STOP_LIMIT
-    expire_ns: Annotated[int, Field(gt=0, lt=2**63)] | None = None  # GTD: ns since the epoch
+    expire_ns: NanosSinceEpoch | None = None  # GTD
     display_qty: DecStr | None = None  # iceberg: the quantity the book shows
     stp: StpMode | None = None  # self-trade prevention; None: the venue's mode
 
@@ -106,5 +143,37 @@ class OrderOut(BaseModel):
     duplicate: bool = False
 
 
-class ErrorOut(BaseModel):
+class Page(BaseModel):
+    """One page: ``next_cursor`` is the seq to pass as ``cursor`` for the next page (null:
+    this was the last page)."""
+
+    items: list[dict[str, Any]]
+    next_cursor: int | None
+
+
+class CheckOut(BaseModel):
+    ok: bool
     detail: str
+
+
+class HealthOut(BaseModel):
+    status: str
+    version: str
+    uptime_s: float
+    detail: str
+
+
+class ReadyOut(BaseModel):
+    ready: bool
+    seq: int
+    market_steps: int
+    journal_lag: int
+    checks: dict[str, CheckOut]
+
+
+class KillSwitchOut(BaseModel):
+    scope: str
+    engaged: bool
+    who: str
+    why: str
+    ts: int

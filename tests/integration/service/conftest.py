@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
@@ -49,11 +50,15 @@ SAP = "XETR"
 
 @pytest.fixture(scope="package")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    cfg = tmp_path_factory.mktemp("svc") / "service.toml"
+    tmp = tmp_path_factory.mktemp("svc")
+    cfg = tmp / "service.toml"
     cfg.write_text(CONFIG)
-    app, service, keys = build_service(cfg, None, speed=20.0, demo_flow=True, journal=None)
+    app, service, keys = build_service(
+        cfg, None, speed=20.0, demo_flow=True, journal=tmp / "journal.db"
+    )
     keys.rate_per_s, keys.burst = 10_000, 10_000
-    admin = keys.create("admin", ["*"], ["read", "trade", "risk-admin"])
+    keys.auth_failures_burst = 10_000  # schemathesis sends bad keys on purpose (ignored_auth)
+    admin = keys.create("admin", ["*"], ["read", "trade", "risk-admin", "metrics"])
     desk = keys.create("desk", ["DEMO"], ["read", "trade"])
     other = keys.create("other", ["OTHER"], ["read", "trade"])
     reader = keys.create("reader", ["DEMO"], ["read"])
@@ -76,3 +81,33 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     yield Server(url, admin, desk, other, reader, service)
     srv.should_exit = True
     t.join(timeout=10)
+
+
+@dataclass
+class Local:
+    """An app over its own engine, without the market feed, served in-process."""
+
+    app: object
+    service: object
+    keys: object
+    admin: str
+    desk: str
+    metrics_key: str
+
+
+def local_app(
+    tmp: Path, journal_toml: str = "", *, run_feed: bool = False, **app_kw: object
+) -> Local:
+    from tradecore.service.app import create_app
+
+    cfg = tmp / "local.toml"
+    cfg.write_text(CONFIG + journal_toml)
+    _, service, keys = build_service(
+        cfg, None, speed=50.0, demo_flow=False, journal=tmp / "local.db"
+    )
+    keys.rate_per_s, keys.burst = 10_000, 10_000
+    admin = keys.create("admin", ["*"], ["read", "trade", "risk-admin", "metrics"])
+    desk = keys.create("desk", ["DEMO"], ["read", "trade"])
+    metrics_key = keys.create("mon", ["DEMO"], ["read", "metrics"])
+    app = create_app(service, keys, run_feed=run_feed, **app_kw)  # type: ignore[arg-type]
+    return Local(app, service, keys, admin, desk, metrics_key)

@@ -25,7 +25,7 @@ def order(coid: str, account: str = "DEMO", **kw: object) -> dict[str, object]:
 
 def test_health_ready_metrics_and_openapi(server: Server) -> None:
     with server.client(None) as c:
-        assert c.get("/health").json() == {"status": "ok"}
+        assert c.get("/health").json()["status"] == "ok"
         assert c.get("/ready").json()["ready"] is True
         m = c.get("/metrics").text
         assert "tradecore_order_submit_seconds_bucket" in m and "tradecore_venue_up" in m
@@ -47,7 +47,7 @@ def test_order_round_trip_is_idempotent_and_fills(server: Server) -> None:
                 break
             time.sleep(0.1)
         assert o["status"] == "FILLED" and o["children"]
-        fills = c.get("/v1/fills", params={"account": "DEMO", "limit": 2000}).json()
+        fills = c.get("/v1/fills", params={"account": "DEMO", "limit": 2000}).json()["items"]
         assert any(f["parent_id"] == "rt-1" for f in fills)
         assert c.get("/v1/positions", params={"account": "DEMO"}).json()
         pf = c.get("/v1/portfolio", params={"account": "DEMO"}).json()
@@ -97,11 +97,11 @@ def test_business_refusals_are_data_with_reason_codes(server: Server) -> None:
 def test_validation_errors_name_the_field(server: Server) -> None:
     with server.client(server.desk) as c:
         r = c.post("/v1/orders", json=order("v-1", quantity=0.1))
-        assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "quantity"]
+        assert r.status_code == 422 and r.json()["error"]["field"] == "body.quantity"
         r = c.post("/v1/orders", json=order("v-2", side="HOLD"))
-        assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "side"]
+        assert r.status_code == 422 and r.json()["error"]["field"] == "body.side"
         r = c.post("/v1/orders", json=order("v-3", type="LIMIT"))
-        assert r.status_code == 422 and "price" in r.json()["detail"]
+        assert r.status_code == 422 and r.json()["error"]["field"] == "body.price"
 
 
 def test_cross_account_access_is_always_refused(server: Server) -> None:
@@ -152,10 +152,11 @@ def test_kill_switch_by_risk_admin_blocks_and_releases(server: Server) -> None:
         risk = desk.get("/v1/risk", params={"account": "DEMO"}).json()
         st = risk["state"]["trading_state"]["DEMO"]
         assert (st["state"], st["who"], st["why"]) == ("HALTED", "admin", "drill")
-        assert 'tradecore_trading_state{scope="DEMO"} 2.0' in desk.get("/metrics").text
+        assert 'tradecore_account_trading_state{account="DEMO"} 2.0' in admin.get("/metrics").text
+        assert "DEMO" not in desk.get("/metrics").text  # no metrics scope: no account series
         admin.post("/v1/risk/kill-switch", json={"scope": "DEMO", "engaged": False, "why": "done"})
         assert desk.post("/v1/orders", json=order("k-2")).status_code == 201
-        assert 'tradecore_trading_state{scope="DEMO"}' not in desk.get("/metrics").text
+        assert 'tradecore_account_trading_state{account="DEMO"}' not in admin.get("/metrics").text
 
 
 def test_rate_limit_per_key(server: Server) -> None:
@@ -224,4 +225,4 @@ def test_stop_gtd_and_iceberg_fields_reach_the_engine(server: Server) -> None:
         )
         assert r.status_code == 200 and r.json()["denial"]["reason"] == "INVALID_EXPIRY"
         r = c.post("/v1/orders", json=order("stop-2", type="STOP_LIMIT", trigger_price=trig))
-        assert r.status_code == 422 and "price" in r.json()["detail"]
+        assert r.status_code == 422 and r.json()["error"]["field"] == "body.price"
