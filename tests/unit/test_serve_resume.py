@@ -50,7 +50,7 @@ def test_the_clock_is_refused_under_wall_time(tmp_path: Path) -> None:
     with TestClient(app, headers={"X-API-Key": token}) as c:
         ready(c)
         r = c.post("/v1/admin/clock", json={"step": 5})
-        assert r.status_code == 409 and "wall time" in r.json()["detail"]
+        assert r.status_code == 409 and r.json()["error"]["code"] == "clock_not_manual"
 
 
 def test_a_kill_switch_survives_a_crash_right_after_its_answer(tmp_path: Path) -> None:
