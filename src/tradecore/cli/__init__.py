@@ -49,6 +49,10 @@ _MODULES: tuple[str, ...] = (
     "tradecore.cli.keygen",
     "tradecore.cli.check",
     "tradecore.cli.bench",
+    "tradecore.cli.tail",
+    "tradecore.cli.shard",
+    "tradecore.cli.aggregator",
+    "tradecore.cli.marketdata",
 )
 
 for _name in _MODULES:

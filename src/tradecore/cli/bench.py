@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from enum import StrEnum
 
 import typer
@@ -14,6 +15,7 @@ class Workload(StrEnum):
     W4 = "W4"
     RECOVERY = "recovery"
     MEMORY = "memory"
+    SCALE = "scale"  # shards on NATS (tradecore.cluster.bench); not part of ``all``
     ALL = "all"
 
 
@@ -37,6 +39,12 @@ def register(app: typer.Typer) -> None:
                     typer.echo(done.stderr, err=True)
                     raise typer.Exit(done.returncode)
                 typer.echo(done.stdout, nl=False)
+            return
+        if workload is Workload.SCALE:
+            from tradecore.cluster.bench import run_scale
+
+            for line in run_scale(orders=max(int(2000 * scale), 10)):
+                typer.echo(json.dumps(line))
             return
         from tradecore.bench import workloads as w
 

@@ -25,7 +25,14 @@ from tradecore.model import codec
 from tradecore.model.commands import CancelOrder, Command, ReplaceOrder, SubmitOrder
 from tradecore.model.events import ORDER_EVENTS, Event, OrderFilled
 from tradecore.model.market import Quote
-from tradecore.risk.events import BreachActionTaken, KillSwitchChanged, RiskAlert
+from tradecore.risk.emergency import TradingStateChanged
+from tradecore.risk.events import (
+    BreachActionTaken,
+    FlattenReport,
+    KillSwitchChanged,
+    ReplaceChecked,
+    RiskAlert,
+)
 from tradecore.routing.decisions import RoutingDecision
 
 PUBLIC: Final = "\x00public"
@@ -49,6 +56,10 @@ def _by_scope(m: Any, _: OwnerOf) -> str | None:
     return FIRM if m.scope == "*" else str(m.scope)
 
 
+def _by_account_scope(m: Any, _: OwnerOf) -> str | None:
+    return FIRM if m.account == "*" else str(m.account)  # "*": a global state, firm keys only
+
+
 def _public(m: Any, _: OwnerOf) -> str | None:
     return PUBLIC
 
@@ -62,6 +73,9 @@ RULES: dict[type[Any], Rule] = {
     RiskAlert: _by_account,
     BreachActionTaken: _by_account,
     KillSwitchChanged: _by_scope,
+    TradingStateChanged: _by_account_scope,
+    ReplaceChecked: _by_account,
+    FlattenReport: _by_account,
     RoutingDecision: _by_parent,
     Quote: _public,
     Command: _never,
