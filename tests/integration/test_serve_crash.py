@@ -230,8 +230,17 @@ def journaled_fills(url: str) -> list[dict[str, Any]]:
 
 
 def check(s: Serve, acked: set[str]) -> None:
-    listed = s.http.get("/v1/orders", params={"account": ACCOUNT, "limit": 1000}).json()
-    have = {o["client_order_id"]: o["status"] for o in listed}
+    have: dict[str, str] = {}
+    cursor: int | None = None
+    while True:  # every page of the account's orders
+        args: dict[str, Any] = {"account": ACCOUNT, "limit": 1000}
+        if cursor is not None:
+            args["cursor"] = cursor
+        page = s.http.get("/v1/orders", params=args).json()
+        have.update((o["client_order_id"], o["status"]) for o in page["items"])
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
     missing = sorted(acked - have.keys())
     assert not missing, f"orders that got a 201 are gone: {missing[:10]}"
     fills = journaled_fills(s.url)

@@ -48,6 +48,8 @@ class EngineService:
         self.system = system
         self.clock_mode = clock_mode
         self.recovered = resumed is not None and resumed.report is not None
+        # the last journaled time (None: a new journal), for feeds applied from outside
+        self.resume_after_ns = None if resumed is None else resumed.last_ts
         self.market: Iterator[MarketStep] = (
             resumed.steps if resumed is not None else market_steps(system)
         )

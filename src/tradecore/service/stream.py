@@ -34,6 +34,7 @@ from tradecore.risk.events import (
     RiskAlert,
 )
 from tradecore.routing.decisions import RoutingDecision
+from tradecore.service.clock import ClockAdvanced
 
 PUBLIC: Final = "\x00public"
 FIRM: Final = "\x00firm"
@@ -83,6 +84,7 @@ RULES: dict[type[Any], Rule] = {
     CancelOrder: _never,
     ReplaceOrder: _never,
     Event: _never,  # the abstract base
+    ClockAdvanced: _never,  # serve's manual clock: journaled, never published
 }
 
 

@@ -50,7 +50,7 @@ def test_openapi_declares_the_api_key_scheme_tags_and_the_error_body(server: Ser
         "description": "`<key id>.<secret>` (see `tradecore keygen`)",
     }  # fmt: skip
     ops = [(p, m, op) for p, item in spec["paths"].items() for m, op in item.items()]
-    assert len(ops) == 15
+    assert len(ops) == 17
     for path, method, op in ops:
         assert op.get("tags"), f"{method} {path} has no tag"
         if path.startswith("/v1/"):
