@@ -138,6 +138,11 @@ class JournalConfig(BaseModel):
         return self.model_dump(by_alias=True, mode="json")
 
 
+class ClockMode(StrEnum):
+    WALL = "wall"  # a market step every step_ms / speed of wall time
+    MANUAL = "manual"  # a market step only when POST /v1/admin/clock asks (deterministic)
+
+
 class ServiceConfig(BaseModel):
     """``[service]``: ``tradecore serve`` (command-line flags win)."""
 
@@ -147,6 +152,7 @@ class ServiceConfig(BaseModel):
     speed: float = Field(1.0, ge=0.1, le=1000, description="simulated seconds per second")
     demo_flow: bool = True
     keys: str | None = None
+    clock: ClockMode = ClockMode.WALL
 
 
 DEFAULT_CONFIG = Path(__file__).parent / "configs" / "default.toml"

@@ -26,7 +26,7 @@ def register(app: typer.Typer) -> None:
             "read",
             "--scopes",
             metavar="LIST",
-            help="comma-separated: read,trade,risk-admin,metrics",
+            help="comma-separated: read,trade,risk-admin,metrics,admin",
         ),
         keys_file: Path = typer.Option(
             Path("keys.toml"), "--keys", metavar="FILE", help="file to add it to"

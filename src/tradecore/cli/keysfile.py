@@ -22,6 +22,7 @@ class Scope(StrEnum):
     TRADE = "trade"
     RISK_ADMIN = "risk-admin"
     METRICS = "metrics"
+    ADMIN = "admin"  # the manual market clock and the state digest (/v1/admin/*)
 
 
 class KeyEntry(BaseModel):

@@ -14,6 +14,7 @@ from typing import Any
 import typer
 
 from tradecore.cli._common import user_errors
+from tradecore.config import ClockMode
 from tradecore.journal.url import JournalTarget
 
 
@@ -27,6 +28,7 @@ def build_service(
     new_session: bool = False,
     notes: list[str] | None = None,
     strategy: Path | None = None,
+    clock: str | None = None,
 ) -> tuple[Any, Any, Any]:
     """The serve graph: bootstrap + journal (recovered) + engine service + app. ``journal``
     None: nothing journaled (tests). ``notes`` collects what serve tells the user."""
@@ -56,17 +58,17 @@ def build_service(
         if warning:
             said.append(f"warning: {warning}")
     system = build_system(cfg, journal=jr)
-    resume_after = None
+    resumed = None
     if jr is not None:
         jr._clock_ns = system.clock.now_ns
         assert jr.store is not None
         resumed = recover(system, jr.store)
-        resume_after = resumed.last_ts
         said.append(f"journal {target.describe()}: {resumed.describe()}")  # type: ignore[union-attr]
     keys = KeyStore.load(keys_file) if keys_file else KeyStore()
     service = EngineService(
-        system, Metrics(), speed=speed, demo_flow=demo_flow, resume_after_ns=resume_after
-    )
+        system, Metrics(), speed=speed, demo_flow=demo_flow, resumed=resumed,
+        clock_mode=clock or cfg.service.clock.value,
+    )  # fmt: skip
     if strategy is not None:  # the same file a backtest runs, on the live feed
         from tradecore.strategy.live import attach_file
 
@@ -115,6 +117,12 @@ def register(app: typer.Typer) -> None:
         strategy: Path | None = typer.Option(
             None, "--strategy", help="run this strategy file live (docs/strategies.md)"
         ),
+        clock: ClockMode | None = typer.Option(
+            None,
+            "--clock",
+            help="wall: the market moves in real time; manual: only by "
+            "POST /v1/admin/clock (deterministic). Default [service] clock",
+        ),
     ) -> None:
         """Serve the REST + WebSocket API, /metrics and the live dashboard at http://HOST:PORT/.
 
@@ -140,6 +148,7 @@ def register(app: typer.Typer) -> None:
                 app_, _, ks = build_service(
                     config, keys_path, speed=speed or svc.speed, demo_flow=flow,
                     journal=target, new_session=new_session, notes=notes, strategy=strategy,
+                    clock=None if clock is None else clock.value,
                 )  # fmt: skip
             for line in notes:
                 typer.echo(line)
@@ -151,7 +160,7 @@ def register(app: typer.Typer) -> None:
                 f"{keys_said}; demo flow {'on' if flow else 'off'}, speed {speed or svc.speed}x"
             )
             if not n_keys:
-                token = ks.create("local", ["*"], ["read", "trade", "risk-admin"])
+                token = ks.create("local", ["*"], ["read", "trade", "risk-admin", "admin"])
                 typer.echo(f"no --keys given: a one-off admin key for this run: {token}")
                 typer.echo(f"dashboard: http://{h}:{p}/?key={token}&account={cfg.demo.account}")
             base = f"http://{h}:{p}"

@@ -81,9 +81,7 @@ class ShardNode:
         self.guard = ShardGuard(eng, system.risk, self.book, opts.shard, opts.accounts)
         self.guard.credit = opts.credit
         eng.risk = self.guard
-        self.service = EngineService(
-            system, Metrics(), speed=opts.speed, resume_after_ns=resumed.last_ts
-        )
+        self.service = EngineService(system, Metrics(), speed=opts.speed, resumed=resumed)
         self.commands = CommandHandler(eng, opts.shard, opts.accounts, self.guard)
         self.control = {
             "usage": lambda d: {"status": 200, **self.guard.usage()},

@@ -110,6 +110,15 @@ class PostgresStore:
             for (coid,) in cur:
                 yield str(coid)
 
+    def last_audit(self, type_: str) -> bytes | None:
+        """The payload of the newest audit record of one type (e.g. serve's ClockAdvanced)."""
+        with self.db.cursor() as cur:
+            cur.execute(
+                "SELECT payload FROM audit WHERE type = %s ORDER BY id DESC LIMIT 1", (type_,)
+            )
+            row = cur.fetchone()
+        return None if row is None else bytes(row[0])
+
     def has_order(self, coid: str) -> bool:
         with self.db.cursor() as cur:
             cur.execute("SELECT 1 FROM events WHERE coid = %s LIMIT 1", (coid,))

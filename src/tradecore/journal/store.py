@@ -146,6 +146,13 @@ class SQLiteStore:
         for (coid,) in self.db.execute("SELECT DISTINCT coid FROM events WHERE coid IS NOT NULL"):
             yield str(coid)
 
+    def last_audit(self, type_: str) -> bytes | None:
+        """The payload of the newest audit record of one type (e.g. serve's ClockAdvanced)."""
+        row = self.db.execute(
+            "SELECT payload FROM audit WHERE type = ? ORDER BY id DESC LIMIT 1", (type_,)
+        ).fetchone()
+        return None if row is None else bytes(row[0])
+
     def has_order(self, coid: str) -> bool:
         return (
             self.db.execute("SELECT 1 FROM events WHERE coid = ? LIMIT 1", (coid,)).fetchone()

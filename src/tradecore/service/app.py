@@ -24,21 +24,23 @@ from fastapi.responses import HTMLResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from tradecore import __version__
-from tradecore.model.commands import (
-    CancelOrder,
-    ReplaceOrder,
-)
+from tradecore.journal.recovery import business_digest
+from tradecore.model.commands import CancelOrder, ReplaceOrder
 from tradecore.model.identifiers import AccountId, ClientOrderId
 from tradecore.model.orders import Order
 from tradecore.service import errors
 from tradecore.service.auth import KeyStore, Principal
+from tradecore.service.clock import MAX_STEPS_PER_REQUEST
 from tradecore.service.errors import ApiError, ErrorOut
 from tradecore.service.health import ExtraChecks, Probe
 from tradecore.service.history import History
 from tradecore.service.logging import audit_log
 from tradecore.service.metrics import AccountFilter
 from tradecore.service.models import (
+    ClockOut,
+    ClockRequest,
     DenialOut,
+    DigestOut,
     HealthOut,
     KillSwitchOut,
     KillSwitchRequest,
@@ -156,6 +158,8 @@ def create_app(
     Read = Annotated[Principal, Depends(principal(keys, metrics, "read"))]
     Trade = Annotated[Principal, Depends(principal(keys, metrics, "trade"))]
     Admin = Annotated[Principal, Depends(principal(keys, metrics, "risk-admin"))]
+
+    Operator = Annotated[Principal, Depends(principal(keys, metrics, "admin"))]
 
     def check_account(p: Principal, account: str, field: str = "query.account") -> None:
         if not p.can_see(account):
@@ -373,11 +377,38 @@ def create_app(
                 403, "account_forbidden", "a global kill switch needs a key for all accounts",
                 field="body.scope",
             )  # fmt: skip
-        e = (pipe.engage if req.engaged else pipe.release)(req.scope, p.key_id, req.why)
+        out: list[Any] = []
+        flip = pipe.engage if req.engaged else pipe.release
+        # on the engine's stack: its event is committed before the answer, so a restarted
+        # serve has the switch as it was
+        eng.call(lambda: out.append(flip(req.scope, p.key_id, req.why)))
+        e = out[0]
         audit_log.warning(
             "kill_switch", key=p.key_id, scope=req.scope, engaged=req.engaged, why=req.why
         )
         return KillSwitchOut(scope=e.scope, engaged=e.engaged, who=e.who, why=e.why, ts=e.ts)
+
+    # ------------------------------------------------------------------ manual clock, digest
+    @app.post("/v1/admin/clock", tags=["admin"], response_model=ClockOut, responses=ERRORS)
+    async def clock(req: ClockRequest, p: Operator) -> ClockOut:
+        """Manual clock: move the market to absolute step ``step`` (a lower one: no-op)."""
+        if service.clock_mode != "manual":
+            raise ApiError(
+                409, "clock_not_manual", "the market runs on wall time (serve --clock manual)"
+            )
+        if req.step - service.step > MAX_STEPS_PER_REQUEST:
+            msg = f"at most {MAX_STEPS_PER_REQUEST} steps ahead of {service.step}"
+            raise ApiError(422, "too_far_ahead", msg, field="body.step")
+        n = service.advance(req.step)
+        return ClockOut(step=service.step, ts=service.system.clock.now_ns(), advanced=n)
+
+    @app.get("/v1/admin/digest", tags=["admin"], response_model=DigestOut, responses=ERRORS)
+    async def digest(p: Operator) -> DigestOut:
+        """The engine's state digests (compare a run with another)."""
+        biz = business_digest(eng, service.system.positions)
+        return DigestOut(
+            state_digest=eng.state_digest(), business_digest=biz, seq=eng.seq, step=service.step
+        )
 
     # ------------------------------------------------------------------ venues, routing
     @app.get("/v1/venues", tags=["venues"], responses=ERRORS)

@@ -2,7 +2,8 @@
 token-bucket rate limit per key and a throttle on failed authentications per client address
 (each failure costs a scrypt, so a client that keeps guessing is answered 429 before any
 hashing). A presented key is ``<key id>.<secret>``; only the id is ever logged. Scopes:
-``read``, ``trade``, ``risk-admin``, ``metrics`` (per-account series of /metrics).
+``read``, ``trade``, ``risk-admin``, ``metrics`` (per-account series of /metrics),
+``admin`` (the manual market clock and the state digest, /v1/admin/*).
 
 The keys file (``tradecore keygen`` writes it) is validated when the service starts: every
 problem is one line naming the key (``keys.desk1.hash: ...``)."""
@@ -26,7 +27,7 @@ from pydantic import ValidationError as PydanticError
 
 from tradecore.errors import ConfigError
 
-SCOPES = ("read", "trade", "risk-admin", "metrics")
+SCOPES = ("read", "trade", "risk-admin", "metrics", "admin")  # admin: the manual clock, the digest
 KEY_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 ACCOUNT = re.compile(r"^(\*|[A-Za-z0-9_.:\-]{1,64})$")
 HASH = re.compile(r"^scrypt\$[0-9a-f]{32}\$[0-9a-f]{64}$")

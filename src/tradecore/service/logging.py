@@ -8,6 +8,18 @@ import sys
 
 import structlog
 
+
+class _Stderr:
+    """Whatever ``sys.stderr`` is when a line is written (not when this module was imported:
+    a test harness swaps it, and a logger bound to a swapped-out stream fails on write)."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
 structlog.configure(
     processors=[
         structlog.processors.add_log_level,
@@ -15,7 +27,7 @@ structlog.configure(
         structlog.processors.JSONRenderer(sort_keys=True),
     ],
     wrapper_class=structlog.make_filtering_bound_logger(logging.INFO),
-    logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+    logger_factory=structlog.PrintLoggerFactory(file=_Stderr()),  # type: ignore[arg-type]
     cache_logger_on_first_use=True,
 )
 

@@ -118,6 +118,26 @@ class KillSwitchRequest(BaseModel):
     why: Annotated[str, Field(min_length=1, max_length=500)]
 
 
+class ClockRequest(BaseModel):
+    """Manual clock: move the market to absolute step ``step`` (a lower or equal one: no-op)."""
+
+    model_config = ConfigDict(extra="forbid")
+    step: Annotated[int, Field(ge=0, le=10**12, examples=[42])]
+
+
+class ClockOut(BaseModel):
+    step: int  # the last market step applied
+    ts: int  # simulated time, ns
+    advanced: int  # steps this request applied
+
+
+class DigestOut(BaseModel):
+    state_digest: str  # Engine.state_digest: every order's full snapshot and the event seq
+    business_digest: str  # journal.recovery.business_digest: orders' outcome and positions
+    seq: int
+    step: int
+
+
 class DenialOut(BaseModel):
     reason: str
     message: str

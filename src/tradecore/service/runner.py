@@ -1,11 +1,13 @@
 """The engine inside the service. Threading model: the engine, its simulated venues and the
 market feed all run on the asyncio event loop's thread; REST and WebSocket handlers are
 ``async`` and call the engine directly on that same thread, so the engine stays
-single-threaded with no locks. The feed advances the simulated clock in real time.
+single-threaded with no locks. The feed applies one market step at a time (service/clock.py):
+every ``step_ms / speed`` of wall time (``clock = "wall"``), or when asked
+(``clock = "manual"``: ``POST /v1/admin/clock``).
 
-After a restart (``resume_after_ns``: the last journaled time, see service/resume.py) the feed
-goes on with the first market step after it: the synthetic market is a pure function of the
-seed and the step, so where the feed resumes is a pure function of the journal."""
+After a restart (``resumed``, see service/resume.py) the feed goes on with the first market
+step after the last one journaled: the synthetic market is a pure function of the seed and
+the step, so where the feed resumes is a pure function of the journal."""
 
 from __future__ import annotations
 
@@ -13,10 +15,11 @@ import asyncio
 import json
 import time
 from collections import deque
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-from tradecore.bootstrap import System, apply_update, market_source
+from tradecore.bootstrap import System
 from tradecore.engine.gcpolicy import IdleCollector
 from tradecore.flows import DemoFlow
 from tradecore.model import codec
@@ -24,7 +27,9 @@ from tradecore.model.events import Event, OrderDenied, OrderFilled
 from tradecore.model.market import Quote
 from tradecore.risk.events import BreachActionTaken, KillSwitchChanged, RiskAlert
 from tradecore.routing.decisions import RoutingDecision
+from tradecore.service.clock import MarketStep, apply_step, market_steps
 from tradecore.service.metrics import Metrics
+from tradecore.service.resume import Resumed
 
 QUOTE_EVERY_NS = 250_000_000
 
@@ -37,10 +42,20 @@ class EngineService:
         *,
         speed: float = 1.0,
         demo_flow: bool = False,
-        resume_after_ns: int | None = None,
+        resumed: Resumed | None = None,
+        clock_mode: str = "wall",
     ) -> None:
         self.system = system
-        self.resume_after_ns = resume_after_ns
+        self.clock_mode = clock_mode
+        self.recovered = resumed is not None and resumed.report is not None
+        # the last journaled time (None: a new journal), for feeds applied from outside
+        self.resume_after_ns = None if resumed is None else resumed.last_ts
+        self.market: Iterator[MarketStep] = (
+            resumed.steps if resumed is not None else market_steps(system)
+        )
+        last = None if resumed is None else resumed.step
+        self.step = -1 if last is None else last.index  # the last market step applied
+        self.flow: DemoFlow | None = None
         self.metrics = metrics
         self.speed = speed
         self.demo_flow = demo_flow
@@ -129,32 +144,51 @@ class EngineService:
         return out
 
     # ------------------------------------------------------------------ the feed
+    def _apply(self, st: MarketStep) -> None:
+        """One market step: one engine call, one journal commit (service/clock.py)."""
+        eng = self.system.engine
+        record = getattr(eng.journal, "record", None) if self.clock_mode == "manual" else None
+        eng.call(apply_step, self.system, st, record)
+        self.step = st.index
+        self._after_step(self.flow, st.ts)
+        self.steps += 1
+
+    def advance(self, target: int) -> int:
+        """Manual clock: apply every step up to absolute step ``target`` (none if the market
+        is there already); returns how many were applied."""
+        n = 0
+        while self.step < target:
+            st = next(self.market, None)
+            if st is None:
+                break
+            self._apply(st)
+            n += 1
+        return n
+
     async def run(self) -> None:
         sys_ = self.system
-        cfg = sys_.config
-        flow = DemoFlow(sys_) if self.demo_flow else None
-        if flow is not None and self.resume_after_ns is not None:
-            flow.resume()
-        skip = self.resume_after_ns
-        step_s = cfg.marketdata.step_ms / 1000.0
+        self.flow = DemoFlow(sys_) if self.demo_flow else None
+        if self.flow is not None and self.recovered:
+            self.flow.resume()
+        if self.clock_mode == "manual":
+            if self.step < 0:
+                self.advance(0)  # the market opens at step 0; requests move it on
+            self.running = True
+            try:
+                await asyncio.Event().wait()
+            finally:
+                self.running = False
+            return
+        step_s = sys_.config.marketdata.step_ms / 1000.0
         self.running = True
-        last_ts: int | None = None
         t0 = time.monotonic()
         try:
             with self.collector as gcs:  # no collector pause in the middle of an order
-                for u in market_source(cfg, seconds=10**7):
-                    if skip is not None and u.ts <= skip:
-                        continue  # already lived through before the restart
-                    if u.ts != last_ts:
-                        if last_ts is not None:
-                            self._after_step(flow, last_ts)
-                            self.steps += 1
-                            gcs.idle()  # between market steps the engine has nothing to do
-                            delay = t0 + self.steps * step_s / self.speed - time.monotonic()
-                            await asyncio.sleep(max(delay, 0))
-                        last_ts = u.ts
-                        sys_.engine.call(sys_.clock.advance_to, u.ts)
-                    sys_.engine.call(apply_update, sys_, u)
+                for st in self.market:
+                    self._apply(st)
+                    gcs.idle()  # between market steps the engine has nothing to do
+                    delay = t0 + self.steps * step_s / self.speed - time.monotonic()
+                    await asyncio.sleep(max(delay, 0))
         finally:
             self.running = False
 

@@ -34,6 +34,7 @@ from tradecore.risk.events import (
     RiskAlert,
 )
 from tradecore.routing.decisions import RoutingDecision
+from tradecore.service.clock import ClockAdvanced
 from tradecore.strategy.host import StrategyAlert
 
 PUBLIC: Final = "\x00public"
@@ -85,6 +86,7 @@ RULES: dict[type[Any], Rule] = {
     CancelOrder: _never,
     ReplaceOrder: _never,
     Event: _never,  # the abstract base
+    ClockAdvanced: _never,  # serve's manual clock: journaled, never published
 }
 
 

@@ -47,7 +47,7 @@ def test_keygen_writes_a_0600_file_that_serve_reads_and_the_token_works(tmp_path
         (["a.b", "--accounts", "A"], "keys.a.b"),  # a dotted id is a nested TOML table
         (['x"y', "--accounts", "A"], "keys.x"),
         (["desk", "--accounts", 'A", "*'], "keys.desk.accounts"),  # TOML injection
-        (["desk", "--accounts", "A", "--scopes", "read,admin"], "keys.desk.scopes"),
+        (["desk", "--accounts", "A", "--scopes", "read,root"], "keys.desk.scopes"),
         (["desk", "--accounts", ""], "keys.desk.accounts"),
     ],
 )

@@ -38,7 +38,7 @@ def test_schemathesis_with_every_check_finds_nothing(server: Server) -> None:
         env={**os.environ, "SCHEMATHESIS_HOOKS": ""},
     )
     assert res.returncode == 0, res.stdout[-6000:] + res.stderr[-2000:]
-    assert "Tested: 15" in res.stdout  # every operation of the spec was exercised
+    assert "Tested: 17" in res.stdout  # every operation of the spec was exercised
     m = re.search(r"(\d+) generated, (\d+) passed", res.stdout)
     assert m is not None and m.group(1) == m.group(2) and int(m.group(1)) > 300, res.stdout[-2000:]
 
@@ -50,7 +50,7 @@ def test_openapi_declares_the_api_key_scheme_tags_and_the_error_body(server: Ser
         "description": "`<key id>.<secret>` (see `tradecore keygen`)",
     }  # fmt: skip
     ops = [(p, m, op) for p, item in spec["paths"].items() for m, op in item.items()]
-    assert len(ops) == 15
+    assert len(ops) == 17
     for path, method, op in ops:
         assert op.get("tags"), f"{method} {path} has no tag"
         if path.startswith("/v1/"):

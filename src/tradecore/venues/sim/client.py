@@ -17,6 +17,7 @@ Stop, GTD, DAY and iceberg orders: see :mod:`tradecore.venues.sim.tickets` and
 
 from __future__ import annotations
 
+import hashlib
 import random
 from collections import deque
 from collections.abc import Callable
@@ -32,6 +33,7 @@ from tradecore.model.values import Money
 from tradecore.venues.model import VenueModel
 from tradecore.venues.protocol import ExecutionSink, VenueHealth, VenueOrderStatus, VenueTrade
 from tradecore.venues.sim.book import Match, OrderBook
+from tradecore.venues.sim.restore import Restorable
 from tradecore.venues.sim.sessions import SessionCloses, SessionError
 from tradecore.venues.sim.tickets import PendingStops, SimVenueConfig, Ticket
 from tradecore.venues.sim.views import BookViews
@@ -39,7 +41,7 @@ from tradecore.venues.sim.views import BookViews
 __all__ = ["SimVenueClient", "SimVenueConfig"]
 
 
-class SimVenueClient:
+class SimVenueClient(Restorable):
     """One simulated venue with a book per instrument."""
 
     def __init__(self, model: VenueModel, clock: Clock, config: SimVenueConfig | None = None):
@@ -112,17 +114,19 @@ class SimVenueClient:
             trigger=order.trigger_price, display=order.display_qty,
             expire_ns=order.expire_ns if order.time_in_force is TimeInForce.GTD else None,
         )  # fmt: skip
-        self.clock.schedule(self.clock.now_ns() + self._ack_delay(), lambda: self._arrive(t))
+        now = self.clock.now_ns()
+        self.clock.schedule(now + self._ack_delay("N", t.coid, now), lambda: self._arrive(t))
 
     def cancel(self, order: Order) -> None:
-        coid = order.client_order_id
-        self.clock.schedule(self.clock.now_ns() + self._ack_delay(), lambda: self._cancel(coid))
+        coid, now = order.client_order_id, self.clock.now_ns()
+        self.clock.schedule(now + self._ack_delay("C", coid, now), lambda: self._cancel(coid))
 
     def replace(self, order: Order, new_order: Order) -> None:
         old, new = order.client_order_id, new_order.client_order_id
         leaves, price = new_order.quantity - new_order.filled_qty, new_order.price
+        now = self.clock.now_ns()
         self.clock.schedule(
-            self.clock.now_ns() + self._ack_delay(), lambda: self._replace(old, new, leaves, price)
+            now + self._ack_delay("R", old, now), lambda: self._replace(old, new, leaves, price)
         )
 
     # ------------------------------------------------------------------ market data
@@ -158,18 +162,29 @@ class SimVenueClient:
                     fn(q)
 
     # ------------------------------------------------------------------ internals
-    def _ack_delay(self) -> int:
+    def _draw(self, kind: str, coid: str, now: int) -> float:
+        """Uniform in [0, 1) from (seed, kind, order id, time): the same request draws the same
+        latency whatever happened before it, so a venue rebuilt after a restart draws what the
+        uninterrupted one drew (venues/sim/restore.py)."""
+        key = f"{self.config.seed}|{kind}|{coid}|{now}".encode()
+        h = hashlib.blake2b(key, digest_size=8).digest()
+        return int.from_bytes(h) / 18446744073709551616.0
+
+    def _ack_delay(self, kind: str, coid: str, now: int) -> int:
         """Uniform integer µs in [latency - jitter, latency + jitter] (at least 1), in ns."""
         c = self.config
         j = c.ack_jitter_us
-        us = c.ack_latency_us - j + int(self._random() * (2 * j + 1)) if j else c.ack_latency_us
+        if j:
+            us = c.ack_latency_us - j + int(self._draw(kind, coid, now) * (2 * j + 1))
+        else:
+            us = c.ack_latency_us
         return (us if us > 1 else 1) * 1000
 
-    def _fill_delay(self) -> int:
+    def _fill_delay(self, coid: str, now: int) -> int:
         """Uniform integer µs in [fill_delay, fill_delay + fill_jitter], in ns."""
         c = self.config
         j = c.fill_jitter_us
-        us = c.fill_delay_us + int(self._random() * (j + 1)) if j else c.fill_delay_us
+        us = c.fill_delay_us + int(self._draw("F", coid, now) * (j + 1)) if j else c.fill_delay_us
         return us * 1000
 
     def _report(self, t: Ticket, fn: Callable[[], None]) -> None:
@@ -244,7 +259,7 @@ class SimVenueClient:
             t.open = False
             self._report(t, lambda: sink.on_canceled(t.coid, "FOK: not fillable in full"))
             return False
-        delay = self._fill_delay()
+        delay = self._fill_delay(t.coid, self.clock.now_ns())
         matches = book.match(t.side, t.qty - t.filled, limit, t.coid, acct, stp)
         stopped = self._apply_matches(t, matches, delay) if matches else False
         left = t.qty - t.filled
