@@ -46,18 +46,29 @@ def _summary(res: Any, paths: tuple[Path, Path], what: str = "backtest") -> None
 def register(app: typer.Typer) -> None:
     @app.command()
     def backtest(
-        strategy: Path = typer.Argument(..., help="a Python file defining a Strategy subclass"),
+        strategy: Path = typer.Argument(
+            ..., metavar="FILE", help="a Python file defining a Strategy subclass"
+        ),
         data: Path | None = typer.Option(
-            None, "--data", help="recorded quotes, CSV or Parquet (marketdata/replay.py schema)"
+            None,
+            "--data",
+            metavar="FILE",
+            help="recorded quotes, CSV or Parquet (marketdata/replay.py schema)",
         ),
         synthetic: bool = typer.Option(
             False, "--synthetic", help="the seeded synthetic market (the default)"
         ),
-        seconds: int = typer.Option(60, "--seconds", min=1, help="synthetic market seconds"),
-        seed: int | None = typer.Option(None, "--seed", help="default [engine] seed"),
-        config: Path | None = typer.Option(None, "--config", help="TOML config"),
-        out: Path = typer.Option(Path("backtest-report"), "--out", help="report directory"),
-        param: list[str] = typer.Option([], "--param", help="NAME=VALUE for the strategy"),
+        seconds: int = typer.Option(
+            60, "--seconds", min=1, metavar="SECONDS", help="synthetic market seconds"
+        ),
+        seed: int | None = typer.Option(None, "--seed", metavar="N", help="default [engine] seed"),
+        config: Path | None = typer.Option(None, "--config", metavar="FILE", help="TOML config"),
+        out: Path = typer.Option(
+            Path("backtest-report"), "--out", metavar="DIR", help="report directory"
+        ),
+        param: list[str] = typer.Option(
+            [], "--param", metavar="NAME=VALUE", help="NAME=VALUE for the strategy"
+        ),
     ) -> None:
         """Backtest a strategy on recorded or synthetic data with the configured simulated
         venues, risk and router; writes OUT/<file>.html and OUT/<file>.json."""

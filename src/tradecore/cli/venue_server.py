@@ -68,7 +68,7 @@ def register(app: typer.Typer) -> None:
         trades: Path | None = typer.Option(None, "--trades", help="public trades Parquet file"),
     ) -> None:
         """Record a venue's top of book and public trades through ccxt to Parquet; replay the
-        books with ``[marketdata] replay = "OUT"`` (docs/venues.md)."""
+        books with [marketdata] replay = "OUT" (docs/venues.md)."""
         import asyncio
 
         from tradecore.errors import ValidationError
