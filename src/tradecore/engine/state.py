@@ -56,7 +56,10 @@ def replacement(old: Order, new_id: ClientOrderId, qty: Decimal, price: Decimal 
     new.avg_px = old.avg_px
     new.venue_order_id = old.venue_order_id
     new.trade_ids = old.trade_ids
-    new.status = OrderStatus.PARTIALLY_FILLED if old.filled_qty > 0 else OrderStatus.ACCEPTED
+    if old.filled_qty >= qty:  # fills during the pending replace covered the new quantity
+        new.status = OrderStatus.FILLED
+    else:
+        new.status = OrderStatus.PARTIALLY_FILLED if old.filled_qty > 0 else OrderStatus.ACCEPTED
     return new
 
 
@@ -185,7 +188,10 @@ class OrderState:
         new.venue_order_id = e.venue_order_id
         new.last_event_ns = e.ts
         self.orders.add(new)
-        self.orders.mark_open(new)
+        if new.status is OrderStatus.FILLED:
+            self.orders.mark_closed(new)
+        else:
+            self.orders.mark_open(new)
         self._after(old, e)
 
     def _replace_rejected(self, e: OrderReplaceRejected) -> None:

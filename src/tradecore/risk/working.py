@@ -151,7 +151,7 @@ class WorkingOrders:
             coid = o.client_order_id
         now = ZERO
         if o.status in _OPEN:
-            now = o.quantity - o.filled_qty
+            now = o.leaves_qty  # never below zero
             if self._pending:
                 req = self._pending.get(coid)
                 if req is not None and req - o.filled_qty > now:
