@@ -232,7 +232,8 @@ class Engine:
         return self._command(self._submit, checked)
 
     def _submit(self, cmd: SubmitOrder) -> CommandResult:
-        seq, ts = self._next()
+        self.seq = seq = self.seq + 1  # _next(), inlined on the order path
+        ts = self.clock.now_ns()
         self._emit(
             OrderInitialized(
                 seq, ts, cmd.client_order_id, cmd.account, cmd.instrument_id, cmd.side,
@@ -241,9 +242,8 @@ class Engine:
                 cmd.stp,
             )
         )  # fmt: skip
-        order = self.orders.get(cmd.client_order_id)
-        assert order is not None
-        denial = static_check(order, self.instrument_for(order), self.clock.now_ns())
+        order = self.state._by_id[cmd.client_order_id]
+        denial = static_check(order, self.instrument_for(order), ts)
         if denial is None and self.risk is not None:
             denial = self.risk.check(order)
         if denial is None:
@@ -259,7 +259,8 @@ class Engine:
         return CommandResult(order)
 
     def _mark_submitted(self, order: Order) -> None:
-        seq, ts = self._next()
+        self.seq = seq = self.seq + 1  # _next(), inlined on the order path
+        ts = self.clock.now_ns()
         self._emit(
             OrderSubmitted(seq, ts, order.client_order_id, order.account, order.instrument_id.venue)
         )

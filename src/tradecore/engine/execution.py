@@ -79,7 +79,7 @@ class Execution:
         self._attempts: dict[ClientOrderId, int] = {}
         self._excluded: dict[ClientOrderId, frozenset[Venue]] = {}
         self._n_children: dict[ClientOrderId, int] = {}
-        self._sent_at: dict[ClientOrderId, int] = {}
+        self._sent_at: dict[ClientOrderId, tuple[int, Venue]] = {}  # when, where
         self._reject_reasons: dict[ClientOrderId, ReasonCode] = {}
         port.on_child_done(self._on_child_done)
         self.recon = Reconciler(port, self.clients)
@@ -217,12 +217,14 @@ class Execution:
         return None
 
     def _hand_over(self, client: VenueClient, order: Order) -> None:
-        self.breakers[client.venue].on_sent()
+        venue = client.venue
+        self.breakers[venue].on_sent()
         coid = order.client_order_id
         clock = self.port.clock
         now = clock.now_ns()
-        self._sent_at[coid] = now
-        self.resting.add(order)
+        self._sent_at[coid] = (now, venue)
+        if order.order_type is OrderType.LIMIT:  # only a limit order may rest
+            self.resting.add(order)
         client.submit(order)
         clock.schedule(now + self.config.ack_timeout_ms * MS, lambda: self._ack_due(coid))
 
@@ -350,11 +352,9 @@ class Execution:
         sent = self._sent_at.pop(e.client_order_id, None)
         if sent is None:
             return
-        o = self.port.orders.get(e.client_order_id)
-        if o is not None:
-            venue = o.instrument_id.venue
-            self.stats[venue].record_ack(e.ts - sent)
-            self.breakers[venue].record_success()
+        at, venue = sent
+        self.stats[venue].record_ack(e.ts - at)
+        self.breakers[venue].record_success()
 
     def _on_rejected(self, e: OrderRejected) -> None:
         self._sent_at.pop(e.client_order_id, None)

@@ -92,6 +92,11 @@ TABLE: dict[tuple[Report, OrderStatus], Outcome] = {
 }
 
 
+#: statuses in which a fill of a top-level order is applied with no special case
+_FILL_PLAIN = frozenset({S.SUBMITTED, S.ACCEPTED, S.PARTIALLY_FILLED})
+assert all(TABLE[(Report.FILL, s)] is Outcome.APPLY for s in _FILL_PLAIN)
+
+
 class FollowUp(Protocol):
     """What the execution module does after a report that needs venue I/O."""
 
@@ -172,6 +177,11 @@ class ReportSink:
 
     def _accepted(self, coid: ClientOrderId, vid: VenueOrderId) -> None:
         o = self._by_id.get(coid)
+        if o is not None and o.status is S.SUBMITTED:  # the common case: TABLE says APPLY
+            e = self._e
+            e.seq = seq = e.seq + 1
+            e._emit(OrderAccepted(seq, e.clock.now_ns(), coid, o.account, vid))
+            return
         if o is None:
             self._unknown(Report.ACK, coid, f"venue order id {vid}")
             return
@@ -206,6 +216,25 @@ class ReportSink:
         liquidity: LiquiditySide,
     ) -> None:  # fmt: skip
         o = self._by_id.get(coid)
+        if (  # the common case (TABLE says APPLY, nothing special): book it
+            o is not None
+            and o.status in _FILL_PLAIN
+            and trade_id not in o.trade_ids
+            and qty > 0
+            and price > 0
+            and qty <= o.quantity - o.filled_qty
+            and (o.parent_id is None or self._parent_has_room(o.parent_id, qty))
+        ):
+            e = self._e
+            e.seq = seq = e.seq + 1
+            ts = e.clock.now_ns()
+            e._emit(
+                OrderFilled(
+                    seq, ts, coid, o.account, o.instrument_id, o.venue_order_id or VenueOrderId(""),
+                    trade_id, o.side, qty, price, fee, liquidity, o.parent_id,
+                )
+            )  # fmt: skip
+            return
         if o is None:
             self._unknown(Report.FILL, coid, _trade(trade_id, qty, price))
             return
@@ -251,6 +280,10 @@ class ReportSink:
                 liquidity, pid,
             )
         )  # fmt: skip
+
+    def _parent_has_room(self, pid: ClientOrderId, qty: Decimal) -> bool:
+        parent = self._by_id.get(pid)
+        return parent is not None and qty <= parent.quantity - parent.filled_qty
 
     def _replaced(self, coid: ClientOrderId, vid: VenueOrderId) -> None:
         o = self._by_id.get(coid)

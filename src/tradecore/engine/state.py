@@ -128,23 +128,23 @@ class OrderState:
         )  # fmt: skip
 
     def _denied(self, e: OrderDenied) -> None:
-        o = self.order(e.client_order_id)
+        o = self._by_id.get(e.client_order_id) or self.order(e.client_order_id)
         o.apply(Trigger.DENY, e.ts)
         self._after(o, e)
 
     def _submitted(self, e: OrderSubmitted) -> None:
-        o = self.order(e.client_order_id)
+        o = self._by_id.get(e.client_order_id) or self.order(e.client_order_id)
         o.apply(Trigger.SUBMIT, e.ts)
         self.orders.mark_open(o)
 
     def _accepted(self, e: OrderAccepted) -> None:
-        o = self.order(e.client_order_id)
+        o = self._by_id.get(e.client_order_id) or self.order(e.client_order_id)
         o.apply(Trigger.ACCEPT, e.ts)
         o.venue_order_id = e.venue_order_id
         self._after(o, e)
 
     def _adopted(self, e: OrderAdopted) -> None:
-        o = self.order(e.client_order_id)
+        o = self._by_id.get(e.client_order_id) or self.order(e.client_order_id)
         o.apply(Trigger.ADOPT, e.ts)
         o.venue_order_id = e.venue_order_id
         o.timed_out = False
@@ -152,13 +152,13 @@ class OrderState:
         self._after(o, e, was_terminal=True)
 
     def _rejected(self, e: OrderRejected) -> None:
-        o = self.order(e.client_order_id)
+        o = self._by_id.get(e.client_order_id) or self.order(e.client_order_id)
         o.apply(Trigger.REJECT, e.ts)
         o.timed_out = e.reason is ReasonCode.TIMEOUT
         self._after(o, e)
 
     def _filled(self, e: OrderFilled) -> None:
-        o = self.order(e.client_order_id)
+        o = self._by_id.get(e.client_order_id) or self.order(e.client_order_id)
         was_terminal = o.status.is_terminal  # a late fill after the cancel was confirmed
         o.fill(e.quantity, e.price, e.ts)
         o.trade_ids.add(e.trade_id)
@@ -168,7 +168,7 @@ class OrderState:
         self.order(e.client_order_id).apply(Trigger.REQUEST_CANCEL, e.ts)
 
     def _canceled(self, e: OrderCanceled) -> None:
-        o = self.order(e.client_order_id)
+        o = self._by_id.get(e.client_order_id) or self.order(e.client_order_id)
         o.apply(Trigger.CANCEL, e.ts)
         self._after(o, e)
 
@@ -199,7 +199,7 @@ class OrderState:
         self.pending_replace.pop(e.client_order_id, None)
 
     def _expired(self, e: OrderExpired) -> None:
-        o = self.order(e.client_order_id)
+        o = self._by_id.get(e.client_order_id) or self.order(e.client_order_id)
         o.apply(Trigger.EXPIRE, e.ts)
         self._after(o, e)
 

@@ -17,7 +17,7 @@ from tradecore.model.identifiers import InstrumentId, Venue
 from tradecore.oms.resting import RestingIndex
 from tradecore.routing.config import RoutingConfig
 from tradecore.routing.fees import FeeSource
-from tradecore.routing.health import CircuitBreaker, VenueStats
+from tradecore.routing.health import BreakerState, CircuitBreaker, VenueStats
 from tradecore.routing.planner import Levels, VenueListing, VenueNow
 from tradecore.venues.protocol import VenueClient, VenueHealth
 
@@ -72,12 +72,13 @@ class VenueView:
     def now(self, venue: Venue) -> VenueNow:
         br = self._breakers[venue]
         st = self._stats[venue]
+        state = br.state
         reason = ""
         if self._clients[venue].health() is VenueHealth.DOWN:
             reason = "venue DOWN"
-        elif not br.allow():
-            reason = f"circuit breaker {br.state.value}"
-        return VenueNow(reason, br.state, st.latency_us, st.fill_rate)
+        elif state is not BreakerState.CLOSED and not br.allow():
+            reason = f"circuit breaker {state.value}"
+        return VenueNow(reason, state, st.latency_us, st.fill_rate)
 
     def depth(self, instrument_id: InstrumentId, side: Side) -> tuple[int, Levels] | None:
         venue = instrument_id.venue

@@ -125,6 +125,18 @@ def _display(o: Order, inst: Instrument) -> Denial | None:
 
 def check_shape(o: Order, inst: Instrument, now_ns: int) -> Denial | None:
     """The order-type checks of one order (quantity rules are the engine's own)."""
+    if (  # the common shape (no trigger, iceberg, expiry or post-only): its price rule only
+        o.trigger_price is None
+        and o.display_qty is None
+        and o.expire_ns is None
+        and not o.post_only
+        and o.time_in_force is not TimeInForce.GTD
+    ):
+        kind = o.order_type
+        if kind is OrderType.MARKET:
+            return None if o.price is None else _no_price(o, inst)
+        if kind is OrderType.LIMIT:
+            return _price(o, inst)
     by_type = _BY_TYPE.get(o.order_type)
     if by_type is None:
         return Denial(R.INVALID_ORDER, f"order_type: {o.order_type} is not supported")

@@ -86,26 +86,29 @@ def _fine(d: Decimal) -> bool:
     return d.is_finite() and d.adjusted() < 15 and len(str(d)) <= MAX_DIGITS
 
 
+#: the field types of a command the fast path takes as it is (anything else: the slow path)
+_PLAIN_TYPES = frozenset(
+    (q, p, Side, OrderType, TimeInForce, InstrumentId, str, str, str, bool, bool)
+    for q in (Decimal,)
+    for p in (Decimal, type(None))
+)
+
+
 def validate_submit(cmd: SubmitOrder) -> SubmitOrder | Denial:
     """The command with exact values, or why it is refused."""
     q, p = cmd.quantity, cmd.price
     if (  # the common case, in one expression (this runs on every order)
-        q.__class__ is Decimal
-        and (p is None or p.__class__ is Decimal)
-        and cmd.side.__class__ is Side
-        and cmd.order_type.__class__ is OrderType
-        and cmd.time_in_force.__class__ is TimeInForce
-        and cmd.instrument_id.__class__ is InstrumentId
-        and cmd.client_order_id.__class__ is str
-        and cmd.account.__class__ is str
-        and cmd.tag.__class__ is str
-        and cmd.post_only.__class__ is bool
-        and cmd.reduce_only.__class__ is bool
+        (
+            q.__class__, p.__class__, cmd.side.__class__, cmd.order_type.__class__,
+            cmd.time_in_force.__class__, cmd.instrument_id.__class__,
+            cmd.client_order_id.__class__, cmd.account.__class__, cmd.tag.__class__,
+            cmd.post_only.__class__, cmd.reduce_only.__class__,
+        ) in _PLAIN_TYPES
         and cmd.client_order_id.strip()
         and cmd.account.strip()
         and _fine(q)
         and (p is None or _fine(p))
-    ):
+    ):  # fmt: skip
         return cmd
     return _validate_submit(cmd)
 

@@ -52,7 +52,7 @@ class RiskContext:
         self.initial_equity = dict(equity or {})
         self.mid: dict[str, Decimal] = {}  # by symbol, latest mid of any venue
         self._memo: dict[tuple[str, Extra | None], ExposureView] = {}
-        self.working = WorkingOrders(engine.bus, engine.orders.get)
+        self.working = WorkingOrders(engine.bus, engine.state._by_id.get)  # a dict's get: hot
         self.replacing: ClientOrderId | None = None  # set while an amendment is checked
         self._units: dict[str, tuple[Decimal, Decimal]] = {}  # symbol -> (mid, unit value)
         self._memoizing = False

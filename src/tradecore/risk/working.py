@@ -60,16 +60,6 @@ class Totals:
     def reduce_only(self, side: Side) -> Decimal:
         return self.buy_ro if side is Side.BUY else self.sell_ro
 
-    def add(self, side: Side, qty: Decimal, reduce_only: bool) -> None:
-        if side is Side.BUY:
-            self.buy += qty
-            if reduce_only:
-                self.buy_ro += qty
-        else:
-            self.sell += qty
-            if reduce_only:
-                self.sell_ro += qty
-
 
 _EMPTY = Totals()
 _OPEN = frozenset(s for s in OrderStatus if s.is_open)
@@ -166,7 +156,15 @@ class WorkingOrders:
         t = by_sym.get(sym)
         if t is None:
             t = by_sym[sym] = Totals()
-        t.add(o.side, now - was, o.reduce_only)
+        delta = now - was
+        if o.side is Side.BUY:  # Totals.add, inlined (every working order passes here twice)
+            t.buy += delta
+            if o.reduce_only:
+                t.buy_ro += delta
+        else:
+            t.sell += delta
+            if o.reduce_only:
+                t.sell_ro += delta
         if now:
             self._counted[coid] = now
         else:

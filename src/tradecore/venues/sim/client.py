@@ -17,11 +17,11 @@ Stop, GTD, DAY and iceberg orders: see :mod:`tradecore.venues.sim.tickets` and
 
 from __future__ import annotations
 
-import hashlib
 import random
 from collections import deque
 from collections.abc import Callable
 from decimal import Decimal
+from zlib import crc32
 
 from tradecore.engine.clock import Clock
 from tradecore.model.enums import LiquiditySide, OrderType, ReasonCode, Side, StpMode, TimeInForce
@@ -39,6 +39,9 @@ from tradecore.venues.sim.tickets import PendingStops, SimVenueConfig, Ticket
 from tradecore.venues.sim.views import BookViews
 
 __all__ = ["SimVenueClient", "SimVenueConfig"]
+
+#: the request kinds a latency is drawn for (their number goes into the hash)
+_KINDS = {"N": 1, "F": 2, "C": 3, "R": 4}
 
 
 class SimVenueClient(Restorable):
@@ -165,10 +168,10 @@ class SimVenueClient(Restorable):
     def _draw(self, kind: str, coid: str, now: int) -> float:
         """Uniform in [0, 1) from (seed, kind, order id, time): the same request draws the same
         latency whatever happened before it, so a venue rebuilt after a restart draws what the
-        uninterrupted one drew (venues/sim/restore.py)."""
-        key = f"{self.config.seed}|{kind}|{coid}|{now}".encode()
-        h = hashlib.blake2b(key, digest_size=8).digest()
-        return int.from_bytes(h) / 18446744073709551616.0
+        uninterrupted one drew (venues/sim/restore.py). A tuple of ints hashes the same in every
+        process (only str hashes are salted), so the id goes in as its CRC-32."""
+        h = hash((self.config.seed, _KINDS[kind], crc32(coid.encode()), now))
+        return (h & 0xFFFFFFFFFFFFF) / 4503599627370496.0  # the low 52 bits
 
     def _ack_delay(self, kind: str, coid: str, now: int) -> int:
         """Uniform integer µs in [latency - jitter, latency + jitter] (at least 1), in ns."""
