@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from tradecore.errors import JournalError
-from tradecore.journal.store import AUDIT_COLS, AuditRow, Row, migrations
+from tradecore.journal.store import AUDIT_COLS, AuditRow, Row, migrations, page_bounds
 
 
 class PostgresStore:
@@ -164,14 +164,11 @@ class PostgresStore:
     ) -> list[tuple[int, bytes]]:
         """Events of ``account`` whose type is in ``types``, at most ``limit``: newest first
         with seq below ``cursor``, or oldest first with seq above it (see SQLiteStore)."""
-        if newest_first:
-            where, order, bound = "seq < %s", "DESC", 2**62 if cursor is None else cursor
-        else:
-            where, order, bound = "seq > %s", "ASC", 0 if cursor is None else cursor
+        op, order, bound = page_bounds(cursor, newest_first)
         with self.db.cursor() as cur:
             cur.execute(
                 f"SELECT seq, payload FROM events WHERE account = %s AND type = ANY(%s) "  # type: ignore[arg-type]
-                f"AND {where} ORDER BY seq {order} LIMIT %s",
+                f"AND seq {op} %s ORDER BY seq {order} LIMIT %s",
                 (account, list(types), bound, limit),
             )
             return [(int(r[0]), bytes(r[1])) for r in cur.fetchall()]

@@ -32,6 +32,14 @@ class AuditRow:
     payload: bytes
 
 
+def page_bounds(cursor: int | None, newest_first: bool) -> tuple[str, str, int]:
+    """(comparison, sort order, bound) of a seq-cursor page: newest first below ``cursor``,
+    or oldest first above it (no cursor: from the end or the start). Both stores use it."""
+    if newest_first:
+        return "<", "DESC", 2**62 if cursor is None else cursor
+    return ">", "ASC", 0 if cursor is None else cursor
+
+
 class JournalStore(Protocol):
     def append(self, events: Sequence[Row], audit: Sequence[Row]) -> None: ...
 
@@ -203,13 +211,10 @@ class SQLiteStore:
         with seq below ``cursor``, or oldest first with seq above it (no cursor: from the end
         or the start)."""
         marks = ",".join("?" * len(types))
-        if newest_first:
-            where, order, bound = "seq < ?", "DESC", 2**62 if cursor is None else cursor
-        else:
-            where, order, bound = "seq > ?", "ASC", 0 if cursor is None else cursor
+        op, order, bound = page_bounds(cursor, newest_first)
         rows = self.db.execute(
             f"SELECT seq, payload FROM events WHERE account = ? AND type IN ({marks}) "
-            f"AND {where} ORDER BY seq {order} LIMIT ?",
+            f"AND seq {op} ? ORDER BY seq {order} LIMIT ?",
             (account, *types, bound, limit),
         ).fetchall()
         return [(int(r[0]), bytes(r[1])) for r in rows]
