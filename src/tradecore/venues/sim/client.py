@@ -169,7 +169,8 @@ class SimVenueClient(Restorable):
         """Uniform in [0, 1) from (seed, kind, order id, time): the same request draws the same
         latency whatever happened before it, so a venue rebuilt after a restart draws what the
         uninterrupted one drew (venues/sim/restore.py). A tuple of ints hashes the same in every
-        process (only str hashes are salted), so the id goes in as its CRC-32."""
+        process of one CPython version on 64-bit platforms (only str hashes are salted), so
+        the id goes in as its CRC-32; ~0.5 µs against ~1.5 µs for blake2b of a string."""
         h = hash((self.config.seed, _KINDS[kind], crc32(coid.encode()), now))
         return (h & 0xFFFFFFFFFFFFF) / 4503599627370496.0  # the low 52 bits
 

@@ -1,0 +1,98 @@
+"""W3's order path in CPU instructions per order, counted by valgrind's callgrind.
+
+Wall-clock percentiles move with whatever else the machine runs; instruction counts do not
+(the same build, inputs and interpreter give the same count, loaded or idle; the hash
+seed is fixed so dict layouts repeat too). This runs the
+W3 loop (book refresh, then submit -> fill -> position, timers fired) under callgrind with
+instrumentation switched on only for the measured orders, once with the orders and once with
+the book refreshes alone, and prints one JSON line: the order path's instructions per order
+(the difference), for before/after comparisons of a hot-path change on a busy machine.
+
+Usage: python benchmarks/w3_instructions.py [direct|smart] [on|off] [orders]
+       (risk on or off; the journal is off: its writer runs in another process)
+Needs valgrind (callgrind_control) on PATH; about 40 s per configuration.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from decimal import Decimal
+from pathlib import Path
+
+WARMUP = 200
+
+
+def _loop(smart: bool, risk: bool, n: int, submit: bool) -> None:
+    from tradecore.bench import workloads as w
+    from tradecore.model import (
+        ClientOrderId,
+        InstrumentId,
+        OrderType,
+        Side,
+        SubmitOrder,
+        TimeInForce,
+        Venue,
+    )
+
+    system = w._system(venues=3 if smart else 1, risk=risk, journal="none")
+    eng, clock = system.engine, system.clock
+    target = InstrumentId.of("BTC/USD", Venue("SMART" if smart else "SIMA"))
+    walk = w._walk(3, WARMUP + n)
+    qty = Decimal("0.8") if smart else Decimal("0.2")
+    for i in range(WARMUP + n):
+        if i == WARMUP:
+            subprocess.run(["callgrind_control", "-i", "on", str(os.getpid())], capture_output=True)
+        w._refresh(system, next(walk))
+        if submit or i < WARMUP:
+            cmd = SubmitOrder(
+                client_order_id=ClientOrderId(f"w3-{i}"), account=w.ACC, instrument_id=target,
+                side=Side.BUY if i % 2 else Side.SELL, order_type=OrderType.MARKET,
+                quantity=qty, time_in_force=TimeInForce.IOC,
+            )  # fmt: skip
+            order = eng.submit(cmd).order
+            while order is not None and not order.status.is_terminal:
+                nt = clock.next_time()
+                if nt is None:
+                    break
+                clock.advance_to(nt)
+        clock.advance_to(clock.now_ns() + w.GAP_NS)
+    subprocess.run(["callgrind_control", "-i", "off", str(os.getpid())], capture_output=True)
+
+
+def _count(args: list[str]) -> int:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "cg.out"
+        subprocess.run(
+            ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}",
+             sys.executable, __file__, "--child", *args],
+            check=True, capture_output=True, env={**os.environ, "PYTHONHASHSEED": "0"},
+        )  # fmt: skip
+        for line in out.read_text().splitlines():
+            if line.startswith("totals:"):
+                return int(line.split()[1])
+    raise RuntimeError("callgrind wrote no totals")
+
+
+def main() -> None:
+    if sys.argv[1:2] == ["--child"]:
+        a = sys.argv[2:]
+        _loop(a[0] == "smart", a[1] == "on", int(a[2]), a[3] == "1")
+        return
+    path = sys.argv[1] if len(sys.argv) > 1 else "direct"
+    risk = sys.argv[2] if len(sys.argv) > 2 else "on"
+    n = int(sys.argv[3]) if len(sys.argv) > 3 else 500
+    full = _count([path, risk, str(n), "1"])
+    books = _count([path, risk, str(n), "0"])
+    print(json.dumps({
+        "workload": f"W3-{path}-risk-{risk}-journal-none-instructions", "orders": n,
+        "instructions_per_order": (full - books) // n, "with_book_refresh": full // n,
+        "python": sys.version.split()[0],
+    }))  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
