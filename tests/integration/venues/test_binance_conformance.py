@@ -23,62 +23,23 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.integration.venues import shapes
 from tests.integration.venues.local import local_venue
 from tradecore.venues.ccxt.connect import make_exchange
 from tradecore.venues.dialects.server import DEMO_KEY, DEMO_SECRET
 
 DATA = json.loads((Path(__file__).parent / "data" / "binance_recorded.json").read_text())
 COMMIT = "05776890e288bf88d1aeba7b62da9e697d3e37f5"
-INT = re.compile(r"^-?\d+$")
-DEC = re.compile(r"^-?\d+\.(\d+)$")
 
 
-def kind(v: Any) -> str:
-    if isinstance(v, bool):
-        return "bool"
-    if v is None:
-        return "null"
-    if isinstance(v, list):
-        return "list"
-    if isinstance(v, dict):
-        return "object"
-    if isinstance(v, int):
-        return "integer"
-    if isinstance(v, str) and INT.match(v):
-        return "integer"
-    if isinstance(v, str) and (m := DEC.match(v)):
-        return f"decimal/{len(m.group(1))}"
-    return "string" if isinstance(v, str) else type(v).__name__
-
-
-def differences(recorded: Any, ours: Any, path: str = "$") -> list[str]:
-    """Where ``ours`` differs in shape from ``recorded`` (fields and kinds, recursively)."""
-    kr, ko = kind(recorded), kind(ours)
-    if kr != ko:
-        return [f"{path}: recorded {kr} {recorded!r}, ours {ko} {ours!r}"]
-    if kr == "object":
-        out = []
-        if set(recorded) != set(ours):
-            out.append(
-                f"{path}: missing {sorted(set(recorded) - set(ours))}, "
-                f"extra {sorted(set(ours) - set(recorded))}"
-            )
-        for k in sorted(set(recorded) & set(ours)):
-            out += differences(recorded[k], ours[k], f"{path}.{k}")
-        return out
-    if kr == "list" and recorded and ours:
-        out = []
-        for i, item in enumerate(ours):
-            out += differences(recorded[0], item, f"{path}[{i}]")
-        return out
-    return []
+def differences(recorded: Any, ours: Any) -> list[str]:
+    return shapes.differences(recorded, ours, shapes.fixed_places)
 
 
 def test_fixture_names_the_commit_it_was_read_at() -> None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
-from collections.abc import Awaitable, Callable, Mapping
 from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl
@@ -25,7 +24,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from tradecore.model.enums import Side
-from tradecore.venues.dialects.exchange import Exchange, ExchangeError, Trade, VOrder
+from tradecore.venues.dialects.exchange import ExchangeError, Trade, VOrder
+from tradecore.venues.dialects.front import Front
 
 # Binance's code and HTTP status for each refusal of the exchange
 ERRORS: dict[str, tuple[int, int]] = {
@@ -45,7 +45,6 @@ ERRORS: dict[str, tuple[int, int]] = {
     "rate_limit": (429, -1003),
     "maintenance": (503, 1),
 }
-Handler = Callable[[Request], Awaitable[JSONResponse]]
 
 
 def dec(x: Decimal, places: int = 8) -> str:
@@ -53,20 +52,15 @@ def dec(x: Decimal, places: int = 8) -> str:
     return f"{x:.{places}f}"
 
 
-def _fail(kind: str, message: str) -> JSONResponse:
-    status, code = ERRORS.get(kind, (400, -1000))
-    return JSONResponse({"code": code, "msg": message}, status_code=status)
-
-
-class BinanceDialect:
+class BinanceDialect(Front):
     """One Binance-speaking front end over one :class:`Exchange`."""
 
-    def __init__(self, exchange: Exchange, keys: Mapping[str, str]) -> None:
-        self.exchange = exchange
-        self.keys = dict(keys)  # api key -> secret
-        self.fault: str | None = None  # "maintenance" | "rate_limit": requests refused
-        self.fault_spares: str | None = None  # an API key the fault does not apply to
-        self.requests = 0
+    key_header = "X-MBX-APIKEY"
+    name = "binance"
+
+    def fail(self, kind: str, message: str) -> JSONResponse:
+        status, code = ERRORS.get(kind, (400, -1000))
+        return JSONResponse({"code": code, "msg": message}, status_code=status)
 
     # ------------------------------------------------------------------ plumbing
     async def _params(self, request: Request) -> dict[str, str]:
@@ -77,10 +71,8 @@ class BinanceDialect:
         )
 
     async def _signed(self, request: Request) -> tuple[str, dict[str, str]]:
-        key = request.headers.get("X-MBX-APIKEY", "")
-        secret = self.keys.get(key)
-        if secret is None:
-            raise ExchangeError("auth", "Invalid API-key, IP, or permissions for action.")
+        key = request.headers.get(self.key_header, "")
+        secret = self.secret(key)
         raw = "&".join(p for p in (request.url.query, (await request.body()).decode()) if p)
         payload, sep, sig = raw.rpartition("&signature=")
         want = hmac.new(secret.encode(), payload.encode(), hashlib.sha256).hexdigest()
@@ -100,25 +92,6 @@ class BinanceDialect:
                 "timestamp", "Timestamp for this request is outside of the recvWindow."
             )
         return key, params
-
-    def route(self, fn: Callable[[Request], Awaitable[Any]]) -> Handler:
-        async def handler(request: Request) -> JSONResponse:
-            self.requests += 1
-            spared = self.fault_spares is not None and (
-                request.headers.get("X-MBX-APIKEY") == self.fault_spares
-            )
-            if spared:
-                pass
-            elif self.fault == "maintenance":
-                return _fail("maintenance", "System is under maintenance.")
-            if self.fault == "rate_limit":
-                return _fail("rate_limit", "Too many requests; current limit is 1200 per minute.")
-            try:
-                return JSONResponse(await fn(request))
-            except ExchangeError as e:
-                return _fail(e.kind, e.message)
-
-        return handler
 
     # ------------------------------------------------------------------ public
     async def ping(self, request: Request) -> Any:
@@ -305,31 +278,19 @@ class BinanceDialect:
 
 
 def build_app(dialect: BinanceDialect) -> FastAPI:
-    app = FastAPI(title="tradecore local exchange (binance dialect)", docs_url=None, redoc_url=None)
     d = dialect
-    routes: list[tuple[str, str, Callable[[Request], Awaitable[Any]]]] = [
-        ("GET", "/api/v3/ping", d.ping),
-        ("GET", "/api/v3/time", d.server_time),
-        ("GET", "/api/v3/exchangeInfo", d.exchange_info),
-        ("GET", "/api/v3/depth", d.depth),
-        ("GET", "/api/v3/aggTrades", d.agg_trades),
-        ("POST", "/api/v3/order", d.new_order),
-        ("GET", "/api/v3/order", d.get_order),
-        ("DELETE", "/api/v3/order", d.cancel_order),
-        ("GET", "/api/v3/openOrders", d.open_orders),
-        ("GET", "/api/v3/myTrades", d.my_trades),
-        ("GET", "/api/v3/account", d.account),
-    ]
-    for method, path, fn in routes:
-        app.add_api_route(path, d.route(fn), methods=[method])
-
-    async def set_fault(request: Request) -> JSONResponse:
-        """Test control (loopback only): refuse every request as under maintenance or rate
-        limited, or clear that (``?fault=``); ``spare=KEY`` exempts one API key (another
-        trader who can still reach the venue)."""
-        d.fault = request.query_params.get("fault") or None
-        d.fault_spares = request.query_params.get("spare") or None
-        return JSONResponse({"fault": d.fault, "spare": d.fault_spares})
-
-    app.add_api_route("/_control/fault", set_fault, methods=["POST"])
-    return app
+    return d.app(
+        [
+            ("GET", "/api/v3/ping", d.ping),
+            ("GET", "/api/v3/time", d.server_time),
+            ("GET", "/api/v3/exchangeInfo", d.exchange_info),
+            ("GET", "/api/v3/depth", d.depth),
+            ("GET", "/api/v3/aggTrades", d.agg_trades),
+            ("POST", "/api/v3/order", d.new_order),
+            ("GET", "/api/v3/order", d.get_order),
+            ("DELETE", "/api/v3/order", d.cancel_order),
+            ("GET", "/api/v3/openOrders", d.open_orders),
+            ("GET", "/api/v3/myTrades", d.my_trades),
+            ("GET", "/api/v3/account", d.account),
+        ]
+    )
