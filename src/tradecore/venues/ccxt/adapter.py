@@ -44,6 +44,7 @@ from tradecore.model.values import Money
 from tradecore.venues.ccxt.errors import Mapped, Outcome, classify
 from tradecore.venues.ccxt.markets import clean, instruments_from_markets, to_decimal
 from tradecore.venues.ccxt.pollers import CcxtVenueConfig, Pollers, Track
+from tradecore.venues.ccxt.streams import Streams
 from tradecore.venues.protocol import ExecutionSink, VenueHealth, VenueOrderStatus, VenueTrade
 
 log = logging.getLogger("tradecore.venues.ccxt")
@@ -54,7 +55,7 @@ OFFERED_TIF = frozenset({TimeInForce.GTC, TimeInForce.IOC, TimeInForce.FOK})
 Reconciler = Callable[[ClientOrderId, VenueOrderStatus], None]
 
 
-class CcxtVenueClient(Pollers):
+class CcxtVenueClient(Streams, Pollers):
     """One CCXT exchange (``exchange``: a ccxt async exchange object, built on the I/O loop
     by ``factory``) as a tradecore venue named ``venue``."""
 
@@ -94,6 +95,8 @@ class CcxtVenueClient(Pollers):
         self.errors: dict[str, int] = {}  # outcome -> count (for health pages and tests)
         self.reconnects = 0
         self.rule_changes: list[str] = []
+        self._stream_at: dict[InstrumentId, float] = {}
+        self.stream_gaps = self.stream_updates = 0
 
     # ------------------------------------------------------------------ lifecycle
     def start(self, timeout_s: float = 10.0) -> list[Instrument]:
@@ -112,6 +115,7 @@ class CcxtVenueClient(Pollers):
             asyncio.ensure_future(self._book_loop()),
             asyncio.ensure_future(self._exec_loop()),
             asyncio.ensure_future(self._markets_loop()),
+            *self._stream_tasks(),
         ]
         return insts
 

@@ -34,6 +34,9 @@ class CcxtVenueConfig:
     max_backoff_retries: int = 3
     backoff_base_s: float = 0.2
     markets_refresh_s: float = 3600.0  # load_markets again; a changed rule is logged
+    #: books from the venue's WebSocket stream (ccxt.pro), REST polling as the fallback
+    stream_books: bool = False
+    stream_retry_s: float = 0.5  # first wait before reconnecting a broken stream
 
 
 @dataclass(slots=True)
@@ -82,6 +85,9 @@ class Pollers:
         raise NotImplementedError
 
     def _trade(self, x: dict[str, Any]) -> VenueTrade:
+        raise NotImplementedError
+
+    def stream_fresh(self, iid: InstrumentId) -> bool:
         raise NotImplementedError
 
     # ------------------------------------------------------------------ pollers
@@ -159,6 +165,8 @@ class Pollers:
     async def _book_loop(self) -> None:
         while True:
             for iid, symbol in sorted(self._symbols.items(), key=lambda kv: str(kv[0])):
+                if self.stream_fresh(iid):
+                    continue  # its stream delivers (streams.py); REST is the fallback
                 try:
                     ob = await self._ex.fetch_order_book(symbol, self.config.book_levels)
                 except asyncio.CancelledError:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl
@@ -24,8 +25,10 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from tradecore.model.enums import Side
-from tradecore.venues.dialects.exchange import ExchangeError, Trade, VOrder
-from tradecore.venues.dialects.front import Front
+from tradecore.venues.dialects.binance_ws import Streams
+from tradecore.venues.dialects.depth import DepthFeed
+from tradecore.venues.dialects.exchange import Exchange, ExchangeError, Trade, VOrder
+from tradecore.venues.dialects.front import Front, Route
 
 # Binance's code and HTTP status for each refusal of the exchange
 ERRORS: dict[str, tuple[int, int]] = {
@@ -57,6 +60,10 @@ class BinanceDialect(Front):
 
     key_header = "X-MBX-APIKEY"
     name = "binance"
+
+    def __init__(self, exchange: Exchange, keys: Mapping[str, str]) -> None:
+        super().__init__(exchange, keys)
+        self.feed = DepthFeed(exchange)  # the depth stream's numbering (binance_ws.py)
 
     def fail(self, kind: str, message: str) -> JSONResponse:
         status, code = ERRORS.get(kind, (400, -1000))
@@ -135,12 +142,12 @@ class BinanceDialect(Front):
         p = await self._params(request)
         m = self.exchange.market(p.get("symbol", ""))
         limit = int(p.get("limit", "100") or 100)
-        book = self.exchange.books[m.id]
-        book.replace_synthetic(*m.ladder())  # what the market makers quote now
+        self.exchange.books[m.id].replace_synthetic(*m.ladder())  # the market makers now
+        version, bids, asks = self.feed.snapshot(m.id, limit)  # at a stream event boundary
         return {
-            "lastUpdateId": book.version,
-            "bids": [[dec(px), dec(q)] for px, q in book.depth(Side.BUY, limit)],
-            "asks": [[dec(px), dec(q)] for px, q in book.depth(Side.SELL, limit)],
+            "lastUpdateId": version,
+            "bids": [[dec(px), dec(q)] for px, q in bids],
+            "asks": [[dec(px), dec(q)] for px, q in asks],
         }
 
     async def agg_trades(self, request: Request) -> Any:
@@ -279,18 +286,19 @@ class BinanceDialect(Front):
 
 def build_app(dialect: BinanceDialect) -> FastAPI:
     d = dialect
-    return d.app(
-        [
-            ("GET", "/api/v3/ping", d.ping),
-            ("GET", "/api/v3/time", d.server_time),
-            ("GET", "/api/v3/exchangeInfo", d.exchange_info),
-            ("GET", "/api/v3/depth", d.depth),
-            ("GET", "/api/v3/aggTrades", d.agg_trades),
-            ("POST", "/api/v3/order", d.new_order),
-            ("GET", "/api/v3/order", d.get_order),
-            ("DELETE", "/api/v3/order", d.cancel_order),
-            ("GET", "/api/v3/openOrders", d.open_orders),
-            ("GET", "/api/v3/myTrades", d.my_trades),
-            ("GET", "/api/v3/account", d.account),
-        ]
-    )
+    routes: list[Route] = [
+        ("GET", "/api/v3/ping", d.ping),
+        ("GET", "/api/v3/time", d.server_time),
+        ("GET", "/api/v3/exchangeInfo", d.exchange_info),
+        ("GET", "/api/v3/depth", d.depth),
+        ("GET", "/api/v3/aggTrades", d.agg_trades),
+        ("POST", "/api/v3/order", d.new_order),
+        ("GET", "/api/v3/order", d.get_order),
+        ("DELETE", "/api/v3/order", d.cancel_order),
+        ("GET", "/api/v3/openOrders", d.open_orders),
+        ("GET", "/api/v3/myTrades", d.my_trades),
+        ("GET", "/api/v3/account", d.account),
+    ]
+    app = d.app(routes)
+    Streams(d.feed).mount(app)  # the WebSocket market streams (binance_ws.py)
+    return app
