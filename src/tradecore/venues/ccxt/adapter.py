@@ -44,6 +44,7 @@ from tradecore.model.values import Money
 from tradecore.venues.ccxt.errors import Mapped, Outcome, classify
 from tradecore.venues.ccxt.markets import clean, instruments_from_markets, to_decimal
 from tradecore.venues.ccxt.pollers import CcxtVenueConfig, Pollers, Track
+from tradecore.venues.ccxt.replace import Replacing
 from tradecore.venues.ccxt.streams import Streams
 from tradecore.venues.protocol import ExecutionSink, VenueHealth, VenueOrderStatus, VenueTrade
 
@@ -55,7 +56,7 @@ OFFERED_TIF = frozenset({TimeInForce.GTC, TimeInForce.IOC, TimeInForce.FOK})
 Reconciler = Callable[[ClientOrderId, VenueOrderStatus], None]
 
 
-class CcxtVenueClient(Streams, Pollers):
+class CcxtVenueClient(Streams, Replacing, Pollers):
     """One CCXT exchange (``exchange``: a ccxt async exchange object, built on the I/O loop
     by ``factory``) as a tradecore venue named ``venue``."""
 
@@ -96,6 +97,7 @@ class CcxtVenueClient(Streams, Pollers):
         self.reconnects = 0
         self.rule_changes: list[str] = []
         self._stream_at: dict[InstrumentId, float] = {}
+        self._exec_lock = asyncio.Lock()
         self.stream_gaps = self.stream_updates = 0
 
     # ------------------------------------------------------------------ lifecycle
@@ -184,10 +186,6 @@ class CcxtVenueClient(Streams, Pollers):
     def cancel(self, order: Order) -> None:
         self._spawn(self._cancel(order.client_order_id))
 
-    def replace(self, order: Order, new_order: Order) -> None:
-        msg = f"{self._venue}: replace is not offered through this connector; cancel and resubmit"
-        self._emit("replace_rejected", order.client_order_id, ReasonCode.INVALID_ORDER, msg)
-
     def order_status(self, coid: ClientOrderId) -> VenueOrderStatus:
         """The venue's answer (blocking the caller up to ``status_timeout_s``; never called
         on the I/O thread). If the venue cannot be asked, what we saw of the order so far."""
@@ -232,7 +230,7 @@ class CcxtVenueClient(Streams, Pollers):
             "accepted": sink.on_accepted, "rejected": sink.on_rejected,
             "filled": sink.on_filled, "canceled": sink.on_canceled,
             "cancel_rejected": sink.on_cancel_rejected, "expired": sink.on_expired,
-            "replace_rejected": sink.on_replace_rejected,
+            "replace_rejected": sink.on_replace_rejected, "replaced": sink.on_replaced,
         }  # fmt: skip
         table[kind](*args)
 
@@ -353,9 +351,9 @@ class CcxtVenueClient(Streams, Pollers):
         t.venue_status = o.get("status")
         raw = await self._ex.fetch_my_trades(t.symbol, None, None, {"orderId": vid})
         trades = tuple(self._trade(x) for x in raw if str(x.get("order")) == vid)
-        filled = clean(to_decimal(o.get("filled")) or ZERO)
-        avg = to_decimal(o.get("average"))
+        filled = clean(to_decimal(o.get("filled")) or ZERO) + t.carried
         is_open = o.get("status") == "open"
+        avg = to_decimal(o.get("average")) if not t.carried else None  # the venue's: new only
         return VenueOrderStatus(coid, VenueOrderId(vid), True, is_open, filled, avg, trades)
 
     def _seen(self, coid: ClientOrderId) -> VenueOrderStatus:

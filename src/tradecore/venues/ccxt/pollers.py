@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from tradecore.errors import ValidationError
 from tradecore.model.identifiers import ClientOrderId, InstrumentId, Venue
 from tradecore.model.instrument import Instrument
 from tradecore.model.market import BookLevel, BookSnapshot, Quote
@@ -37,6 +38,14 @@ class CcxtVenueConfig:
     #: books from the venue's WebSocket stream (ccxt.pro), REST polling as the fallback
     stream_books: bool = False
     stream_retry_s: float = 0.5  # first wait before reconnecting a broken stream
+    #: how a replace goes to the venue: "edit" | "cancel_new" | "off" (see replace.py)
+    replace_mode: str = "edit"
+
+    def __post_init__(self) -> None:
+        if self.replace_mode not in ("edit", "cancel_new", "off"):
+            raise ValidationError(
+                "replace_mode", f"{self.replace_mode!r}: one of edit, cancel_new, off"
+            )
 
 
 @dataclass(slots=True)
@@ -47,6 +56,8 @@ class Track:
     trades: dict[str, VenueTrade] = field(default_factory=dict)
     closed: bool = False
     venue_status: str | None = None
+    #: fills of the order this one replaced (its venue order's filled quantity excludes them)
+    carried: Decimal = Decimal(0)
 
 
 class Pollers:
@@ -67,6 +78,7 @@ class Pollers:
     _failing: bool
     _trade_since: dict[str, int]
     _venue: Venue
+    _exec_lock: asyncio.Lock
     rule_changes: list[str]
 
     def _emit(self, kind: str, *args: Any) -> None:
@@ -95,12 +107,13 @@ class Pollers:
         while True:
             await asyncio.sleep(self.config.poll_interval_s)
             try:
-                if self._failing:
-                    await self._ex.fetch_time()  # reachable again?
-                    self._failing = False
-                    self.reconnects += 1
-                    await self._reconcile_all()
-                await self._poll_once()
+                async with self._exec_lock:  # a replace in flight finishes first
+                    if self._failing:
+                        await self._ex.fetch_time()  # reachable again?
+                        self._failing = False
+                        self.reconnects += 1
+                        await self._reconcile_all()
+                    await self._poll_once()
             except asyncio.CancelledError:
                 raise
             except Exception as e:

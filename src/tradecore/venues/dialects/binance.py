@@ -165,8 +165,10 @@ class BinanceDialect(Front):
         ]  # fmt: skip
 
     # ------------------------------------------------------------------ private
-    async def new_order(self, request: Request) -> Any:
-        account, p = await self._signed(request)
+    def _order_params(
+        self, p: dict[str, str]
+    ) -> tuple[Side, str, str, Decimal, Decimal | None, str]:
+        """(side, type, time in force, quantity, price, client order id) of a new order."""
         try:
             side = Side(p["side"])
             type_ = p["type"]
@@ -179,10 +181,38 @@ class BinanceDialect(Front):
         if type_ not in ("LIMIT", "MARKET", "LIMIT_MAKER"):
             raise ExchangeError("bad_param", f"Invalid order type {type_}.")
         tif = p.get("timeInForce", "GTC")
-        client_id = p.get("newClientOrderId") or f"srv-{self.requests}"
-        o = self.exchange.place(
-            account, p.get("symbol", ""), side, type_, tif, qty, price, client_id
-        )
+        return side, type_, tif, qty, price, p.get("newClientOrderId") or f"srv-{self.requests}"
+
+    async def new_order(self, request: Request) -> Any:
+        account, p = await self._signed(request)
+        o = self.exchange.place(account, p.get("symbol", ""), *self._order_params(p))
+        return self.new_order_json(o)
+
+    async def cancel_replace(self, request: Request) -> Any:
+        """``order/cancelReplace`` (``STOP_ON_FAILURE``): the old order is canceled and the
+        new one placed, or neither (the new one is checked first)."""
+        account, p = await self._signed(request)
+        m = self.exchange.market(p.get("symbol", ""))
+        oid, cid = p.get("cancelOrderId"), p.get("cancelOrigClientOrderId")
+        if not oid and not cid:
+            raise ExchangeError(
+                "bad_param", "Param 'cancelOrderId' or 'cancelOrigClientOrderId' must be sent."
+            )
+        if p.get("cancelReplaceMode", "STOP_ON_FAILURE") != "STOP_ON_FAILURE":
+            raise ExchangeError("bad_param", "Only cancelReplaceMode=STOP_ON_FAILURE is offered.")
+        try:
+            old_id = int(oid) if oid else None
+        except ValueError:
+            raise ExchangeError(
+                "bad_param", "Illegal characters found in parameter 'cancelOrderId'."
+            ) from None
+        done, new = self.exchange.replace(account, m.id, old_id, cid, *self._order_params(p))
+        return {
+            "cancelResult": "SUCCESS", "newOrderResult": "SUCCESS",
+            "cancelResponse": self.cancel_json(done), "newOrderResponse": self.new_order_json(new),
+        }  # fmt: skip
+
+    def new_order_json(self, o: VOrder) -> dict[str, Any]:
         out = self.order_json(o)
         for k in ("stopPrice", "time", "updateTime", "isWorking"):
             out.pop(k)
@@ -205,6 +235,9 @@ class BinanceDialect(Front):
             done = self.exchange.cancel(account, o.symbol, o.id, None)
         except ExchangeError as e:
             raise ExchangeError("cancel_unknown", e.message) from None
+        return self.cancel_json(done)
+
+    def cancel_json(self, done: VOrder) -> dict[str, Any]:
         out = self.order_json(done)
         for k in ("stopPrice", "icebergQty", "time", "updateTime", "isWorking", "workingTime"):
             out.pop(k)
@@ -295,6 +328,7 @@ def build_app(dialect: BinanceDialect) -> FastAPI:
         ("POST", "/api/v3/order", d.new_order),
         ("GET", "/api/v3/order", d.get_order),
         ("DELETE", "/api/v3/order", d.cancel_order),
+        ("POST", "/api/v3/order/cancelReplace", d.cancel_replace),
         ("GET", "/api/v3/openOrders", d.open_orders),
         ("GET", "/api/v3/myTrades", d.my_trades),
         ("GET", "/api/v3/account", d.account),

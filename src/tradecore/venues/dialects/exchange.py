@@ -235,16 +235,35 @@ class Exchange:
         self, account: str, symbol: str, side: Side, type_: str, tif: str, qty: Decimal,
         price: Decimal | None, client_id: str,
     ) -> VOrder:  # fmt: skip
-        cmd = {
+        cmd = self._order_cmd(account, symbol, side, type_, tif, qty, price, client_id)
+        self._check(cmd)  # refusals are not journaled: they change nothing
+        self._record(cmd)
+        order: VOrder = self._place(cmd)
+        return order
+
+    def replace(
+        self, account: str, symbol: str, old_id: int | None, old_client_id: str | None,
+        side: Side, type_: str, tif: str, qty: Decimal, price: Decimal | None, client_id: str,
+    ) -> tuple[VOrder, VOrder]:  # fmt: skip
+        """Cancel an open order and place its replacement, or neither: the replacement is
+        checked (filters, funds, post-only, duplicate id) before the cancel. Returns both."""
+        old = self.find(account, symbol, old_id, old_client_id)
+        if not old.open:
+            raise ExchangeError("cancel_unknown", "Unknown order sent.")
+        self._check(self._order_cmd(account, symbol, side, type_, tif, qty, price, client_id))
+        done = self.cancel(account, symbol, old.id, None)
+        return done, self.place(account, symbol, side, type_, tif, qty, price, client_id)
+
+    def _order_cmd(
+        self, account: str, symbol: str, side: Side, type_: str, tif: str, qty: Decimal,
+        price: Decimal | None, client_id: str,
+    ) -> dict[str, Any]:  # fmt: skip
+        return {
             "op": "order", "account": account, "symbol": symbol, "side": side.value,
             "type": type_, "tif": tif, "qty": str(qty),
             "price": None if price is None else str(price), "client_id": client_id,
             "ts": self._now(),
         }  # fmt: skip
-        self._check(cmd)  # refusals are not journaled: they change nothing
-        self._record(cmd)
-        order: VOrder = self._place(cmd)
-        return order
 
     def cancel(
         self, account: str, symbol: str, order_id: int | None, client_id: str | None
