@@ -31,7 +31,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -93,6 +93,8 @@ class CcxtVenueClient(Streams, Replacing, Pollers):
         self._version = 0
         #: called on the engine thread with every new book (paper trading feeds a simulator)
         self.on_book: Callable[[BookSnapshot], None] | None = None
+        #: called on the engine thread with a venue's refreshed instruments (pollers.py)
+        self.on_rules: Callable[[Sequence[Instrument]], None] | None = None
         self.errors: dict[str, int] = {}  # outcome -> count (for health pages and tests)
         self.reconnects = 0
         self.rule_changes: list[str] = []
@@ -210,20 +212,19 @@ class CcxtVenueClient(Streams, Replacing, Pollers):
             self._deliver(kind, args)
 
     def _deliver(self, kind: str, args: tuple[Any, ...]) -> None:
-        sink = self._sink
         if kind == "quote":
-            q: Quote = args[0]
-            for fn in self._subs.get(q.instrument_id, ()):
-                fn(q)
+            for fn in self._subs.get(args[0].instrument_id, ()):
+                fn(args[0])
             return
-        if kind == "book":
-            if self.on_book is not None:
-                self.on_book(args[0])
+        hooks: dict[str, Callable[..., None] | None] = {
+            "book": self.on_book, "rules": self.on_rules, "reconcile": self._reconciler,
+        }  # fmt: skip
+        if kind in hooks:
+            hook = hooks[kind]
+            if hook is not None:
+                hook(*args)
             return
-        if kind == "reconcile":
-            if self._reconciler is not None:
-                self._reconciler(args[0], args[1])
-            return
+        sink = self._sink
         if sink is None:
             return
         table: dict[str, Callable[..., None]] = {

@@ -157,8 +157,10 @@ class Pollers:
 
     async def _markets_loop(self) -> None:
         """Markets again on a schedule: a listing, delisting or changed rule is logged (and
-        kept in ``rule_changes``); the client's books use the new tick at once. The engine
-        keeps the rules it was started with (its static checks) until a restart."""
+        kept in ``rule_changes``); the client's books use the new tick at once, and the new
+        rules go, in order with the reports, to ``on_rules`` on the engine's thread (the
+        engine's instrument registry and the venue's model: its checks and the router use
+        them from the next order). A delisted instrument stays registered."""
         while True:
             await asyncio.sleep(self.config.markets_refresh_s)
             try:
@@ -169,11 +171,14 @@ class Pollers:
                 self._count(classify(e))
                 continue
             new = {i.id: i for i in instruments_from_markets(markets, self._venue)}
-            for change in rule_changes(self.instruments, new):
+            changes = rule_changes(self.instruments, new)
+            for change in changes:
                 log.warning("venue %s: %s", self._venue, change)
                 self.rule_changes.append(change)
             self.instruments = new
             self._symbols = {iid: iid.symbol for iid in new}
+            if changes:  # into the engine's registry, on its thread (wiring.rules_applier)
+                self._emit("rules", tuple(new.values()))
 
     async def _book_loop(self) -> None:
         while True:

@@ -70,7 +70,11 @@ class KucoinDialect(Front):
     ) -> None:
         super().__init__(exchange, keys)
         self.passphrases = dict(passphrases)
-        self.ids = {f"{m.base}-{m.quote}": m for m in exchange.markets.values()}
+        #: KuCoin's market id -> the exchange's (its rules are read at each request)
+        self.ids = {f"{m.base}-{m.quote}": m.id for m in exchange.markets.values()}
+
+    def _listed(self) -> list[tuple[str, Market]]:
+        return [(kid, self.exchange.markets[mid]) for kid, mid in self.ids.items()]
 
     def fail(self, kind: str, message: str) -> JSONResponse:
         status, code, text = ERRORS.get(kind, (400, "400100", None))
@@ -81,7 +85,8 @@ class KucoinDialect(Front):
 
     # ------------------------------------------------------------------ plumbing
     def _market(self, symbol: str | None) -> Market:
-        m = self.ids.get(symbol or "")
+        mid = self.ids.get(symbol or "")
+        m = None if mid is None else self.exchange.markets.get(mid)
         if m is None:
             raise ExchangeError("bad_symbol", "Unsupported trading pair.")
         return m
@@ -114,7 +119,7 @@ class KucoinDialect(Front):
         return _now_ms()
 
     async def currencies(self, request: Request) -> Any:
-        assets = sorted({a for m in self.ids.values() for a in (m.base, m.quote)})
+        assets = sorted({a for _, m in self._listed() for a in (m.base, m.quote)})
         return [
             {"currency": a, "name": a, "fullName": a, "precision": 8, "confirms": None,
              "contractAddress": None, "isMarginEnabled": False, "isDebitEnabled": False,
@@ -131,14 +136,14 @@ class KucoinDialect(Front):
              "quoteIncrement": plain(m.tick), "priceIncrement": plain(m.tick),
              "priceLimitRate": "0.1", "minFunds": plain(m.min_notional),
              "isMarginEnabled": False, "enableTrading": True}
-            for kid, m in self.ids.items()
+            for kid, m in self._listed()
         ]  # fmt: skip
 
     async def all_tickers(self, request: Request) -> Any:
         cfg = self.exchange.config
         maker, taker = plain(cfg.maker_bps / 10_000), plain(cfg.taker_bps / 10_000)
         out = []
-        for kid, m in self.ids.items():
+        for kid, m in self._listed():
             out.append({
                 "symbol": kid, "symbolName": kid, "buy": plain(m.mid), "sell": plain(m.mid),
                 "changeRate": "0", "changePrice": "0", "high": plain(m.mid),
