@@ -4,7 +4,7 @@ fields, recursively, and the same *kind* of value in each (the conformance tests
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 INT = re.compile(r"^-?\d+$")
@@ -72,3 +72,58 @@ def differences(recorded: Any, ours: Any, kind: Kind, path: str = "$") -> list[s
             out += differences(recorded[0], item, kind, f"{path}[{i}]")
         return out
     return []
+
+
+Responses = dict[str, tuple[Any, Any]]
+
+
+def recorded_differences(
+    data: dict[str, Any], method: str, got: Responses, kind: Kind
+) -> list[str]:
+    """How our raw answer to ``method`` differs from the recorded real one."""
+    return differences(data["methods"][method]["httpResponse"], got[method][0], kind)
+
+
+def missing_unified_keys(data: dict[str, Any], method: str, got: Responses) -> set[str]:
+    """The unified fields ccxt parsed from the recorded answer but not from ours."""
+    parsed = got[method][1]
+    first = parsed[0] if isinstance(parsed, list) else parsed
+    return set(data["methods"][method]["parsedKeys"]) - set(first)
+
+
+async def collect(ex: Any, book_levels: int) -> Responses:
+    """Each method the connector uses, called through ``ex`` (a ccxt client on a venue
+    server): method -> (the raw JSON answer, ccxt's parse). Two orders are placed first (one
+    resting, one that trades), so the lists have items to compare; ``markets`` is ccxt's."""
+    ex.enableLastJsonResponse = True  # ccxt keeps the raw JSON of the last answer
+    out: Responses = {}
+
+    async def call(name: str, fn: Callable[[], Awaitable[Any]]) -> Any:
+        parsed = await fn()
+        out[name] = (ex.last_json_response, parsed)
+        return parsed
+
+    try:
+        await ex.load_markets()
+        await call("fetchOrderBook", lambda: ex.fetch_order_book("BTC/USDT", book_levels))
+        rest = await call(
+            "createOrder",
+            lambda: ex.create_order("BTC/USDT", "limit", "buy", "0.05", "49000",
+                                    {"clientOrderId": "conf-1"}),
+        )  # fmt: skip
+        await ex.create_order(
+            "BTC/USDT", "limit", "buy", "0.2", "50001", {"clientOrderId": "conf-2"}
+        )
+        await call("fetchOrder", lambda: ex.fetch_order(rest["id"], "BTC/USDT"))
+        await call("fetchOpenOrders", lambda: ex.fetch_open_orders("BTC/USDT"))
+        await call("fetchMyTrades", lambda: ex.fetch_my_trades("BTC/USDT"))
+        await call("fetchBalance", lambda: ex.fetch_balance())
+        await call("fetchTrades", lambda: ex.fetch_trades("BTC/USDT"))  # what `record` reads
+        await call(
+            "cancelOrder",
+            lambda: ex.cancel_order(rest["id"], "BTC/USDT", {"clientOrderId": "conf-1"}),
+        )
+        out["markets"] = ({}, ex.markets)
+    finally:
+        await ex.close()
+    return out

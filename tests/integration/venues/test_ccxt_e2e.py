@@ -9,7 +9,6 @@ around the outage."""
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 from collections.abc import Callable, Iterator
 from decimal import Decimal
@@ -19,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.integration.venues.local import as_trader, plain_client
 from tests.integration.venues.procs import VenueServer
 from tradecore.model.commands import SubmitOrder
 from tradecore.model.enums import OrderStatus, OrderType, ReasonCode, Side, TimeInForce
@@ -28,9 +28,8 @@ from tradecore.model.instrument import spot
 from tradecore.routing.config import BreakerConfig, RoutingConfig
 from tradecore.routing.health import BreakerState
 from tradecore.venues.ccxt.adapter import CcxtVenueClient, CcxtVenueConfig
-from tradecore.venues.ccxt.connect import make_exchange
 from tradecore.venues.ccxt.wiring import LiveSystem, build_live
-from tradecore.venues.dialects.server import DEMO_KEY, DEMO_PASSPHRASE, DEMO_SECRET
+from tradecore.venues.dialects.server import DEMO_KEY, DEMO_SECRET
 from tradecore.venues.model import FeeSchedule
 from tradecore.venues.protocol import VenueHealth
 
@@ -56,41 +55,21 @@ def _order(
     )  # fmt: skip
 
 
-def _client(dialect: str, url: str, key: str = DEMO_KEY, secret: str = DEMO_SECRET) -> Any:
-    """A plain ccxt client of ``dialect`` on a venue server (KuCoin keys have a passphrase)."""
-    phrase = DEMO_PASSPHRASE if dialect == "kucoin" else None
-    return make_exchange(dialect, api_key=key, secret=secret, password=phrase, base_url=url)
-
-
 def _venue_trades(dialect: str, url: str) -> list[dict[str, Any]]:
     """What the venue says we traded, asked through a separate, plain ccxt client."""
-
-    async def go() -> list[dict[str, Any]]:
-        ex = _client(dialect, url)
-        try:
-            await ex.load_markets()
-            got: list[dict[str, Any]] = await ex.fetch_my_trades("BTC/USDT")
-            return got
-        finally:
-            await ex.close()
-
-    return asyncio.run(go())
+    got: list[dict[str, Any]] = as_trader(dialect, url, lambda ex: ex.fetch_my_trades("BTC/USDT"))
+    return got
 
 
 def _other_sells(url: str, qty: str, px: str, first: Callable[[], None]) -> dict[str, Any]:
     """Another trader (its own API key) sells; ``first`` runs after it loaded the markets."""
 
-    async def go() -> dict[str, Any]:
-        ex = _client("binance", url, OTHER_KEY, OTHER_SECRET)
-        try:
-            await ex.load_markets()
-            first()
-            got: dict[str, Any] = await ex.create_order("BTC/USDT", "limit", "sell", qty, px)
-            return got
-        finally:
-            await ex.close()
+    async def go(ex: Any) -> Any:
+        first()
+        return await ex.create_order("BTC/USDT", "limit", "sell", qty, px)
 
-    return asyncio.run(go())
+    got: dict[str, Any] = as_trader("binance", url, go, OTHER_KEY, OTHER_SECRET)
+    return got
 
 
 @pytest.fixture
@@ -111,7 +90,7 @@ def _system(a: VenueServer, b: VenueServer) -> LiveSystem:
                               book_levels=20 if srv.dialect == "kucoin" else 10)  # fmt: skip
         c = CcxtVenueClient(
             Venue(name),
-            lambda srv=srv: _client(srv.dialect, srv.url),  # type: ignore[misc]
+            lambda srv=srv: plain_client(srv.dialect, srv.url),  # type: ignore[misc]
             cfg,
         )
         conns.append((c, c.start(), FEES))

@@ -8,7 +8,6 @@ a reason, and an unknown mode is named."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from decimal import Decimal
@@ -17,7 +16,7 @@ from typing import Any, cast
 
 import pytest
 
-from tests.integration.venues.local import local_venue
+from tests.integration.venues.local import as_trader, local_venue, plain_client
 from tradecore.errors import ValidationError
 from tradecore.model.commands import ReplaceOrder, SubmitOrder
 from tradecore.model.enums import OrderStatus, OrderType, ReasonCode, Side, TimeInForce
@@ -25,9 +24,8 @@ from tradecore.model.events import OrderFilled, OrderReplaceRejected
 from tradecore.model.identifiers import AccountId, ClientOrderId, InstrumentId, Venue
 from tradecore.model.orders import Order
 from tradecore.venues.ccxt.adapter import CcxtVenueClient, CcxtVenueConfig
-from tradecore.venues.ccxt.connect import make_exchange
 from tradecore.venues.ccxt.wiring import LiveSystem, build_live
-from tradecore.venues.dialects.server import DEMO_KEY, DEMO_PASSPHRASE, DEMO_SECRET
+from tradecore.venues.dialects.server import DEMO_KEY, DEMO_SECRET
 from tradecore.venues.model import FeeSchedule
 from tradecore.venues.protocol import ExecutionSink
 
@@ -37,21 +35,8 @@ OTHER = ("other-trader", "other-secret")
 MODES = {"binance": "edit", "kucoin": "cancel_new"}
 
 
-def _client(dialect: str, url: str, key: tuple[str, str] = (DEMO_KEY, DEMO_SECRET)) -> Any:
-    phrase = DEMO_PASSPHRASE if dialect == "kucoin" else None
-    return make_exchange(dialect, api_key=key[0], secret=key[1], password=phrase, base_url=url)
-
-
 def _as(dialect: str, url: str, fn: Callable[[Any], Any], key: tuple[str, str] = OTHER) -> Any:
-    async def go() -> Any:
-        ex = _client(dialect, url, key)
-        try:
-            await ex.load_markets()
-            return await fn(ex)
-        finally:
-            await ex.close()
-
-    return asyncio.run(go())
+    return as_trader(dialect, url, fn, *key)
 
 
 @pytest.fixture(params=sorted(MODES))
@@ -63,7 +48,7 @@ def venue(request: pytest.FixtureRequest) -> Iterator[tuple[str, str, LiveSystem
         )
         cfg = CcxtVenueConfig(poll_interval_s=0.1, book_interval_s=0.2, replace_mode=MODES[dialect],
                               book_levels=20 if dialect == "kucoin" else 10)  # fmt: skip
-        c = CcxtVenueClient(Venue("V"), lambda: _client(dialect, url), cfg)
+        c = CcxtVenueClient(Venue("V"), lambda: plain_client(dialect, url), cfg)
         system = build_live([(c, c.start(), FeeSchedule(Decimal(2), Decimal(5)))])
         try:
             yield dialect, url, system

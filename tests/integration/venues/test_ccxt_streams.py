@@ -7,7 +7,6 @@ down the REST poller takes the book over, and the stream comes back when the ser
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
@@ -15,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.integration.venues.local import local_venue
+from tests.integration.venues.local import as_trader, local_venue
 from tradecore.model.identifiers import InstrumentId, Venue
 from tradecore.venues.ccxt.adapter import CcxtVenueClient, CcxtVenueConfig
 from tradecore.venues.ccxt.connect import make_exchange
@@ -44,19 +43,9 @@ class Other:
     def __init__(self, url: str) -> None:
         self.url = url
 
-    def run(self, fn: Callable[[Any], Any]) -> Any:
-        async def go() -> Any:
-            ex = make_exchange("binance", api_key=OTHER[0], secret=OTHER[1], base_url=self.url)
-            try:
-                await ex.load_markets()
-                return await fn(ex)
-            finally:
-                await ex.close()
-
-        return asyncio.run(go())
-
     def bid(self, qty: str, px: str) -> str:
-        got = self.run(lambda ex: ex.create_order("BTC/USDT", "limit", "buy", qty, px))
+        got = as_trader("binance", self.url,
+                        lambda ex: ex.create_order("BTC/USDT", "limit", "buy", qty, px), *OTHER)  # fmt: skip
         return str(got["id"])
 
 
