@@ -362,7 +362,7 @@ class CcxtVenueClient(Streams, Replacing, Pollers):
         if t is None or t.vid is None:
             return VenueOrderStatus(coid, None, False, False, ZERO, None)
         trades = tuple(t.trades.copy().values())  # copied at once: the I/O thread adds to it
-        filled = sum((x.quantity for x in trades), ZERO)
+        filled = sum((x.quantity for x in trades), ZERO) + t.carried
         return VenueOrderStatus(coid, VenueOrderId(t.vid), True, not t.closed, filled, None, trades)
 
     def _trade(self, x: dict[str, Any]) -> VenueTrade:
