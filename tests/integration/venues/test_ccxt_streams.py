@@ -15,10 +15,15 @@ import httpx
 import pytest
 
 from tests.integration.venues.local import as_trader, local_venue
-from tradecore.model.identifiers import InstrumentId, Venue
+from tradecore.model.commands import SubmitOrder
+from tradecore.model.enums import OrderStatus, OrderType, Side, TimeInForce
+from tradecore.model.events import OrderFilled
+from tradecore.model.identifiers import AccountId, ClientOrderId, InstrumentId, Venue
 from tradecore.venues.ccxt.adapter import CcxtVenueClient, CcxtVenueConfig
 from tradecore.venues.ccxt.connect import make_exchange
+from tradecore.venues.ccxt.wiring import build_live
 from tradecore.venues.dialects.server import DEMO_KEY, DEMO_SECRET
+from tradecore.venues.model import FeeSchedule
 from tradecore.venues.protocol import VenueHealth
 
 pytestmark = pytest.mark.timeout(60)
@@ -130,3 +135,42 @@ def test_changes_come_by_the_stream_a_gap_resnapshots_and_rest_covers_an_outage(
     other.bid("0.1", "49999.96")
     assert _wait(lambda: client.stream_updates > seen)
     assert _wait(lambda: any(lv.price == Decimal("49999.96") for lv in client.book(IID).bids))
+
+
+def test_our_fills_come_by_the_user_data_stream_with_the_venues_trade_ids() -> None:
+    keys = ((DEMO_KEY, DEMO_SECRET), OTHER)
+    with local_venue(None, keys=keys) as (url, _, _):
+        # the REST execution poller would first look after 30 s: only the stream can be quick
+        cfg = CcxtVenueConfig(stream_executions=True, poll_interval_s=30.0, book_interval_s=0.2)
+        client = CcxtVenueClient(
+            Venue("BINWS"),
+            lambda: make_exchange(
+                "binance", api_key=DEMO_KEY, secret=DEMO_SECRET, base_url=url, streams=True
+            ),
+            cfg,
+        )
+        system = build_live([(client, client.start(), FeeSchedule(Decimal(2), Decimal(5)))])
+        fills: list[OrderFilled] = []
+        system.engine.bus.subscribe(OrderFilled, fills.append)
+        try:
+            cmd = SubmitOrder(
+                client_order_id=ClientOrderId("U1"), account=AccountId("desk"),
+                instrument_id=IID, side=Side.BUY, order_type=OrderType.LIMIT,
+                quantity=Decimal("0.3"), price=Decimal("49999.99"),
+                time_in_force=TimeInForce.GTC,
+            )  # fmt: skip
+            assert system.engine.submit(cmd).ok
+            order = system.engine.orders.get(ClientOrderId("U1"))
+            assert system.run_until(lambda: order.status is OrderStatus.ACCEPTED, 10)
+            as_trader("binance", url,
+                      lambda ex: ex.create_order("BTC/USDT", "limit", "sell", "0.3", "49999.99"),
+                      *OTHER)  # fmt: skip
+            assert system.run_until(lambda: order.status is OrderStatus.FILLED, 10)
+            system.run_until(lambda: False, 0.5)
+            assert client.stream_fills == 1  # booked from watch_my_trades, not by a REST sync
+        finally:
+            system.stop()
+    assert [(f.quantity, f.price, f.liquidity.value) for f in fills] == [
+        (Decimal("0.3"), Decimal("49999.99"), "MAKER")
+    ]
+    assert fills[0].fee.amount == Decimal("2.9999994")  # 0.3 x 49999.99 x 2 bps, the venue's

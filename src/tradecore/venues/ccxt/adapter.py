@@ -100,7 +100,7 @@ class CcxtVenueClient(Streams, Replacing, Pollers):
         self.rule_changes: list[str] = []
         self._stream_at: dict[InstrumentId, float] = {}
         self._exec_lock = asyncio.Lock()
-        self.stream_gaps = self.stream_updates = 0
+        self.stream_gaps = self.stream_updates = self.stream_fills = 0
 
     # ------------------------------------------------------------------ lifecycle
     def start(self, timeout_s: float = 10.0) -> list[Instrument]:

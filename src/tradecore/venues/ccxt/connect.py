@@ -56,7 +56,7 @@ def make_exchange(
 def _binance_urls(ex: Any, base: str) -> dict[str, Any]:
     ws = "ws" + base.removeprefix("http") + "/ws"  # the market streams (ccxt.pro)
     return {k: base + path for k, path in _BINANCE_PATHS.items()} | {
-        "ws": {"spot": ws, "margin": ws}
+        "ws": {"spot": ws, "margin": ws, "ws-api": {"spot": ws + "-api/v3"}}
     }
 
 

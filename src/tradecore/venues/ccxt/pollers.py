@@ -38,6 +38,8 @@ class CcxtVenueConfig:
     #: books from the venue's WebSocket stream (ccxt.pro), REST polling as the fallback
     stream_books: bool = False
     stream_retry_s: float = 0.5  # first wait before reconnecting a broken stream
+    #: our trades and order closes from the venue's user-data stream too (ccxt.pro)
+    stream_executions: bool = False
     #: how a replace goes to the venue: "edit" | "cancel_new" | "off" (see replace.py)
     replace_mode: str = "edit"
 

@@ -25,6 +25,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from tradecore.model.enums import Side
+from tradecore.venues.dialects.binance_user import UserStreams
 from tradecore.venues.dialects.binance_ws import Streams
 from tradecore.venues.dialects.depth import DepthFeed
 from tradecore.venues.dialects.exchange import Exchange, ExchangeError, Trade, VOrder
@@ -334,5 +335,6 @@ def build_app(dialect: BinanceDialect) -> FastAPI:
         ("GET", "/api/v3/account", d.account),
     ]
     app = d.app(routes)
-    Streams(d.feed).mount(app)  # the WebSocket market streams (binance_ws.py)
+    # the WebSocket market streams and the user-data stream (binance_ws.py, binance_user.py)
+    Streams(d.feed, UserStreams(d.exchange, d.keys)).mount(app)
     return app

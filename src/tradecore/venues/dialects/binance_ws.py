@@ -25,6 +25,7 @@ from typing import Any
 from fastapi import FastAPI, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import JSONResponse
 
+from tradecore.venues.dialects.binance_user import UserStreams
 from tradecore.venues.dialects.depth import DepthEvent, DepthFeed
 
 SUFFIXES = ("@depth@100ms", "@depth")
@@ -46,8 +47,9 @@ def depth_update(ev: DepthEvent) -> dict[str, Any]:
 class Streams:
     """The stream endpoint of one Binance dialect server."""
 
-    def __init__(self, feed: DepthFeed, interval_s: float = 0.1) -> None:
+    def __init__(self, feed: DepthFeed, user: UserStreams, interval_s: float = 0.1) -> None:
         self.feed = feed
+        self.user = user
         self.interval_s = interval_s
         self.down = False
         self.connections: set[WebSocket] = set()
@@ -125,12 +127,13 @@ class Streams:
         if action == "gap":
             self.feed.drop_next = True
         elif action == "down":
-            self.down = True
+            self.down = self.user.down = True
             for ws in list(self.connections):
                 with contextlib.suppress(Exception):
                     await ws.close(code=1012)
+            await self.user.close_all()
         elif action == "up":
-            self.down = False
+            self.down = self.user.down = False
         elif action != "status":
             return JSONResponse({"error": f"unknown action {action!r}"}, status_code=400)
         return JSONResponse({
@@ -142,3 +145,4 @@ class Streams:
         app.add_api_websocket_route("/ws", self.serve)
         app.add_api_websocket_route("/ws/{stream}", self.serve)
         app.add_api_route("/_control/stream", self.control, methods=["POST"])
+        self.user.mount(app)
