@@ -11,7 +11,7 @@ import typer
 def register(app: typer.Typer) -> None:
     @app.command("venue-server")
     def venue_server(
-        dialect: str = typer.Option("binance", "--dialect", help="API to speak: binance"),
+        dialect: str = typer.Option("binance", "--dialect", help="API to speak: binance or kucoin"),
         port: int = typer.Option(0, "--port", help="port on 127.0.0.1 (0: any free port)"),
         state: Path | None = typer.Option(
             None, "--state", help="journal file: orders and trades survive a restart"
@@ -22,7 +22,9 @@ def register(app: typer.Typer) -> None:
         spread_ticks: int = typer.Option(5, "--spread-ticks", help="market makers' half spread"),
         mid: list[str] = typer.Option([], "--mid", help="SYMBOL=PRICE, e.g. BTCUSDT=50000"),
         key: list[str] = typer.Option(
-            [], "--key", help="API KEY:SECRET accepted (repeatable; default: the demo key)"
+            [],
+            "--key",
+            help="API KEY:SECRET[:PASSPHRASE] accepted (repeatable; default: the demo key)",
         ),
     ) -> None:
         """Run a local exchange on 127.0.0.1 that speaks DIALECT's REST API over the simulated
@@ -34,15 +36,18 @@ def register(app: typer.Typer) -> None:
             raise ValidationError("--port", f"{port} is not a port number")
         if spread_ticks < 1:
             raise ValidationError("--spread-ticks", "must be >= 1")
-        keys = []
+        keys, phrases = [], []
         for k in key:
-            api, sep, secret = k.partition(":")
+            api, sep, rest = k.partition(":")
+            secret, _, phrase = rest.partition(":")
             if not sep or not api or not secret:
-                raise ValidationError("--key", "expected KEY:SECRET")
+                raise ValidationError("--key", "expected KEY:SECRET or KEY:SECRET:PASSPHRASE")
             keys.append((api, secret))
+            if phrase:
+                phrases.append((api, phrase))
         opts = server.ServerOptions(
             dialect, port, state, spread_ticks, server.parse_mids(mid),
-            tuple(keys) or ((server.DEMO_KEY, server.DEMO_SECRET),),
+            tuple(keys) or ((server.DEMO_KEY, server.DEMO_SECRET),), tuple(phrases),
         )  # fmt: skip
         app_, _ = server.build(opts)
         sock = server.bind(port)

@@ -18,8 +18,13 @@ class InstrumentRegistry:
             self.add(i)
 
     def add(self, instrument: Instrument) -> None:
-        if instrument.id not in self._by_id:
-            self._by_symbol.setdefault(instrument.symbol, []).append(instrument)
+        """Register ``instrument``, or replace the one with its id (refreshed rules)."""
+        listed = self._by_symbol.setdefault(instrument.symbol, [])
+        old = self._by_id.get(instrument.id)
+        if old is None:
+            listed.append(instrument)
+        else:
+            listed[listed.index(old)] = instrument
         self._by_id[instrument.id] = instrument
 
     def get(self, instrument_id: InstrumentId) -> Instrument | None:

@@ -15,10 +15,11 @@ import httpx
 class VenueServer:
     """One ``tradecore venue-server`` child process on 127.0.0.1, restartable on its port."""
 
-    def __init__(self, tmp: Path, name: str, *args: str) -> None:
+    def __init__(self, tmp: Path, name: str, *args: str, dialect: str = "binance") -> None:
         self.tmp = tmp
         self.name = name
         self.args = args
+        self.dialect = dialect
         self.state = tmp / f"{name}.jsonl"
         self.port = 0
         self.proc: subprocess.Popen[bytes] | None = None
@@ -31,7 +32,7 @@ class VenueServer:
         port_file = self.tmp / f"{self.name}.port"
         port_file.unlink(missing_ok=True)
         cmd = [
-            sys.executable, "-m", "tradecore", "venue-server", "--dialect", "binance",
+            sys.executable, "-m", "tradecore", "venue-server", "--dialect", self.dialect,
             "--port", str(self.port), "--state", str(self.state), "--port-file", str(port_file),
             *self.args,
         ]  # fmt: skip
@@ -42,7 +43,7 @@ class VenueServer:
             if port_file.exists() and port_file.read_text().strip():
                 self.port = int(port_file.read_text())
                 try:
-                    if httpx.get(self.url + "/api/v3/ping", timeout=1.0).status_code == 200:
+                    if httpx.get(self.url + "/_control/ping", timeout=1.0).status_code == 200:
                         return self
                 except httpx.HTTPError:
                     pass

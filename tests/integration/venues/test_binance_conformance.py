@@ -23,62 +23,24 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.integration.venues import shapes
 from tests.integration.venues.local import local_venue
 from tradecore.venues.ccxt.connect import make_exchange
 from tradecore.venues.dialects.server import DEMO_KEY, DEMO_SECRET
 
 DATA = json.loads((Path(__file__).parent / "data" / "binance_recorded.json").read_text())
+Got = shapes.Responses
 COMMIT = "05776890e288bf88d1aeba7b62da9e697d3e37f5"
-INT = re.compile(r"^-?\d+$")
-DEC = re.compile(r"^-?\d+\.(\d+)$")
 
 
-def kind(v: Any) -> str:
-    if isinstance(v, bool):
-        return "bool"
-    if v is None:
-        return "null"
-    if isinstance(v, list):
-        return "list"
-    if isinstance(v, dict):
-        return "object"
-    if isinstance(v, int):
-        return "integer"
-    if isinstance(v, str) and INT.match(v):
-        return "integer"
-    if isinstance(v, str) and (m := DEC.match(v)):
-        return f"decimal/{len(m.group(1))}"
-    return "string" if isinstance(v, str) else type(v).__name__
-
-
-def differences(recorded: Any, ours: Any, path: str = "$") -> list[str]:
-    """Where ``ours`` differs in shape from ``recorded`` (fields and kinds, recursively)."""
-    kr, ko = kind(recorded), kind(ours)
-    if kr != ko:
-        return [f"{path}: recorded {kr} {recorded!r}, ours {ko} {ours!r}"]
-    if kr == "object":
-        out = []
-        if set(recorded) != set(ours):
-            out.append(
-                f"{path}: missing {sorted(set(recorded) - set(ours))}, "
-                f"extra {sorted(set(ours) - set(recorded))}"
-            )
-        for k in sorted(set(recorded) & set(ours)):
-            out += differences(recorded[k], ours[k], f"{path}.{k}")
-        return out
-    if kr == "list" and recorded and ours:
-        out = []
-        for i, item in enumerate(ours):
-            out += differences(recorded[0], item, f"{path}[{i}]")
-        return out
-    return []
+def differences(recorded: Any, ours: Any) -> list[str]:
+    return shapes.differences(recorded, ours, shapes.fixed_places)
 
 
 def test_fixture_names_the_commit_it_was_read_at() -> None:
@@ -99,56 +61,21 @@ def responses(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, tu
     """Each method the connector uses, called through ccxt on our server: (raw, parsed)."""
     state = tmp_path_factory.mktemp("conf") / "venue.jsonl"
     with local_venue(state) as (url, _, _):
-        yield asyncio.run(_collect(url))
-
-
-async def _collect(url: str) -> dict[str, tuple[Any, Any]]:
-    ex = make_exchange("binance", api_key=DEMO_KEY, secret=DEMO_SECRET, base_url=url)
-    ex.enableLastJsonResponse = True  # ccxt keeps the raw JSON of the last answer
-    out: dict[str, tuple[Any, Any]] = {}
-
-    async def call(name: str, fn: Callable[[], Awaitable[Any]]) -> Any:
-        parsed = await fn()
-        out[name] = (ex.last_json_response, parsed)
-        return parsed
-
-    try:
-        await ex.load_markets()
-        await call("fetchOrderBook", lambda: ex.fetch_order_book("BTC/USDT", 5))
-        rest = await call(
-            "createOrder",
-            lambda: ex.create_order("BTC/USDT", "limit", "buy", "0.05", "49000",
-                                    {"clientOrderId": "conf-1"}),
-        )  # fmt: skip
-        await ex.create_order(
-            "BTC/USDT", "limit", "buy", "0.2", "50001", {"clientOrderId": "conf-2"}
+        yield asyncio.run(
+            shapes.collect(
+                make_exchange("binance", api_key=DEMO_KEY, secret=DEMO_SECRET, base_url=url), 5
+            )
         )
-        await call("fetchOrder", lambda: ex.fetch_order(rest["id"], "BTC/USDT"))
-        await call("fetchOpenOrders", lambda: ex.fetch_open_orders("BTC/USDT"))
-        await call("fetchMyTrades", lambda: ex.fetch_my_trades("BTC/USDT"))
-        await call("fetchBalance", lambda: ex.fetch_balance())
-        await call("fetchTrades", lambda: ex.fetch_trades("BTC/USDT"))  # what `record` reads
-    finally:
-        await ex.close()
-    return out
 
 
 @pytest.mark.parametrize("method", sorted(DATA["methods"]))
-def test_our_response_has_the_recorded_fields_and_types(
-    method: str, responses: dict[str, tuple[Any, Any]]
-) -> None:
-    recorded = DATA["methods"][method]["httpResponse"]
-    raw, _ = responses[method]
-    assert differences(recorded, raw) == []
+def test_our_response_has_the_recorded_fields_and_types(method: str, responses: Got) -> None:
+    assert shapes.recorded_differences(DATA, method, responses, shapes.fixed_places) == []
 
 
 @pytest.mark.parametrize("method", sorted(DATA["methods"]))
-def test_ccxt_parses_ours_into_the_recorded_unified_fields(
-    method: str, responses: dict[str, tuple[Any, Any]]
-) -> None:
-    _, parsed = responses[method]
-    first = parsed[0] if isinstance(parsed, list) else parsed
-    assert set(DATA["methods"][method]["parsedKeys"]) <= set(first)
+def test_ccxt_parses_ours_into_the_recorded_unified_fields(method: str, responses: Got) -> None:
+    assert shapes.missing_unified_keys(DATA, method, responses) == set()
 
 
 def test_fills_and_trades_are_not_empty_so_their_items_were_compared(

@@ -1,7 +1,7 @@
-"""End to end: the engine trading through the real, unmodified ccxt ``binance`` client on two
-``tradecore venue-server`` processes (both speak the Binance dialect: the only dialect built
-so far) plus one simulated venue. SMART orders split across the two servers by the
-consolidated book; fills carry the venues' own trade ids and fees into positions. One server
+"""End to end: the engine trading through the real, unmodified ccxt ``binance`` and ``kucoin``
+clients on two ``tradecore venue-server`` processes, one speaking the Binance dialect (BINA),
+one the KuCoin dialect (KUCO), plus one simulated venue. SMART orders split across the two
+servers, two different real APIs, by the consolidated book; fills carry the venues' own trade ids and fees into positions. One server
 is cut off (maintenance for us, another trader still trading: a fill we cannot see), then
 SIGKILLed and restarted on its state: the connector reconnects, reconciles through
 ``Execution.reconcile``, books the missed fill exactly once, and the breaker opens and closes
@@ -9,7 +9,6 @@ around the outage."""
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 from collections.abc import Callable, Iterator
 from decimal import Decimal
@@ -19,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.integration.venues.local import as_trader, plain_client
 from tests.integration.venues.procs import VenueServer
 from tradecore.model.commands import SubmitOrder
 from tradecore.model.enums import OrderStatus, OrderType, ReasonCode, Side, TimeInForce
@@ -28,7 +28,6 @@ from tradecore.model.instrument import spot
 from tradecore.routing.config import BreakerConfig, RoutingConfig
 from tradecore.routing.health import BreakerState
 from tradecore.venues.ccxt.adapter import CcxtVenueClient, CcxtVenueConfig
-from tradecore.venues.ccxt.connect import make_exchange
 from tradecore.venues.ccxt.wiring import LiveSystem, build_live
 from tradecore.venues.dialects.server import DEMO_KEY, DEMO_SECRET
 from tradecore.venues.model import FeeSchedule
@@ -56,56 +55,42 @@ def _order(
     )  # fmt: skip
 
 
-def _venue_trades(url: str, key: str, secret: str) -> list[dict[str, Any]]:
+def _venue_trades(dialect: str, url: str) -> list[dict[str, Any]]:
     """What the venue says we traded, asked through a separate, plain ccxt client."""
-
-    async def go() -> list[dict[str, Any]]:
-        ex = make_exchange("binance", api_key=key, secret=secret, base_url=url)
-        try:
-            await ex.load_markets()
-            got: list[dict[str, Any]] = await ex.fetch_my_trades("BTC/USDT")
-            return got
-        finally:
-            await ex.close()
-
-    return asyncio.run(go())
+    got: list[dict[str, Any]] = as_trader(dialect, url, lambda ex: ex.fetch_my_trades("BTC/USDT"))
+    return got
 
 
 def _other_sells(url: str, qty: str, px: str, first: Callable[[], None]) -> dict[str, Any]:
     """Another trader (its own API key) sells; ``first`` runs after it loaded the markets."""
 
-    async def go() -> dict[str, Any]:
-        ex = make_exchange("binance", api_key=OTHER_KEY, secret=OTHER_SECRET, base_url=url)
-        try:
-            await ex.load_markets()
-            first()
-            got: dict[str, Any] = await ex.create_order("BTC/USDT", "limit", "sell", qty, px)
-            return got
-        finally:
-            await ex.close()
+    async def go(ex: Any) -> Any:
+        first()
+        return await ex.create_order("BTC/USDT", "limit", "sell", qty, px)
 
-    return asyncio.run(go())
+    got: dict[str, Any] = as_trader("binance", url, go, OTHER_KEY, OTHER_SECRET)
+    return got
 
 
 @pytest.fixture
 def servers(tmp_path: Path) -> Iterator[tuple[VenueServer, VenueServer]]:
     keys = ("--key", f"{DEMO_KEY}:{DEMO_SECRET}", "--key", f"{OTHER_KEY}:{OTHER_SECRET}")
     a = VenueServer(tmp_path, "a", "--spread-ticks", "5", *keys).start()
-    b = VenueServer(tmp_path, "b", "--spread-ticks", "6", *keys).start()
+    b = VenueServer(tmp_path, "b", "--spread-ticks", "6", *keys, dialect="kucoin").start()
     yield a, b
     a.stop()
     b.stop()
 
 
 def _system(a: VenueServer, b: VenueServer) -> LiveSystem:
-    cfg = CcxtVenueConfig(poll_interval_s=0.1, book_interval_s=0.1, status_timeout_s=2.0)
     conns = []
-    for name, srv in (("BINA", a), ("BINB", b)):
+    for name, srv in (("BINA", a), ("KUCO", b)):
+        # KuCoin's partial book comes in 20 or 100 levels
+        cfg = CcxtVenueConfig(poll_interval_s=0.1, book_interval_s=0.1, status_timeout_s=2.0,
+                              book_levels=20 if srv.dialect == "kucoin" else 10)  # fmt: skip
         c = CcxtVenueClient(
             Venue(name),
-            lambda srv=srv: make_exchange(  # type: ignore[misc]
-                "binance", api_key=DEMO_KEY, secret=DEMO_SECRET, base_url=srv.url
-            ),
+            lambda srv=srv: plain_client(srv.dialect, srv.url),  # type: ignore[misc]
             cfg,
         )
         conns.append((c, c.start(), FEES))
@@ -133,7 +118,7 @@ def test_smart_orders_split_and_a_killed_venue_is_reconciled_exactly_once(
     engine.bus.subscribe(OrderRejected, rejects.append)
     try:
         # 1. a SMART buy sweeps the consolidated book: BINA's asks start 1 tick better than
-        #    BINB's, the simulator's far behind: 1.5 at BINA (0.5 + 1.0), 0.5 at BINB
+        #    KUCO's, the simulator's far behind: 1.5 at BINA (0.5 + 1.0), 0.5 at KUCO
         assert engine.submit(_order("P1", SMART, Side.BUY, "2", "50000.06", TimeInForce.IOC)).ok
         assert system.run_until(
             lambda: engine.orders.get(ClientOrderId("P1")).status.is_terminal, 15
@@ -143,7 +128,7 @@ def test_smart_orders_split_and_a_killed_venue_is_reconciled_exactly_once(
         by_venue = {
             c.instrument_id.venue: c.filled_qty for c in engine.orders.children(p1.client_order_id)
         }
-        assert by_venue == {Venue("BINA"): Decimal("1.5"), Venue("BINB"): Decimal("0.5")}
+        assert by_venue == {Venue("BINA"): Decimal("1.5"), Venue("KUCO"): Decimal("0.5")}
 
         # 2. a resting buy at BINA, best bid (inside the market makers' spread)
         assert engine.submit(
@@ -204,11 +189,11 @@ def test_smart_orders_split_and_a_killed_venue_is_reconciled_exactly_once(
         system.stop()
 
     # every trade booked exactly once, with the venues' own ids, prices and fees
-    ours = [f for f in fills if f.instrument_id.venue in (Venue("BINA"), Venue("BINB"))]
+    ours = [f for f in fills if f.instrument_id.venue in (Venue("BINA"), Venue("KUCO"))]
     counts = Counter((f.instrument_id.venue, f.trade_id) for f in ours)
     assert all(n == 1 for n in counts.values()), counts
-    for srv, venue in ((a, Venue("BINA")), (b, Venue("BINB"))):
-        truth = {str(t["id"]): t for t in _venue_trades(srv.url, DEMO_KEY, DEMO_SECRET)}
+    for srv, venue in ((a, Venue("BINA")), (b, Venue("KUCO"))):
+        truth = {str(t["id"]): t for t in _venue_trades(srv.dialect, srv.url)}
         booked = {str(f.trade_id): f for f in ours if f.instrument_id.venue == venue}
         assert set(booked) == set(truth)
         for tid, f in booked.items():

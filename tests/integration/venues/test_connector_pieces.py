@@ -162,3 +162,39 @@ def test_markets_are_refreshed_and_a_changed_rule_is_logged(
     assert c.rule_changes == ["BTC/USDT@LOCAL tick_size 0.01 -> 0.1"]
     assert "BTC/USDT@LOCAL tick_size 0.01 -> 0.1" in caplog.text
     assert c.instruments[BTC].tick_size == Decimal("0.1")
+
+
+def test_refreshed_rules_reach_the_engine_registry_and_its_checks(
+    venue: tuple[str, Exchange], caplog: pytest.LogCaptureFixture
+) -> None:
+    import dataclasses
+    import logging
+
+    url, exchange = venue
+    cfg = CcxtVenueConfig(poll_interval_s=0.05, book_interval_s=0.05, markets_refresh_s=0.1)
+    c = _client(url)
+    c.config = cfg
+    system = build_live([(c, c.start(), FeeSchedule(Decimal(2), Decimal(5)))])
+    caplog.set_level(logging.WARNING, logger="tradecore.venues.ccxt")
+
+    def order(coid: str, px: str) -> SubmitOrder:
+        return SubmitOrder(
+            client_order_id=ClientOrderId(coid), account=AccountId("a"), instrument_id=BTC,
+            side=Side.BUY, order_type=OrderType.LIMIT, quantity=Decimal("0.01"),
+            price=Decimal(px), time_in_force=TimeInForce.GTC,
+        )  # fmt: skip
+
+    try:
+        assert system.engine.submit(order("T1", "49000.05")).ok  # on the 0.01 grid
+        m = exchange.markets["BTCUSDT"]
+        exchange.markets["BTCUSDT"] = dataclasses.replace(m, tick=Decimal("0.1"))
+        registry = system.engine.instruments
+        assert system.run_until(lambda: registry.get(BTC).tick_size == Decimal("0.1"), 10)
+        assert registry.venues_for("BTC/USDT")[0].tick_size == Decimal("0.1")
+        off_grid = system.engine.submit(order("T2", "49000.05"))
+        assert not off_grid.ok and off_grid.denial is not None
+        assert "tick" in off_grid.denial.message.lower()
+        assert system.engine.submit(order("T3", "49000.1")).ok
+    finally:
+        system.stop()
+    assert "BTC/USDT@LOCAL tick_size 0.01 -> 0.1" in caplog.text

@@ -31,7 +31,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -44,6 +44,8 @@ from tradecore.model.values import Money
 from tradecore.venues.ccxt.errors import Mapped, Outcome, classify
 from tradecore.venues.ccxt.markets import clean, instruments_from_markets, to_decimal
 from tradecore.venues.ccxt.pollers import CcxtVenueConfig, Pollers, Track
+from tradecore.venues.ccxt.replace import Replacing
+from tradecore.venues.ccxt.streams import Streams
 from tradecore.venues.protocol import ExecutionSink, VenueHealth, VenueOrderStatus, VenueTrade
 
 log = logging.getLogger("tradecore.venues.ccxt")
@@ -54,7 +56,7 @@ OFFERED_TIF = frozenset({TimeInForce.GTC, TimeInForce.IOC, TimeInForce.FOK})
 Reconciler = Callable[[ClientOrderId, VenueOrderStatus], None]
 
 
-class CcxtVenueClient(Pollers):
+class CcxtVenueClient(Streams, Replacing, Pollers):
     """One CCXT exchange (``exchange``: a ccxt async exchange object, built on the I/O loop
     by ``factory``) as a tradecore venue named ``venue``."""
 
@@ -91,9 +93,14 @@ class CcxtVenueClient(Pollers):
         self._version = 0
         #: called on the engine thread with every new book (paper trading feeds a simulator)
         self.on_book: Callable[[BookSnapshot], None] | None = None
+        #: called on the engine thread with a venue's refreshed instruments (pollers.py)
+        self.on_rules: Callable[[Sequence[Instrument]], None] | None = None
         self.errors: dict[str, int] = {}  # outcome -> count (for health pages and tests)
         self.reconnects = 0
         self.rule_changes: list[str] = []
+        self._stream_at: dict[InstrumentId, float] = {}
+        self._exec_lock = asyncio.Lock()
+        self.stream_gaps = self.stream_updates = self.stream_fills = 0
 
     # ------------------------------------------------------------------ lifecycle
     def start(self, timeout_s: float = 10.0) -> list[Instrument]:
@@ -112,6 +119,7 @@ class CcxtVenueClient(Pollers):
             asyncio.ensure_future(self._book_loop()),
             asyncio.ensure_future(self._exec_loop()),
             asyncio.ensure_future(self._markets_loop()),
+            *self._stream_tasks(),
         ]
         return insts
 
@@ -180,10 +188,6 @@ class CcxtVenueClient(Pollers):
     def cancel(self, order: Order) -> None:
         self._spawn(self._cancel(order.client_order_id))
 
-    def replace(self, order: Order, new_order: Order) -> None:
-        msg = f"{self._venue}: replace is not offered through this connector; cancel and resubmit"
-        self._emit("replace_rejected", order.client_order_id, ReasonCode.INVALID_ORDER, msg)
-
     def order_status(self, coid: ClientOrderId) -> VenueOrderStatus:
         """The venue's answer (blocking the caller up to ``status_timeout_s``; never called
         on the I/O thread). If the venue cannot be asked, what we saw of the order so far."""
@@ -208,27 +212,26 @@ class CcxtVenueClient(Pollers):
             self._deliver(kind, args)
 
     def _deliver(self, kind: str, args: tuple[Any, ...]) -> None:
-        sink = self._sink
         if kind == "quote":
-            q: Quote = args[0]
-            for fn in self._subs.get(q.instrument_id, ()):
-                fn(q)
+            for fn in self._subs.get(args[0].instrument_id, ()):
+                fn(args[0])
             return
-        if kind == "book":
-            if self.on_book is not None:
-                self.on_book(args[0])
+        hooks: dict[str, Callable[..., None] | None] = {
+            "book": self.on_book, "rules": self.on_rules, "reconcile": self._reconciler,
+        }  # fmt: skip
+        if kind in hooks:
+            hook = hooks[kind]
+            if hook is not None:
+                hook(*args)
             return
-        if kind == "reconcile":
-            if self._reconciler is not None:
-                self._reconciler(args[0], args[1])
-            return
+        sink = self._sink
         if sink is None:
             return
         table: dict[str, Callable[..., None]] = {
             "accepted": sink.on_accepted, "rejected": sink.on_rejected,
             "filled": sink.on_filled, "canceled": sink.on_canceled,
             "cancel_rejected": sink.on_cancel_rejected, "expired": sink.on_expired,
-            "replace_rejected": sink.on_replace_rejected,
+            "replace_rejected": sink.on_replace_rejected, "replaced": sink.on_replaced,
         }  # fmt: skip
         table[kind](*args)
 
@@ -349,9 +352,9 @@ class CcxtVenueClient(Pollers):
         t.venue_status = o.get("status")
         raw = await self._ex.fetch_my_trades(t.symbol, None, None, {"orderId": vid})
         trades = tuple(self._trade(x) for x in raw if str(x.get("order")) == vid)
-        filled = clean(to_decimal(o.get("filled")) or ZERO)
-        avg = to_decimal(o.get("average"))
+        filled = clean(to_decimal(o.get("filled")) or ZERO) + t.carried
         is_open = o.get("status") == "open"
+        avg = to_decimal(o.get("average")) if not t.carried else None  # the venue's: new only
         return VenueOrderStatus(coid, VenueOrderId(vid), True, is_open, filled, avg, trades)
 
     def _seen(self, coid: ClientOrderId) -> VenueOrderStatus:
@@ -359,7 +362,7 @@ class CcxtVenueClient(Pollers):
         if t is None or t.vid is None:
             return VenueOrderStatus(coid, None, False, False, ZERO, None)
         trades = tuple(t.trades.copy().values())  # copied at once: the I/O thread adds to it
-        filled = sum((x.quantity for x in trades), ZERO)
+        filled = sum((x.quantity for x in trades), ZERO) + t.carried
         return VenueOrderStatus(coid, VenueOrderId(t.vid), True, not t.closed, filled, None, trades)
 
     def _trade(self, x: dict[str, Any]) -> VenueTrade:

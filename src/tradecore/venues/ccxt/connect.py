@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import ccxt.async_support as ccxt_async
+import ccxt.pro as ccxt_pro
 
 # Binance's REST families, by the path each serves under its host (ccxt's ``urls['api']``)
 _BINANCE_PATHS = {
@@ -23,19 +24,24 @@ def make_exchange(
     *,
     api_key: str | None = None,
     secret: str | None = None,
+    password: str | None = None,
     base_url: str | None = None,
     timeout_ms: int = 5000,
+    streams: bool = False,
 ) -> Any:
     """An async ccxt exchange with its rate limiter on and numbers parsed as ``Decimal``
     as the venue's decimal strings
-    (never binary floats). ``base_url``: a local venue server speaking ``exchange_id``'s API
-    (``tradecore venue-server``), spot markets only."""
-    cls = getattr(ccxt_async, exchange_id, None)
+    (never binary floats). ``password``: the passphrase some venues add to a key (KuCoin).
+    ``base_url``: a local venue server speaking ``exchange_id``'s API
+    (``tradecore venue-server``), spot markets only. ``streams``: the ``ccxt.pro`` class of
+    the exchange (the same REST methods plus ``watch_*`` over WebSocket)."""
+    cls = getattr(ccxt_pro if streams else ccxt_async, exchange_id, None)
     if cls is None:
         raise ValueError(f"ccxt has no exchange {exchange_id!r}")
     local = {} if base_url is None else {"rateLimit": 1}  # a local server: 1 ms spacing
     ex = cls({
         **local, "apiKey": api_key, "secret": secret, "enableRateLimit": True,
+        **({} if password is None else {"password": password}),
         "timeout": timeout_ms,
         "options": {"defaultType": "spot", "fetchMarkets": {"types": ["spot"]},
                     "fetchCurrencies": False, "fetchMargins": False,
@@ -47,8 +53,25 @@ def make_exchange(
     return ex
 
 
+def _binance_urls(ex: Any, base: str) -> dict[str, Any]:
+    ws = "ws" + base.removeprefix("http") + "/ws"  # the market streams (ccxt.pro)
+    return {k: base + path for k, path in _BINANCE_PATHS.items()} | {
+        "ws": {"spot": ws, "margin": ws, "ws-api": {"spot": ws + "-api/v3"}}
+    }
+
+
+def _host_urls(ex: Any, base: str) -> dict[str, Any]:
+    """Venues whose ccxt class puts the whole path in each request (KuCoin: ``/api/v1/..``)."""
+    return {k: base for k in ex.urls["api"]}
+
+
+#: how each exchange with a local dialect is pointed at a venue server
+_POINTERS = {"binance": _binance_urls, "kucoin": _host_urls}
+
+
 def point_at(ex: Any, exchange_id: str, base: str) -> None:
     """Override the exchange's ``urls['api']`` so every request goes to ``base``."""
-    if exchange_id != "binance":
+    pointer = _POINTERS.get(exchange_id)
+    if pointer is None:
         raise ValueError(f"no local dialect for {exchange_id!r}")
-    ex.urls["api"] = {k: base + path for k, path in _BINANCE_PATHS.items()}
+    ex.urls["api"] = pointer(ex, base)

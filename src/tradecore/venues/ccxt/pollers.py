@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from tradecore.errors import ValidationError
 from tradecore.model.identifiers import ClientOrderId, InstrumentId, Venue
 from tradecore.model.instrument import Instrument
 from tradecore.model.market import BookLevel, BookSnapshot, Quote
@@ -34,6 +35,19 @@ class CcxtVenueConfig:
     max_backoff_retries: int = 3
     backoff_base_s: float = 0.2
     markets_refresh_s: float = 3600.0  # load_markets again; a changed rule is logged
+    #: books from the venue's WebSocket stream (ccxt.pro), REST polling as the fallback
+    stream_books: bool = False
+    stream_retry_s: float = 0.5  # first wait before reconnecting a broken stream
+    #: our trades and order closes from the venue's user-data stream too (ccxt.pro)
+    stream_executions: bool = False
+    #: how a replace goes to the venue: "edit" | "cancel_new" | "off" (see replace.py)
+    replace_mode: str = "edit"
+
+    def __post_init__(self) -> None:
+        if self.replace_mode not in ("edit", "cancel_new", "off"):
+            raise ValidationError(
+                "replace_mode", f"{self.replace_mode!r}: one of edit, cancel_new, off"
+            )
 
 
 @dataclass(slots=True)
@@ -44,6 +58,8 @@ class Track:
     trades: dict[str, VenueTrade] = field(default_factory=dict)
     closed: bool = False
     venue_status: str | None = None
+    #: fills of the order this one replaced (its venue order's filled quantity excludes them)
+    carried: Decimal = Decimal(0)
 
 
 class Pollers:
@@ -64,6 +80,7 @@ class Pollers:
     _failing: bool
     _trade_since: dict[str, int]
     _venue: Venue
+    _exec_lock: asyncio.Lock
     rule_changes: list[str]
 
     def _emit(self, kind: str, *args: Any) -> None:
@@ -84,17 +101,21 @@ class Pollers:
     def _trade(self, x: dict[str, Any]) -> VenueTrade:
         raise NotImplementedError
 
+    def stream_fresh(self, iid: InstrumentId) -> bool:
+        raise NotImplementedError
+
     # ------------------------------------------------------------------ pollers
     async def _exec_loop(self) -> None:
         while True:
             await asyncio.sleep(self.config.poll_interval_s)
             try:
-                if self._failing:
-                    await self._ex.fetch_time()  # reachable again?
-                    self._failing = False
-                    self.reconnects += 1
-                    await self._reconcile_all()
-                await self._poll_once()
+                async with self._exec_lock:  # a replace in flight finishes first
+                    if self._failing:
+                        await self._ex.fetch_time()  # reachable again?
+                        self._failing = False
+                        self.reconnects += 1
+                        await self._reconcile_all()
+                    await self._poll_once()
             except asyncio.CancelledError:
                 raise
             except Exception as e:
@@ -138,8 +159,10 @@ class Pollers:
 
     async def _markets_loop(self) -> None:
         """Markets again on a schedule: a listing, delisting or changed rule is logged (and
-        kept in ``rule_changes``); the client's books use the new tick at once. The engine
-        keeps the rules it was started with (its static checks) until a restart."""
+        kept in ``rule_changes``); the client's books use the new tick at once, and the new
+        rules go, in order with the reports, to ``on_rules`` on the engine's thread (the
+        engine's instrument registry and the venue's model: its checks and the router use
+        them from the next order). A delisted instrument stays registered."""
         while True:
             await asyncio.sleep(self.config.markets_refresh_s)
             try:
@@ -150,15 +173,20 @@ class Pollers:
                 self._count(classify(e))
                 continue
             new = {i.id: i for i in instruments_from_markets(markets, self._venue)}
-            for change in rule_changes(self.instruments, new):
+            changes = rule_changes(self.instruments, new)
+            for change in changes:
                 log.warning("venue %s: %s", self._venue, change)
                 self.rule_changes.append(change)
             self.instruments = new
             self._symbols = {iid: iid.symbol for iid in new}
+            if changes:  # into the engine's registry, on its thread (wiring.rules_applier)
+                self._emit("rules", tuple(new.values()))
 
     async def _book_loop(self) -> None:
         while True:
             for iid, symbol in sorted(self._symbols.items(), key=lambda kv: str(kv[0])):
+                if self.stream_fresh(iid):
+                    continue  # its stream delivers (streams.py); REST is the fallback
                 try:
                     ob = await self._ex.fetch_order_book(symbol, self.config.book_levels)
                 except asyncio.CancelledError:

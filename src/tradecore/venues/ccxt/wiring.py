@@ -95,6 +95,22 @@ def reconciler(
     return apply
 
 
+def rules_applier(
+    registry: InstrumentRegistry, model: VenueModel, execution: Execution
+) -> Callable[[Sequence[Instrument]], None]:
+    """What a connector calls (on the engine thread) with a venue's refreshed instruments:
+    each replaces its entry in the registry and the venue's model, then the execution module
+    forgets the listings and plans it built from the old rules."""
+
+    def apply(instruments: Sequence[Instrument]) -> None:
+        for inst in instruments:
+            registry.add(inst)
+            model.instruments[inst.id] = inst
+        execution.reload()
+
+    return apply
+
+
 def build_live(
     connectors: Sequence[tuple[CcxtVenueClient, Sequence[Instrument], FeeSchedule]],
     sims: Sequence[tuple[Venue, Sequence[Instrument], FeeSchedule]] = (),
@@ -131,6 +147,7 @@ def build_live(
     by_venue = {cl.venue: cl for cl in clients}
     for c, got, _ in connectors:
         c.set_reconciler(reconciler(engine, execution))
+        c.on_rules = rules_applier(registry, models[c.venue], execution)
         for i in got:
             by_venue[c.venue].subscribe_quotes(i.id, engine.on_quote)
     positions = PositionKeeper(engine.bus, registry)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl
@@ -25,7 +25,11 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from tradecore.model.enums import Side
+from tradecore.venues.dialects.binance_user import UserStreams
+from tradecore.venues.dialects.binance_ws import Streams
+from tradecore.venues.dialects.depth import DepthFeed
 from tradecore.venues.dialects.exchange import Exchange, ExchangeError, Trade, VOrder
+from tradecore.venues.dialects.front import Front, Route
 
 # Binance's code and HTTP status for each refusal of the exchange
 ERRORS: dict[str, tuple[int, int]] = {
@@ -45,7 +49,6 @@ ERRORS: dict[str, tuple[int, int]] = {
     "rate_limit": (429, -1003),
     "maintenance": (503, 1),
 }
-Handler = Callable[[Request], Awaitable[JSONResponse]]
 
 
 def dec(x: Decimal, places: int = 8) -> str:
@@ -53,20 +56,19 @@ def dec(x: Decimal, places: int = 8) -> str:
     return f"{x:.{places}f}"
 
 
-def _fail(kind: str, message: str) -> JSONResponse:
-    status, code = ERRORS.get(kind, (400, -1000))
-    return JSONResponse({"code": code, "msg": message}, status_code=status)
-
-
-class BinanceDialect:
+class BinanceDialect(Front):
     """One Binance-speaking front end over one :class:`Exchange`."""
 
+    key_header = "X-MBX-APIKEY"
+    name = "binance"
+
     def __init__(self, exchange: Exchange, keys: Mapping[str, str]) -> None:
-        self.exchange = exchange
-        self.keys = dict(keys)  # api key -> secret
-        self.fault: str | None = None  # "maintenance" | "rate_limit": requests refused
-        self.fault_spares: str | None = None  # an API key the fault does not apply to
-        self.requests = 0
+        super().__init__(exchange, keys)
+        self.feed = DepthFeed(exchange)  # the depth stream's numbering (binance_ws.py)
+
+    def fail(self, kind: str, message: str) -> JSONResponse:
+        status, code = ERRORS.get(kind, (400, -1000))
+        return JSONResponse({"code": code, "msg": message}, status_code=status)
 
     # ------------------------------------------------------------------ plumbing
     async def _params(self, request: Request) -> dict[str, str]:
@@ -77,10 +79,8 @@ class BinanceDialect:
         )
 
     async def _signed(self, request: Request) -> tuple[str, dict[str, str]]:
-        key = request.headers.get("X-MBX-APIKEY", "")
-        secret = self.keys.get(key)
-        if secret is None:
-            raise ExchangeError("auth", "Invalid API-key, IP, or permissions for action.")
+        key = request.headers.get(self.key_header, "")
+        secret = self.secret(key)
         raw = "&".join(p for p in (request.url.query, (await request.body()).decode()) if p)
         payload, sep, sig = raw.rpartition("&signature=")
         want = hmac.new(secret.encode(), payload.encode(), hashlib.sha256).hexdigest()
@@ -100,25 +100,6 @@ class BinanceDialect:
                 "timestamp", "Timestamp for this request is outside of the recvWindow."
             )
         return key, params
-
-    def route(self, fn: Callable[[Request], Awaitable[Any]]) -> Handler:
-        async def handler(request: Request) -> JSONResponse:
-            self.requests += 1
-            spared = self.fault_spares is not None and (
-                request.headers.get("X-MBX-APIKEY") == self.fault_spares
-            )
-            if spared:
-                pass
-            elif self.fault == "maintenance":
-                return _fail("maintenance", "System is under maintenance.")
-            if self.fault == "rate_limit":
-                return _fail("rate_limit", "Too many requests; current limit is 1200 per minute.")
-            try:
-                return JSONResponse(await fn(request))
-            except ExchangeError as e:
-                return _fail(e.kind, e.message)
-
-        return handler
 
     # ------------------------------------------------------------------ public
     async def ping(self, request: Request) -> Any:
@@ -162,12 +143,12 @@ class BinanceDialect:
         p = await self._params(request)
         m = self.exchange.market(p.get("symbol", ""))
         limit = int(p.get("limit", "100") or 100)
-        book = self.exchange.books[m.id]
-        book.replace_synthetic(*m.ladder())  # what the market makers quote now
+        self.exchange.books[m.id].replace_synthetic(*m.ladder())  # the market makers now
+        version, bids, asks = self.feed.snapshot(m.id, limit)  # at a stream event boundary
         return {
-            "lastUpdateId": book.version,
-            "bids": [[dec(px), dec(q)] for px, q in book.depth(Side.BUY, limit)],
-            "asks": [[dec(px), dec(q)] for px, q in book.depth(Side.SELL, limit)],
+            "lastUpdateId": version,
+            "bids": [[dec(px), dec(q)] for px, q in bids],
+            "asks": [[dec(px), dec(q)] for px, q in asks],
         }
 
     async def agg_trades(self, request: Request) -> Any:
@@ -185,8 +166,10 @@ class BinanceDialect:
         ]  # fmt: skip
 
     # ------------------------------------------------------------------ private
-    async def new_order(self, request: Request) -> Any:
-        account, p = await self._signed(request)
+    def _order_params(
+        self, p: dict[str, str]
+    ) -> tuple[Side, str, str, Decimal, Decimal | None, str]:
+        """(side, type, time in force, quantity, price, client order id) of a new order."""
         try:
             side = Side(p["side"])
             type_ = p["type"]
@@ -199,10 +182,38 @@ class BinanceDialect:
         if type_ not in ("LIMIT", "MARKET", "LIMIT_MAKER"):
             raise ExchangeError("bad_param", f"Invalid order type {type_}.")
         tif = p.get("timeInForce", "GTC")
-        client_id = p.get("newClientOrderId") or f"srv-{self.requests}"
-        o = self.exchange.place(
-            account, p.get("symbol", ""), side, type_, tif, qty, price, client_id
-        )
+        return side, type_, tif, qty, price, p.get("newClientOrderId") or f"srv-{self.requests}"
+
+    async def new_order(self, request: Request) -> Any:
+        account, p = await self._signed(request)
+        o = self.exchange.place(account, p.get("symbol", ""), *self._order_params(p))
+        return self.new_order_json(o)
+
+    async def cancel_replace(self, request: Request) -> Any:
+        """``order/cancelReplace`` (``STOP_ON_FAILURE``): the old order is canceled and the
+        new one placed, or neither (the new one is checked first)."""
+        account, p = await self._signed(request)
+        m = self.exchange.market(p.get("symbol", ""))
+        oid, cid = p.get("cancelOrderId"), p.get("cancelOrigClientOrderId")
+        if not oid and not cid:
+            raise ExchangeError(
+                "bad_param", "Param 'cancelOrderId' or 'cancelOrigClientOrderId' must be sent."
+            )
+        if p.get("cancelReplaceMode", "STOP_ON_FAILURE") != "STOP_ON_FAILURE":
+            raise ExchangeError("bad_param", "Only cancelReplaceMode=STOP_ON_FAILURE is offered.")
+        try:
+            old_id = int(oid) if oid else None
+        except ValueError:
+            raise ExchangeError(
+                "bad_param", "Illegal characters found in parameter 'cancelOrderId'."
+            ) from None
+        done, new = self.exchange.replace(account, m.id, old_id, cid, *self._order_params(p))
+        return {
+            "cancelResult": "SUCCESS", "newOrderResult": "SUCCESS",
+            "cancelResponse": self.cancel_json(done), "newOrderResponse": self.new_order_json(new),
+        }  # fmt: skip
+
+    def new_order_json(self, o: VOrder) -> dict[str, Any]:
         out = self.order_json(o)
         for k in ("stopPrice", "time", "updateTime", "isWorking"):
             out.pop(k)
@@ -225,6 +236,9 @@ class BinanceDialect:
             done = self.exchange.cancel(account, o.symbol, o.id, None)
         except ExchangeError as e:
             raise ExchangeError("cancel_unknown", e.message) from None
+        return self.cancel_json(done)
+
+    def cancel_json(self, done: VOrder) -> dict[str, Any]:
         out = self.order_json(done)
         for k in ("stopPrice", "icebergQty", "time", "updateTime", "isWorking", "workingTime"):
             out.pop(k)
@@ -305,9 +319,8 @@ class BinanceDialect:
 
 
 def build_app(dialect: BinanceDialect) -> FastAPI:
-    app = FastAPI(title="tradecore local exchange (binance dialect)", docs_url=None, redoc_url=None)
     d = dialect
-    routes: list[tuple[str, str, Callable[[Request], Awaitable[Any]]]] = [
+    routes: list[Route] = [
         ("GET", "/api/v3/ping", d.ping),
         ("GET", "/api/v3/time", d.server_time),
         ("GET", "/api/v3/exchangeInfo", d.exchange_info),
@@ -316,20 +329,12 @@ def build_app(dialect: BinanceDialect) -> FastAPI:
         ("POST", "/api/v3/order", d.new_order),
         ("GET", "/api/v3/order", d.get_order),
         ("DELETE", "/api/v3/order", d.cancel_order),
+        ("POST", "/api/v3/order/cancelReplace", d.cancel_replace),
         ("GET", "/api/v3/openOrders", d.open_orders),
         ("GET", "/api/v3/myTrades", d.my_trades),
         ("GET", "/api/v3/account", d.account),
     ]
-    for method, path, fn in routes:
-        app.add_api_route(path, d.route(fn), methods=[method])
-
-    async def set_fault(request: Request) -> JSONResponse:
-        """Test control (loopback only): refuse every request as under maintenance or rate
-        limited, or clear that (``?fault=``); ``spare=KEY`` exempts one API key (another
-        trader who can still reach the venue)."""
-        d.fault = request.query_params.get("fault") or None
-        d.fault_spares = request.query_params.get("spare") or None
-        return JSONResponse({"fault": d.fault, "spare": d.fault_spares})
-
-    app.add_api_route("/_control/fault", set_fault, methods=["POST"])
+    app = d.app(routes)
+    # the WebSocket market streams and the user-data stream (binance_ws.py, binance_user.py)
+    Streams(d.feed, UserStreams(d.exchange, d.keys)).mount(app)
     return app

@@ -137,6 +137,9 @@ class Exchange:
         self._journal_path = journal
         self._replaying = False
         self._out = None
+        #: called with (execution type, order, trade) at each change of an order: NEW,
+        #: TRADE, CANCELED, EXPIRED (a dialect's user-data stream; never while replaying)
+        self.listeners: list[Callable[[str, VOrder, Trade | None], None]] = []
         if journal is not None:
             if journal.exists():
                 self._replay(journal)
@@ -157,6 +160,11 @@ class Exchange:
                     self._apply(cmd)
         finally:
             self._replaying = False
+
+    def _notify(self, kind: str, order: VOrder, trade: Trade | None = None) -> None:
+        if not self._replaying:
+            for fn in self.listeners:
+                fn(kind, order, trade)
 
     def _record(self, cmd: dict[str, Any]) -> None:
         if self._out is not None and not self._replaying:
@@ -235,16 +243,35 @@ class Exchange:
         self, account: str, symbol: str, side: Side, type_: str, tif: str, qty: Decimal,
         price: Decimal | None, client_id: str,
     ) -> VOrder:  # fmt: skip
-        cmd = {
+        cmd = self._order_cmd(account, symbol, side, type_, tif, qty, price, client_id)
+        self._check(cmd)  # refusals are not journaled: they change nothing
+        self._record(cmd)
+        order: VOrder = self._place(cmd)
+        return order
+
+    def replace(
+        self, account: str, symbol: str, old_id: int | None, old_client_id: str | None,
+        side: Side, type_: str, tif: str, qty: Decimal, price: Decimal | None, client_id: str,
+    ) -> tuple[VOrder, VOrder]:  # fmt: skip
+        """Cancel an open order and place its replacement, or neither: the replacement is
+        checked (filters, funds, post-only, duplicate id) before the cancel. Returns both."""
+        old = self.find(account, symbol, old_id, old_client_id)
+        if not old.open:
+            raise ExchangeError("cancel_unknown", "Unknown order sent.")
+        self._check(self._order_cmd(account, symbol, side, type_, tif, qty, price, client_id))
+        done = self.cancel(account, symbol, old.id, None)
+        return done, self.place(account, symbol, side, type_, tif, qty, price, client_id)
+
+    def _order_cmd(
+        self, account: str, symbol: str, side: Side, type_: str, tif: str, qty: Decimal,
+        price: Decimal | None, client_id: str,
+    ) -> dict[str, Any]:  # fmt: skip
+        return {
             "op": "order", "account": account, "symbol": symbol, "side": side.value,
             "type": type_, "tif": tif, "qty": str(qty),
             "price": None if price is None else str(price), "client_id": client_id,
             "ts": self._now(),
         }  # fmt: skip
-        self._check(cmd)  # refusals are not journaled: they change nothing
-        self._record(cmd)
-        order: VOrder = self._place(cmd)
-        return order
 
     def cancel(
         self, account: str, symbol: str, order_id: int | None, client_id: str | None
@@ -302,11 +329,13 @@ class Exchange:
         self._next_order += 1
         self.orders[o.id] = o
         self.by_client[(o.account, o.client_id)] = o.id
+        self._notify("NEW", o)
         for mt in book.replace_synthetic(*m.ladder()):
             self._fill(None, self.orders[int(mt.maker_ref)], mt.price, mt.qty, ts)
         limit = price if o.type != "MARKET" else None
         if o.tif == "FOK" and book.available(side, limit) < o.qty:
             o.status = "EXPIRED"
+            self._notify("EXPIRED", o)
             return o
         for mt in book.match(side, o.qty, limit, taker=o.account):
             maker = None if mt.maker_owner == "" else self.orders[int(mt.maker_ref)]
@@ -315,6 +344,7 @@ class Exchange:
         if left > 0:
             if o.type == "MARKET" or o.tif in ("IOC", "FOK"):
                 o.status = "EXPIRED"
+                self._notify("EXPIRED", o)
             else:
                 assert price is not None
                 book.add(str(o.id), o.account, side, price, left)
@@ -343,12 +373,14 @@ class Exchange:
             sign = 1 if o.side is Side.BUY else -1
             w[m.base] = w.get(m.base, ZERO) + sign * qty
             w[m.quote] = w.get(m.quote, ZERO) - sign * qty * price - fee
+            self._notify("TRADE", o, t)
 
     def _cancel(self, cmd: dict[str, Any]) -> VOrder:
         o = self.orders[int(cmd["id"])]
         self.books[o.symbol].cancel(str(o.id))
         o.status = "CANCELED"
         o.update_ms = int(cmd["ts"])
+        self._notify("CANCELED", o)
         return o
 
     def close(self) -> None:

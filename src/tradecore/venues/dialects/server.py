@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -17,7 +17,8 @@ from tradecore.venues.dialects.exchange import Exchange, ExchangeConfig, Market
 #: the API key and secret every venue server accepts unless told otherwise (a test exchange)
 DEMO_KEY = "tradecore-demo-key"
 DEMO_SECRET = "tradecore-demo-secret"
-DIALECTS = ("binance",)
+#: KuCoin keys also have a passphrase: this one, unless ``--key KEY:SECRET:PASSPHRASE``
+DEMO_PASSPHRASE = "tradecore-demo-passphrase"
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +29,29 @@ class ServerOptions:
     spread_ticks: int = 5
     mids: tuple[tuple[str, Decimal], ...] = ()
     keys: tuple[tuple[str, str], ...] = ((DEMO_KEY, DEMO_SECRET),)
+    #: API key -> passphrase (dialects that sign with one); others get DEMO_PASSPHRASE
+    passphrases: tuple[tuple[str, str], ...] = ()
+
+
+def _binance(exchange: Exchange, opts: ServerOptions) -> FastAPI:
+    from tradecore.venues.dialects import binance
+
+    return binance.build_app(binance.BinanceDialect(exchange, dict(opts.keys)))
+
+
+def _kucoin(exchange: Exchange, opts: ServerOptions) -> FastAPI:
+    from tradecore.venues.dialects import kucoin
+
+    given = dict(opts.passphrases)
+    phrases = {k: given.get(k, DEMO_PASSPHRASE) for k, _ in opts.keys}
+    return kucoin.build_app(kucoin.KucoinDialect(exchange, dict(opts.keys), phrases))
+
+
+#: each dialect's front end over the one local exchange
+DIALECTS: dict[str, Callable[[Exchange, ServerOptions], FastAPI]] = {
+    "binance": _binance,
+    "kucoin": _kucoin,
+}
 
 
 def default_markets(spread_ticks: int, mids: Mapping[str, Decimal]) -> tuple[Market, ...]:
@@ -58,9 +82,7 @@ def build(opts: ServerOptions) -> tuple[FastAPI, Exchange]:
     markets = default_markets(opts.spread_ticks, dict(opts.mids))
     initial = (("USDT", Decimal(10_000_000)), *((m.base, Decimal(1000)) for m in markets))
     exchange = Exchange(ExchangeConfig(markets, initial=initial), opts.state)
-    from tradecore.venues.dialects.binance import BinanceDialect, build_app
-
-    return build_app(BinanceDialect(exchange, dict(opts.keys))), exchange
+    return DIALECTS[opts.dialect](exchange, opts), exchange
 
 
 def bind(port: int) -> socket.socket:
