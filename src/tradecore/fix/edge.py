@@ -55,6 +55,8 @@ class Edge(fix.Application):  # type: ignore[misc]
         self.handler = handler
         self.resend_orders = resend_orders
         self.resends_dropped = 0
+        self.admin_sent: list[str] = []  # admin message types we sent (2 resend request, 3 reject)
+        self.admin_received: list[dict[int, str]] = []
 
     def onCreate(self, sid: Any) -> None:
         return None
@@ -66,16 +68,20 @@ class Edge(fix.Application):  # type: ignore[misc]
         self._safe(self.handler.on_logout, _peer(sid))
 
     def toAdmin(self, msg: Any, sid: Any) -> None:
-        if msg.getHeader().getField(T.MSG_TYPE) == "A":
+        kind = msg.getHeader().getField(T.MSG_TYPE)
+        self.admin_sent.append(kind)
+        if kind == "A":
             extra = self._safe(self.handler.outgoing_logon, _peer(sid)) or {}
             for tag, value in extra.items():
                 msg.setField(tag, value)
 
     def fromAdmin(self, msg: Any, sid: Any) -> None:
-        if msg.getHeader().getField(T.MSG_TYPE) != "A":
+        fields = parse(msg.toString())
+        self.admin_received.append(fields)
+        if fields.get(T.MSG_TYPE) != "A":
             return
         try:
-            self.handler.logon(_peer(sid), parse(msg.toString()))
+            self.handler.logon(_peer(sid), fields)
         except Refused as e:
             raise fix.RejectLogon(str(e)) from None
         except Exception:
@@ -107,21 +113,41 @@ def _peer(sid: Any) -> str:
     return str(sid.getTargetCompID().getValue())
 
 
-def build(msg_type: str, fields: Iterable[tuple[int, str]]) -> Any:
+def session(sender: str, target: str) -> Any:
+    """QuickFIX's Session object (sequence numbers: ``getExpectedSenderNum``, ...)."""
+    return fix.Session.lookupSession(fix.SessionID(BEGIN, sender, target))
+
+
+#: one repeating group: (count tag, first tag of an entry, the entries' fields)
+GroupSpec = tuple[int, int, list[list[tuple[int, str]]]]
+
+
+def build(
+    msg_type: str, fields: Iterable[tuple[int, str]], groups: Iterable[GroupSpec] = ()
+) -> Any:
     msg = fix.Message()
     header = msg.getHeader()
     header.setField(fix.BeginString(BEGIN))
     header.setField(fix.MsgType(msg_type))
     for tag, value in fields:
         msg.setField(tag, value)
+    for count_tag, first_tag, entries in groups:
+        for entry in entries:
+            g = fix.Group(count_tag, first_tag)
+            for tag, value in entry:
+                g.setField(tag, value)
+            msg.addGroup(g)
     return msg
 
 
-def send(sender: str, target: str, msg_type: str, fields: Iterable[tuple[int, str]]) -> bool:
+def send(
+    sender: str, target: str, msg_type: str, fields: Iterable[tuple[int, str]],
+    groups: Iterable[GroupSpec] = (),
+) -> bool:  # fmt: skip
     """Send on the session ``sender`` -> ``target`` (stored and numbered even while the
     peer is away: a resend request after it logs on again delivers it, PossDup)."""
     try:
-        return bool(fix.Session.sendToTarget(build(msg_type, fields), fix.SessionID(
+        return bool(fix.Session.sendToTarget(build(msg_type, fields, groups), fix.SessionID(
             BEGIN, sender, target)))  # fmt: skip
     except fix.SessionNotFound:
         log.warning("FIX session %s->%s not found", sender, target)
@@ -140,8 +166,12 @@ class Validator:
         h = msg.getHeader()
         for tag, value in ((49, "S"), (56, "T"), (34, "1"), (52, "20260101-00:00:00.000")):
             h.setField(tag, value)
+        return self.check_raw(msg.toString())
+
+    def check_raw(self, raw: str) -> str | None:
+        """None if the message text (as sent or received) is valid, else the reason."""
         try:
-            fix.DataDictionary.validate(fix.Message(msg.toString(), self.dd), self.dd, self.dd)
+            self.dd.validate(fix.Message(raw, self.dd))
         except Exception as e:
             return f"{type(e).__name__}: {e}"
         return None
