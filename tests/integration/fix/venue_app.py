@@ -59,6 +59,7 @@ class Venue:
         self.book = st.get("book", {"asks": ASKS, "bids": BIDS})
         self.peer: Peer | None = None
         self.lock = threading.Lock()
+        self.outbox: list[tuple[str, list[tuple[int, str]], Any]] = []
 
     def save(self) -> None:
         tmp = self.state_file.with_suffix(".tmp")
@@ -79,9 +80,14 @@ class Venue:
         self.n += 1
         return f"{p}{self.n}"
 
-    def send(self, kind: str, fields: list[tuple[int, str]]) -> None:
+    def send(self, kind: str, fields: list[tuple[int, str]], groups: Any = None) -> None:
+        self.outbox.append((kind, fields, groups))  # sent after the state is saved
+
+    def flush(self) -> None:
         assert self.peer is not None
-        self.peer.send(kind, fields)
+        out, self.outbox = self.outbox, []
+        for kind, fields, groups in out:
+            self.peer.send(kind, fields, groups)
 
     def er(self, o: dict[str, str], exec_type: str, **extra: str) -> None:
         f = [
@@ -109,8 +115,7 @@ class Venue:
             ("1", p, s) for p, s in self.book["asks"]
         ]
         group = [[(269, kind), (270, px), (271, size)] for kind, px, size in entries]
-        assert self.peer is not None
-        self.peer.send("W", [(262, "book"), (55, sym)], [(268, 269, group)])
+        self.send("W", [(262, "book"), (55, sym)], [(268, 269, group)])
 
     def on_message(self, f: Fields, raw: str) -> None:
         with self.lock:
@@ -119,7 +124,8 @@ class Venue:
             )
             if handler is not None:
                 handler(f)
-            self.save()
+            self.save()  # what we answer is on disk before it is sent (a crash loses neither)
+            self.flush()
 
     def new(self, f: Fields) -> None:
         cl = f[11]
@@ -280,7 +286,13 @@ def main() -> None:
 
     def logon(comp: str) -> None:
         orig_logon(comp)
-        threading.Thread(target=lambda: (time.sleep(0.05), venue.snapshot()), daemon=True).start()
+        def book() -> None:
+            time.sleep(0.05)
+            with venue.lock:
+                venue.snapshot()
+                venue.flush()
+
+        threading.Thread(target=book, daemon=True).start()
 
     peer.on_logon = logon  # type: ignore[method-assign]
     stop = threading.Event()
