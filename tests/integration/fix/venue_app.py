@@ -286,6 +286,7 @@ def main() -> None:
 
     def logon(comp: str) -> None:
         orig_logon(comp)
+
         def book() -> None:
             time.sleep(0.05)
             with venue.lock:
