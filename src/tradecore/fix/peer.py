@@ -28,8 +28,11 @@ class Peer:
         self.on_message: Callable[[Fields, str], None] | None = None
         self._cond = threading.Condition()
         self.edge = Edge(self, resend_orders=resend_orders)
-        self.engine = Engine(self.edge, settings_text, folder / f"{sender}-{target}.cfg",
-                             log_dir="FileLogPath" in settings_text)  # fmt: skip
+        self._make: Callable[[], Engine] = lambda: Engine(
+            self.edge, settings_text, folder / f"{sender}-{target}.cfg",
+            log_dir="FileLogPath" in settings_text,
+        )  # fmt: skip
+        self.engine: Engine | None = None
 
     # Handler
     def logon(self, comp: str, fields: Fields) -> None:
@@ -55,11 +58,17 @@ class Peer:
 
     # use
     def start(self, wait_s: float = 0.0) -> bool:
+        """Start (again: a fresh QuickFIX engine on the same store, numbers going on)."""
+        if self.engine is None:
+            self.engine = self._make()
         self.engine.start()
         return self.logged_on.wait(wait_s) if wait_s else True
 
     def stop(self) -> None:
-        self.engine.stop()
+        """Log out and drop the QuickFIX engine (one per session at a time, in a process)."""
+        if self.engine is not None:
+            self.engine.stop()
+            self.engine = None
         self.logged_on.clear()
 
     def send(

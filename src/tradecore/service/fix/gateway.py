@@ -16,6 +16,9 @@ way the REST handlers do, and hears the engine's events on its bus.
   expired, rejected) and every fill one Trade report (a SMART parent's fills are its
   children's, its status follows theirs). Cancel and replace refusals are OrderCancelReject.
   ExecID is the event's sequence number: unique and the same after a replay.
+* **Ownership survives a restart**: an order entered over FIX carries its session in its tag
+  (``fix:<SenderCompID>``, journaled, inherited by children and replacements), so after
+  ``serve`` restarts on its journal the session's orders are reported to it again.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, Protocol
+
+import msgspec
 
 from tradecore.engine.bus import MessageBus
 from tradecore.engine.clock import Clock
@@ -47,6 +52,7 @@ from tradecore.service.fix.requests import FixRefusal, order_request, replace_re
 from tradecore.service.models import submit_command
 
 S = OrderStatus
+TAG = "fix:"  # the tag of an order a FIX session entered: fix:<SenderCompID>
 Send = Callable[[str, A.Outgoing], None]
 #: the ExecType of a status change the gateway reports (fills have their own report)
 STATUS_EXEC = {
@@ -134,7 +140,8 @@ class FixGateway:
         try:
             self._scope(comp, "trade")
             account = self._account(comp, f)
-            cmd = submit_command(order_request(f, account))
+            cmd = msgspec.structs.replace(submit_command(order_request(f, account)),
+                                          tag=TAG + comp)  # fmt: skip
         except FixRefusal as e:
             self._refuse_new(comp, f, e.code, e.text, account)
             return
@@ -252,18 +259,21 @@ class FixGateway:
 
     # ------------------------------------------------------------------ out
     def _root(self, e: Any) -> tuple[str, Order] | None:
+        """The order a FIX session entered that event ``e`` is about (itself or the parent
+        of the child it names), and that session."""
         coid = e.client_order_id
-        comp = self.owner.get(coid)
-        if comp is None:
-            parent = getattr(e, "parent_id", None)
-            if parent is None:
-                o = self.engine.orders.get(coid)
-                parent = None if o is None else o.parent_id
-            if parent is None or parent not in self.owner:
-                return None
-            coid, comp = parent, self.owner[parent]
         order = self.engine.orders.get(coid)
-        return None if order is None else (comp, order)
+        if order is None:
+            return None
+        if order.parent_id is not None:
+            parent = self.engine.orders.get(order.parent_id)
+            if parent is None:
+                return None
+            order = parent
+        comp = self.owner.get(order.client_order_id)
+        if comp is None and order.tag.startswith(TAG):
+            comp = self.owner[order.client_order_id] = order.tag[len(TAG) :]
+        return None if comp is None or comp not in self.clients else (comp, order)
 
     def _on_event(self, e: object) -> None:
         if not isinstance(e, Event) or not hasattr(e, "client_order_id"):
