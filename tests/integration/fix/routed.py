@@ -105,5 +105,10 @@ class Routed:
     def order(self, coid: str) -> Any:
         return self.engine.orders.get(coid)  # type: ignore[arg-type]
 
+    def refused(self) -> list[dict[int, str]]:
+        """Session-level Rejects (35=3) the venue sent us: a message of ours that failed its
+        FIX44.xml (UseDataDictionary=Y on both ends); business rejects (35=j) too."""
+        return [f for f in self.fix.edge.admin_received if f.get(35) == "3"]
+
     def stop(self) -> None:
         self.fix.stop()

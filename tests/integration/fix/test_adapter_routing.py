@@ -69,6 +69,7 @@ def test_smart_splits_a_parent_between_the_fix_venue_and_the_simulator(
         assert venue_fills == sum((c.filled_qty for c in fix_children), D(0))
         assert r.order("P1").filled_qty == D("0.9")
         assert r.positions.snapshot()["positions"][0]["quantity"] == "0.9"
+        assert r.refused() == []  # every message we sent passed the venue's FIX44.xml
     finally:
         r.stop()
 
@@ -120,6 +121,7 @@ def test_venue_killed_and_restarted_mid_flow(tmp_path: Path, venue: VenueProcess
         assert "B1" not in st["received"]
         assert all(n == 1 for n in st["received"].values()), st["received"]
         assert res.denial is None or res.denial.reason is ReasonCode.VENUE_UNAVAILABLE
+        assert r.refused() == []
     finally:
         r.stop()
 

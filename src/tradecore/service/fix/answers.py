@@ -95,7 +95,7 @@ def bare_reject(
         (T.LEAVES_QTY, "0"), (T.CUM_QTY, "0"), (T.AVG_PX, "0"), (T.TRANSACT_TIME, utc(ts_ns)),
         (T.ORD_REJ_REASON, _rej_reason(reason)), (T.TEXT, f"{reason}: {text}"[:500]),
     ]  # fmt: skip
-    return T.EXECUTION_REPORT, f
+    return T.EXECUTION_REPORT, [(t, v) for t, v in f if v]  # no empty Account(1)
 
 
 def _rej_reason(reason: str) -> str:
