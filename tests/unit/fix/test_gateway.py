@@ -20,6 +20,7 @@ CFG = FixConfig.model_validate(
             "DESK1": {"accounts": ["DEMO"], "scopes": ["read", "trade"]},
             "VIEWER": {"accounts": ["DEMO"], "scopes": ["read"]},
             "OTHER": {"accounts": ["ACME"]},
+            "DROP": {"accounts": ["DEMO"], "scopes": ["read"], "drop_copy": True},
         }
     }
 )
@@ -54,8 +55,9 @@ class Desk:
         f.update({int(k[1:]): v for k, v in extra.items()})
         self.gw.handle(comp, {k: v for k, v in f.items() if v != ""})
 
-    def reports(self, coid: str | None = None) -> list[dict[int, str]]:
-        return [f for _, t, f in self.sent if t == "8" and (coid is None or f[11] == coid)]
+    def reports(self, coid: str | None = None, comp: str = "DESK1") -> list[dict[int, str]]:
+        return [f for c, t, f in self.sent
+                if c == comp and t == "8" and (coid is None or f[11] == coid)]  # fmt: skip
 
 
 @pytest.fixture
@@ -179,3 +181,36 @@ def test_mass_cancel_cancels_every_open_order_of_the_session(desk: Desk) -> None
     assert (rep[531], rep[533]) == ("7", "3")
     desk.step()
     assert {r[11] for r in desk.reports() if r[150] == "4"} == {"K1", "K2", "K3"}
+
+
+def test_a_drop_copy_session_hears_of_every_order_of_its_accounts(desk: Desk) -> None:
+    desk.nos("FX1", t40="1", t44="", t38="0.3", t59="3")
+    rest = desk.service.submit_timed(submit_command(OrderRequest(
+        client_order_id="REST1", account="DEMO", symbol="BTC/USD", side="SELL",
+        quantity="0.2")))  # fmt: skip
+    assert rest.ok
+    desk.step(5)
+    by = {(c, f[11], f[150], f[39]) for c, t, f in desk.sent if t == "8"}
+    for comp in ("DESK1", "DROP"):
+        assert (comp, "FX1", "F", "2") in by
+    assert ("DROP", "REST1", "F", "2") in by  # entered over REST: the drop copy hears of it
+    assert not any(c == "DESK1" and coid == "REST1" for c, coid, _, _ in by)
+    desk.nos("D9", comp="DROP")  # a drop copy enters nothing
+    assert desk.sent[-1][2][58].startswith("scope_forbidden")
+
+
+def test_a_drop_copy_that_could_trade_is_refused_naming_the_field() -> None:
+    from tradecore.errors import ConfigError
+    from tradecore.service.fix.config import load_fix_config
+
+    bad = {"clients": {"DROP": {"accounts": ["A"], "drop_copy": True}}}
+    with pytest.raises(ValueError, match="read-only"):
+        FixConfig.model_validate(bad)
+    import tempfile
+    from pathlib import Path
+
+    p = Path(tempfile.mkdtemp()) / "fix.toml"
+    p.write_text('[clients.DESK1]\naccounts = ["A"]\nscopes = ["trade", "fly"]\n')
+    with pytest.raises(ConfigError) as e:
+        load_fix_config(p)
+    assert e.value.field == "fix.clients.DESK1.scopes"

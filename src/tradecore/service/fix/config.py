@@ -20,7 +20,7 @@ import tomllib
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic import ValidationError as PydanticError
 
 from tradecore.errors import ConfigError
@@ -47,6 +47,7 @@ class ClientConfig(BaseModel):
     accounts: Annotated[list[str], Field(min_length=1)]
     scopes: Annotated[list[str], Field(min_length=1)] = ["read", "trade"]
     password_hash: str | None = None  # Logon Password(554), scrypt like the API keys
+    drop_copy: bool = False  # receives every ExecutionReport of its accounts, enters nothing
 
     @field_validator("accounts")
     @classmethod
@@ -70,6 +71,12 @@ class ClientConfig(BaseModel):
         if v is not None and not HASH.fullmatch(v):
             raise ValueError("not a scrypt hash (tradecore keygen writes one)")
         return v
+
+    @model_validator(mode="after")
+    def _read_only_copy(self) -> ClientConfig:
+        if self.drop_copy and "trade" in self.scopes:
+            raise ValueError('a drop-copy session is read-only: scopes = ["read"]')
+        return self
 
     @property
     def default_account(self) -> str | None:

@@ -16,6 +16,8 @@ way the REST handlers do, and hears the engine's events on its bus.
   expired, rejected) and every fill one Trade report (a SMART parent's fills are its
   children's, its status follows theirs). Cancel and replace refusals are OrderCancelReject.
   ExecID is the event's sequence number: unique and the same after a replay.
+* **Drop copy**: a session configured ``drop_copy = true`` enters nothing; it receives the
+  ExecutionReports of every order of its accounts, however entered (FIX, REST, strategies).
 * **Ownership survives a restart**: an order entered over FIX carries its session in its tag
   (``fix:<SenderCompID>``, journaled, inherited by children and replacements), so after
   ``serve`` restarts on its journal the session's orders are reported to it again.
@@ -25,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import msgspec
 
@@ -98,6 +100,7 @@ class FixGateway:
         self._pending: dict[ClientOrderId, str] = {}
         self._refused = 0
         self._answered: set[ClientOrderId] = set()  # refusals sent from events, this command
+        self._copies = tuple(c for c, cfg in sorted(self.clients.items()) if cfg.drop_copy)
         self.handlers: dict[str, Callable[[str, T.Fields], None]] = {
             T.NEW_ORDER_SINGLE: self._new, T.ORDER_CANCEL: self._cancel,
             T.ORDER_REPLACE: self._replace, T.ORDER_STATUS: self._status,
@@ -109,7 +112,7 @@ class FixGateway:
     def handle(self, comp: str, f: T.Fields) -> None:
         """One application message from session ``comp`` (on the engine's thread)."""
         handler = self.handlers.get(f.get(T.MSG_TYPE, ""))
-        if handler is not None and comp in self.clients:
+        if handler is not None and comp in self.clients:  # a drop copy has no trade scope
             handler(comp, f)
 
     def _exec_id(self) -> str:
@@ -258,22 +261,22 @@ class FixGateway:
         self.send(comp, A.mass_cancel_report(f, kind, n, ""))
 
     # ------------------------------------------------------------------ out
-    def _root(self, e: Any) -> tuple[str, Order] | None:
-        """The order a FIX session entered that event ``e`` is about (itself or the parent
-        of the child it names), and that session."""
-        coid = e.client_order_id
-        order = self.engine.orders.get(coid)
+    def _root(self, e: Any) -> tuple[To, Order] | None:
+        """The order event ``e`` is about as a client sees it (itself, or the parent of the
+        child it names) and who hears of it: the session that entered it, and the drop-copy
+        sessions of its account."""
+        order = self.engine.orders.get(e.client_order_id)
+        if order is not None and order.parent_id is not None:
+            order = self.engine.orders.get(order.parent_id)
         if order is None:
             return None
-        if order.parent_id is not None:
-            parent = self.engine.orders.get(order.parent_id)
-            if parent is None:
-                return None
-            order = parent
         comp = self.owner.get(order.client_order_id)
         if comp is None and order.tag.startswith(TAG):
             comp = self.owner[order.client_order_id] = order.tag[len(TAG) :]
-        return None if comp is None or comp not in self.clients else (comp, order)
+        if comp not in self.clients:
+            comp = None
+        copies = tuple(c for c in self._copies if self.clients[c].can_use(str(order.account)))
+        return None if comp is None and not copies else (To(comp, copies), order)
 
     def _on_event(self, e: object) -> None:
         if not isinstance(e, Event) or not hasattr(e, "client_order_id"):
@@ -281,11 +284,15 @@ class FixGateway:
         got = self._root(e)
         if got is None:
             return
-        comp, order = got
+        to, order = got
         handler = _EVENT_HANDLERS.get(type(e), FixGateway._changed)
-        handler(self, comp, order, e)
+        handler(self, to, order, e)
 
-    def _changed(self, comp: str, order: Order, e: Any) -> None:
+    def _tell(self, to: To, out: A.Outgoing) -> None:
+        for comp in to.all:
+            self.send(comp, out)
+
+    def _changed(self, to: To, order: Order, e: Any) -> None:
         """Report the order's status if it changed since the last report."""
         coid = order.client_order_id
         st = order.status
@@ -305,41 +312,55 @@ class FixGateway:
             fields = [(t, asked if t == T.CL_ORD_ID else v) for t, v in fields]
         if st.is_terminal:
             self._pending.pop(coid, None)
-        self.send(comp, (kind, fields))
+        self._tell(to, (kind, fields))
 
-    def _fill(self, comp: str, order: Order, e: Any) -> None:
+    def _fill(self, to: To, order: Order, e: Any) -> None:
         assert isinstance(e, OrderFilled)
         coid = order.client_order_id
         self._reported[coid] = order.status
-        self.send(comp, A.execution_report(order, T.EXEC_TRADE, str(e.seq), e.ts,
-                                           last=(e.quantity, e.price)))  # fmt: skip
+        self._tell(to, A.execution_report(order, T.EXEC_TRADE, str(e.seq), e.ts,
+                                          last=(e.quantity, e.price)))  # fmt: skip
 
-    def _replaced(self, comp: str, order: Order, e: Any) -> None:
+    def _replaced(self, to: To, order: Order, e: Any) -> None:
         assert isinstance(e, OrderReplaced)
         new = self.engine.orders.get(e.new_client_order_id)
         if e.client_order_id != order.client_order_id or new is None:
             return  # a child's replacement: nothing the client asked for
-        self.owner[new.client_order_id] = comp
+        if to.owner is not None:
+            self.owner[new.client_order_id] = to.owner
         self._reported[new.client_order_id] = new.status
         self._reported[order.client_order_id] = order.status
         self._pending.pop(order.client_order_id, None)
-        self.send(comp, A.execution_report(new, T.EXEC_REPLACED, str(e.seq), e.ts,
-                                           orig=str(order.client_order_id)))  # fmt: skip
+        self._tell(to, A.execution_report(new, T.EXEC_REPLACED, str(e.seq), e.ts,
+                                          orig=str(order.client_order_id)))  # fmt: skip
 
-    def _refused_change(self, comp: str, order: Order, e: Any) -> None:
+    def _refused_change(self, to: To, order: Order, e: Any) -> None:
+        """A refused cancel or replace: OrderCancelReject to the session that asked."""
         assert isinstance(e, (OrderCancelRejected, OrderReplaceRejected))
-        if e.client_order_id != order.client_order_id:
+        if e.client_order_id != order.client_order_id or to.owner is None:
             return
         coid = order.client_order_id
         self._answered.add(coid)
         self._reported[coid] = order.status
-        to = "1" if isinstance(e, OrderCancelRejected) else "2"
+        kind = "1" if isinstance(e, OrderCancelRejected) else "2"
         req = {T.CL_ORD_ID: self._pending.pop(coid, str(coid)), T.ORIG_CL_ORD_ID: str(coid)}
-        self.send(comp, A.cancel_reject(req, order, to, e.reason.value, e.message))
+        self.send(to.owner, A.cancel_reject(req, order, kind, e.reason.value, e.message))
+
+
+class To(NamedTuple):
+    """Who hears of an order: the session that entered it (None: REST, a strategy) and the
+    drop-copy sessions of its account (ExecutionReports only)."""
+
+    owner: str | None
+    copies: tuple[str, ...]
+
+    @property
+    def all(self) -> tuple[str, ...]:
+        return self.copies if self.owner is None else (self.owner, *self.copies)
 
 
 _ANSWERS_REQUEST = frozenset({S.PENDING_CANCEL, S.CANCELED, S.PENDING_REPLACE})
-_EVENT_HANDLERS: dict[type, Callable[[FixGateway, str, Order, Any], None]] = {
+_EVENT_HANDLERS: dict[type, Callable[[FixGateway, To, Order, Any], None]] = {
     OrderFilled: FixGateway._fill,
     OrderReplaced: FixGateway._replaced,
     OrderCancelRejected: FixGateway._refused_change,
