@@ -25,6 +25,7 @@ way the REST handlers do, and hears the engine's events on its bus.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, NamedTuple, Protocol
@@ -99,6 +100,7 @@ class FixGateway:
         # the ClOrdID of an order's pending cancel or replace request (FIX answers with it)
         self._pending: dict[ClientOrderId, str] = {}
         self._refused = 0
+        self._started = time.time_ns() // 1_000_000
         self._answered: set[ClientOrderId] = set()  # refusals sent from events, this command
         self._copies = tuple(c for c, cfg in sorted(self.clients.items()) if cfg.drop_copy)
         self.handlers: dict[str, Callable[[str, T.Fields], None]] = {
@@ -116,8 +118,10 @@ class FixGateway:
             handler(comp, f)
 
     def _exec_id(self) -> str:
+        """The ExecID of an answer no event stands behind (a refusal, a status): unique
+        across restarts too (the gateway's start time, wall clock: it is never journaled)."""
         self._refused += 1
-        return f"R{self._refused}"  # an answer no event stands behind
+        return f"R{self._started}-{self._refused}"
 
     def _now(self) -> int:
         return self.engine.clock.now_ns()

@@ -76,7 +76,7 @@ def expire_ns(raw: str | None) -> int | None:
     return int(dt.timestamp()) * 1_000_000_000 + int((frac + "000000000")[:9] or 0)
 
 
-def _refusal(e: ValidationError, fields: dict[int, str]) -> FixRefusal:
+def _refusal(e: ValidationError) -> FixRefusal:
     err = e.errors()[0]
     loc = str(err["loc"][0]) if err["loc"] else ""
     tag = TAG_OF_FIELD.get(loc)
@@ -109,7 +109,7 @@ def order_request(f: dict[int, str], account: str) -> OrderRequest:
     try:
         return OrderRequest.model_validate(body)
     except ValidationError as e:
-        raise _refusal(e, f) from None
+        raise _refusal(e) from None
 
 
 def replace_request(f: dict[int, str], account: str) -> ReplaceRequest:
