@@ -46,7 +46,7 @@ def wait_port(port: int, timeout_s: float) -> bool:
 class Serve:
     """``tradecore serve --fix`` on a journal, manual market clock, an admin key."""
 
-    def __init__(self, tmp: Path, fix_port: int | None = None) -> None:
+    def __init__(self, tmp: Path, fix_port: int | None = None, client_extra: str = "") -> None:
         self.tmp = tmp
         self.port = free_port()
         self.fix_port = fix_port or free_port()
@@ -59,7 +59,7 @@ class Serve:
         conf.write_text(
             f'[session]\nport = {self.fix_port}\nstore = "gw-store"\nlog = "gw-log"\n'
             'heartbeat_s = 30\n\n[clients.DESK1]\naccounts = ["DEMO"]\n'
-            'scopes = ["read", "trade"]\n'
+            'scopes = ["read", "trade"]\n' + client_extra
         )
         cmd = [sys.executable, "-m", "tradecore", "serve", "--journal",
                f"sqlite:///{tmp / 'serve.db'}", "--port", str(self.port), "--no-demo-flow",
@@ -105,11 +105,14 @@ class Serve:
         self.http.close()
 
 
-def client(tmp: Path, port: int, sender: str = "DESK1", target: str = "TRADECORE") -> Peer:
+def client(
+    tmp: Path, port: int, sender: str = "DESK1", target: str = "TRADECORE",
+    password: str | None = None,
+) -> Peer:  # fmt: skip
     cfg = FixVenueConfig(port=port, sender_comp_id=sender, target_comp_id=target,
                          store=tmp / f"{sender}-store", log=tmp / f"{sender}-log",
                          heartbeat_s=30)  # fmt: skip
-    return Peer(initiator_settings(cfg, DICTIONARY), tmp, sender, target)
+    return Peer(initiator_settings(cfg, DICTIONARY), tmp, sender, target, password=password)
 
 
 def nos(coid: str, **tags: str) -> list[tuple[int, str]]:

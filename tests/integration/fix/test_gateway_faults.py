@@ -77,3 +77,19 @@ def test_a_client_restarted_on_its_store_gets_what_it_missed_once(tmp_path: Path
     finally:
         c.stop()
         serve.kill()
+
+
+def test_a_logon_with_a_wrong_password_is_refused(tmp_path: Path) -> None:
+    from tradecore.service.auth import hash_secret
+
+    serve = Serve(tmp_path, client_extra=f'password_hash = "{hash_secret("s3cret")}"\n')
+    bad = client(tmp_path / "bad", serve.fix_port, password="guess")
+    try:
+        assert not bad.start(3)  # RejectLogon: QuickFIX logs it out
+        bad.stop()
+        good = client(tmp_path / "good", serve.fix_port, password="s3cret")
+        assert good.start(20)
+        good.stop()
+    finally:
+        bad.stop()
+        serve.kill()
