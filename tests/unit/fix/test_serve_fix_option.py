@@ -32,6 +32,9 @@ def test_a_bad_file_is_refused_naming_the_field(tmp_path: Path) -> None:
     p.write_text("[session\n")
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_fix_config(p)
+    p.write_bytes(b"\xff\xfe")
+    with pytest.raises(ConfigError, match="not UTF-8"):
+        load_fix_config(p)
 
 
 def test_one_acceptor_session_per_client_with_the_store_beside_the_file(tmp_path: Path) -> None:

@@ -110,6 +110,8 @@ def load_fix_config(path: Path) -> tuple[FixConfig, Path]:
         raw = tomllib.loads(path.read_text())
     except OSError as e:
         raise ConfigError("--fix", f"cannot read {path}: {e.strerror}") from None
+    except UnicodeDecodeError:
+        raise ConfigError("--fix", f"{path} is not UTF-8 text") from None
     except tomllib.TOMLDecodeError as e:
         raise ConfigError("--fix", f"{path} is not valid TOML: {e}") from None
     try:
