@@ -145,3 +145,22 @@ def test_a_sequence_gap_from_the_venue_is_filled_and_nothing_is_booked_twice(
     finally:
         r.stop()
         v.kill()
+
+
+def test_an_unanswered_order_is_status_checked_never_resent(
+    tmp_path: Path, venue: VenueProcess
+) -> None:
+    from tradecore.routing.config import RoutingConfig
+
+    r = Routed(tmp_path, venue.port, RoutingConfig(ack_timeout_ms=300))
+    try:
+        assert r.fix.start(20)
+        r.engine.submit(order("LOST1", "FIXV", "0.1", "59000"))  # the venue never answers
+        assert r.run_until(lambda: r.order("LOST1").status is S.REJECTED, 15)
+        assert r.fix.sent.count("D") == 1 and "H" in r.fix.sent  # asked, not resent
+        assert venue.state()["received"] == {"LOST1": 1}
+        r.engine.submit(order("OK1", "FIXV", "0.1"))  # the session goes on
+        assert r.run_until(lambda: r.order("OK1").status is S.FILLED)
+        assert r.refused() == []
+    finally:
+        r.stop()

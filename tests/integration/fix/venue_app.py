@@ -5,7 +5,8 @@ One book per symbol with fixed liquidity that our orders take, ExecutionReports 
 step, OrderCancelReject, OrderStatusRequest answers, and a MarketDataSnapshotFullRefresh
 after logon and every change. Its state (orders, executions, what it received) is a JSON
 file in its folder, rewritten after every message, so a restarted venue goes on and the
-test can check that no order arrived twice. ``--gap N``: after the first fill, skip N
+test can check that no order arrived twice. An order whose ClOrdID starts with LOST is
+received (counted) but treated as lost: no answer, unknown to a status request. ``--gap N``: after the first fill, skip N
 outgoing sequence numbers (the peer sees a gap and asks for a resend).
 
     python -m tests.integration.fix.venue_app --port P --dir D [--gap N]
@@ -132,6 +133,8 @@ class Venue:
         self.received[cl] = self.received.get(cl, 0) + 1
         if cl in self.orders:
             return  # a duplicate ClOrdID: counted (the test asserts there are none)
+        if cl.startswith("LOST"):
+            return  # as if it never arrived: no answer, not known
         o = {
             "cl": cl,
             "oid": self.next_id("V"),
