@@ -35,13 +35,17 @@ SIM_BIDS = ((D("59999.4"), D("0.3")), (D("59998.8"), D("0.3")), (D("59997"), D("
 
 
 class VenueProcess:
-    def __init__(self, folder: Path, port: int | None = None, gap: int = 0) -> None:
+    def __init__(
+        self, folder: Path, port: int | None = None, gap: int = 0, resend_from: int = 0
+    ) -> None:
         self.folder, self.port, self.gap = folder, port or free_port(), gap
+        self.resend_from = resend_from
         self.p: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
         cmd = [sys.executable, "-m", "tests.integration.fix.venue_app", "--port", str(self.port),
-               "--dir", str(self.folder), "--dictionary", str(DICTIONARY), "--gap", str(self.gap)]  # fmt: skip
+               "--dir", str(self.folder), "--dictionary", str(DICTIONARY), "--gap", str(self.gap),
+               "--resend-from", str(self.resend_from)]  # fmt: skip
         self.folder.mkdir(parents=True, exist_ok=True)
         with (self.folder / "venue.out").open("a") as out:
             self.p = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)

@@ -164,3 +164,26 @@ def test_an_unanswered_order_is_status_checked_never_resent(
         assert r.refused() == []
     finally:
         r.stop()
+
+
+def test_a_resend_request_from_the_venue_never_sends_an_order_twice(
+    tmp_path: Path, venue: VenueProcess
+) -> None:
+    r = Routed(tmp_path, venue.port)
+    try:
+        assert r.fix.start(20)
+        r.engine.submit(order("A1", "FIXV", "0.1", "59000"))
+        r.engine.submit(order("M1", "FIXV", "0.2"))
+        assert r.run_until(lambda: r.order("A1").status is S.ACCEPTED
+                           and r.order("M1").status is S.FILLED)  # fmt: skip
+        venue.kill()
+        venue.resend_from = 1  # restarted, it asks us to resend everything we ever sent
+        venue.start()
+        assert r.run_until(lambda: r.fix.edge.resends_dropped >= 2, 20)  # gap-filled instead
+        assert venue.state()["received"] == {"A1": 1, "M1": 1}
+        r.engine.cancel(CancelOrder(client_order_id=ClientOrderId("A1"), account=AccountId("ACC")))
+        assert r.run_until(lambda: r.order("A1").status is S.CANCELED)
+        assert r.order("M1").filled_qty == D("0.2") and len(r.order("M1").trade_ids) == 1
+        assert r.refused() == []
+    finally:
+        r.stop()

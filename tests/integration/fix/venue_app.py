@@ -7,9 +7,10 @@ after logon and every change. Its state (orders, executions, what it received) i
 file in its folder, rewritten after every message, so a restarted venue goes on and the
 test can check that no order arrived twice. An order whose ClOrdID starts with LOST is
 received (counted) but treated as lost: no answer, unknown to a status request. ``--gap N``: after the first fill, skip N
-outgoing sequence numbers (the peer sees a gap and asks for a resend).
+outgoing sequence numbers (the peer sees a gap and asks for a resend); ``--resend-from N``:
+at logon, ask the peer to resend everything from N.
 
-    python -m tests.integration.fix.venue_app --port P --dir D [--gap N]
+    python -m tests.integration.fix.venue_app --port P --dir D [--gap N] [--resend-from N]
 """
 
 from __future__ import annotations
@@ -254,6 +255,7 @@ def main() -> None:
     ap.add_argument("--dir", type=Path, required=True)
     ap.add_argument("--gap", type=int, default=0)
     ap.add_argument("--dictionary", required=True)
+    ap.add_argument("--resend-from", type=int, default=0)
     a = ap.parse_args()
     a.dir.mkdir(parents=True, exist_ok=True)
     venue = Venue(a.dir, a.gap)
@@ -301,6 +303,9 @@ def main() -> None:
     peer.on_logon = logon  # type: ignore[method-assign]
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    if a.resend_from:  # forget what we received since: at logon, ask the peer to resend it
+        peer.engine = peer._make()
+        peer.session().setNextTargetMsgSeqNum(a.resend_from)  # type: ignore[attr-defined]
     peer.start()
     print("venue ready", flush=True)
     stop.wait()
