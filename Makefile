@@ -1,6 +1,7 @@
 # The two commands of the README quick start. Both create .venv and install first:
 # `make demo` the package alone (runtime dependencies), `make test` also the dev and test
-# extras (linters, pytest, and the heavy test-only schemathesis and playwright).
+# extras (linters, pytest, and the heavy test-only schemathesis and playwright) and the fix
+# extra (QuickFIX, built from source once, then pip's wheel cache).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -16,7 +17,7 @@ $(BASE): pyproject.toml
 	touch $(BASE)
 
 $(STAMP): $(BASE)
-	$(BIN)/pip install --quiet -e '.[dev,test]'
+	$(BIN)/pip install --quiet -e '.[dev,test,fix]'
 	touch $(STAMP)
 
 install: $(STAMP)

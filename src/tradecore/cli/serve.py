@@ -123,6 +123,12 @@ def register(app: typer.Typer) -> None:
             help="wall: the market moves in real time; manual: only by "
             "POST /v1/admin/clock (deterministic). Default [service] clock",
         ),
+        fix: Path | None = typer.Option(
+            None,
+            "--fix",
+            metavar="FILE",
+            help="also accept FIX 4.4 sessions, configured by FILE (docs/fix.md; the fix extra)",
+        ),
     ) -> None:
         """Serve the REST + WebSocket API, /metrics and the live dashboard at http://HOST:PORT/.
 
@@ -144,14 +150,23 @@ def register(app: typer.Typer) -> None:
 
                 validate_keys_file(keys_path)
             flow = svc.demo_flow if demo_flow is None else demo_flow
+            fix_cfg = None
+            if fix is not None:
+                from tradecore.service.fix.wiring import load as load_fix
+
+                fix_cfg = load_fix(fix)
             with bar(f"serve: opening and recovering journal {target.describe()}", None):
-                app_, _, ks = build_service(
+                app_, service, ks = build_service(
                     config, keys_path, speed=speed or svc.speed, demo_flow=flow,
                     journal=target, new_session=new_session, notes=notes, strategy=strategy,
                     clock=None if clock is None else clock.value,
                 )  # fmt: skip
             for line in notes:
                 typer.echo(line)
+            if fix_cfg is not None:
+                from tradecore.service.fix.wiring import attach_fix
+
+                attach_fix(app_, service, *fix_cfg)
             h, p = host or svc.host, port or svc.port
             n_keys = len(ks.keys)
             keys_said = f"{n_keys} API key(s) from {keys_path}" if n_keys else "no API keys file"
@@ -170,6 +185,16 @@ def register(app: typer.Typer) -> None:
                 ("  REST API", f"{base}/v1/ (OpenAPI: {base}/docs)"),
                 ("  WebSocket", f"ws://{h}:{p}/v1/stream"),
                 ("  metrics", f"{base}/metrics (health: {base}/health)"),
+                *fix_lines(fix_cfg),
             ):
                 typer.echo(f"{name:<12}{url}")
         uvicorn.run(app_, host=h, port=p, log_level="warning")
+
+
+def fix_lines(fix_cfg: Any) -> list[tuple[str, str]]:
+    """serve's line about the FIX acceptor (none without --fix)."""
+    if fix_cfg is None:
+        return []
+    s = fix_cfg[0].session
+    comps = ", ".join(sorted(fix_cfg[0].clients))
+    return [("  FIX 4.4", f"{s.host}:{s.port} as {s.sender_comp_id} (sessions: {comps})")]
