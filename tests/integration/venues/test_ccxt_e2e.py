@@ -20,6 +20,7 @@ import pytest
 
 from tests.integration.venues.local import as_trader, plain_client
 from tests.integration.venues.procs import VenueServer
+from tradecore.journal import Journal, open_journal
 from tradecore.model.commands import SubmitOrder
 from tradecore.model.enums import OrderStatus, OrderType, ReasonCode, Side, TimeInForce
 from tradecore.model.events import OrderFilled, OrderRejected
@@ -82,7 +83,7 @@ def servers(tmp_path: Path) -> Iterator[tuple[VenueServer, VenueServer]]:
     b.stop()
 
 
-def _system(a: VenueServer, b: VenueServer) -> LiveSystem:
+def _system(a: VenueServer, b: VenueServer, journal: Journal | None = None) -> LiveSystem:
     conns = []
     for name, srv in (("BINA", a), ("KUCO", b)):
         # KuCoin's partial book comes in 20 or 100 levels
@@ -98,7 +99,7 @@ def _system(a: VenueServer, b: VenueServer) -> LiveSystem:
     routing = RoutingConfig(
         ack_timeout_ms=1500, breaker=BreakerConfig(failure_threshold=2, open_ms=1500)
     )
-    system = build_live(conns, sim, routing=routing)
+    system = build_live(conns, sim, routing=routing, journal=journal)
     ladder = [(Decimal(50_000) - Decimal("0.01") * (30 + n), Decimal(1)) for n in range(10)]
     asks = [(Decimal(50_000) + Decimal("0.01") * (30 + n), Decimal(1)) for n in range(10)]
     system.sims[0].on_market(_venue("SIM"), tuple(ladder), tuple(asks))
@@ -107,10 +108,11 @@ def _system(a: VenueServer, b: VenueServer) -> LiveSystem:
 
 
 def test_smart_orders_split_and_a_killed_venue_is_reconciled_exactly_once(
-    servers: tuple[VenueServer, VenueServer],
+    servers: tuple[VenueServer, VenueServer], tmp_path: Path
 ) -> None:
     a, b = servers
-    system = _system(a, b)
+    db = tmp_path / "e2e.db"
+    system = _system(a, b, open_journal({"backend": "sqlite", "path": str(db)}))
     engine, execution = system.engine, system.execution
     fills: list[OrderFilled] = []
     rejects: list[OrderRejected] = []
@@ -187,6 +189,14 @@ def test_smart_orders_split_and_a_killed_venue_is_reconciled_exactly_once(
         system.run_until(lambda: False, 1.0)  # a few more polls: nothing may be booked twice
     finally:
         system.stop()
+        if system.engine.journal is not None:
+            system.engine.journal.close()  # type: ignore[attr-defined]
+
+    # the journal holds every fill and no credential (the adapter keeps them to itself)
+    journaled = b"".join(f.read_bytes() for f in tmp_path.glob("e2e.db*"))
+    assert b"OrderFilled" in journaled
+    for secret in (DEMO_KEY, DEMO_SECRET):
+        assert secret.encode() not in journaled
 
     # every trade booked exactly once, with the venues' own ids, prices and fees
     ours = [f for f in fills if f.instrument_id.venue in (Venue("BINA"), Venue("KUCO"))]
