@@ -12,6 +12,7 @@ the step, so where the feed resumes is a pure function of the journal."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from collections import deque
@@ -145,7 +146,8 @@ class EngineService:
 
     # ------------------------------------------------------------------ the feed
     def _apply(self, st: MarketStep) -> None:
-        """One market step: one engine call, one journal commit (service/clock.py)."""
+        """One market step: one engine call (service/clock.py); one journal commit, or part
+        of the manual clock request's one commit (:meth:`advance`)."""
         eng = self.system.engine
         record = getattr(eng.journal, "record", None) if self.clock_mode == "manual" else None
         eng.call(apply_step, self.system, st, record)
@@ -155,14 +157,17 @@ class EngineService:
 
     def advance(self, target: int) -> int:
         """Manual clock: apply every step up to absolute step ``target`` (none if the market
-        is there already); returns how many were applied."""
+        is there already), committed together (one request, one command: a crash leaves the
+        market before or after it, never in between); returns how many were applied."""
+        atomic = getattr(self.system.engine.journal, "atomic", None)
         n = 0
-        while self.step < target:
-            st = next(self.market, None)
-            if st is None:
-                break
-            self._apply(st)
-            n += 1
+        with atomic() if atomic is not None else contextlib.nullcontext():
+            while self.step < target:
+                st = next(self.market, None)
+                if st is None:
+                    break
+                self._apply(st)
+                n += 1
         return n
 
     async def run(self) -> None:
