@@ -139,8 +139,11 @@ class Serve:
                "--keys", str(keys)]  # fmt: skip
         self.log = tmp / f"serve-{self.port}.log"
         self.t0 = time.monotonic()
+        # not measured by coverage: a SIGKILLed process never writes its data, so tracing
+        # would only slow every start (under `make test`)
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("COVERAGE_", "COV_"))}
         with self.log.open("w") as out:  # a file, not a pipe: a chatty server never blocks
-            self.p = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, text=True)
+            self.p = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, text=True, env=env)
         self.http = httpx.Client(
             base_url=f"http://127.0.0.1:{self.port}",
             headers={"X-API-Key": f"crash.{SECRET}"},
