@@ -87,3 +87,47 @@ def test_a_resting_order_is_still_on_its_venue_after_a_wall_clock_restart(tmp_pa
     resting = venue.books[o.instrument_id].get("rest-1")
     assert resting is not None and resting.qty == o.leaves_qty
     assert venue.order_status(o.client_order_id).open
+
+
+def test_serve_killed_inside_a_multi_step_clock_request_restarts_before_it(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    """A clock request is one command: a SIGKILL in the middle of its steps leaves none of
+    them journaled (it used to leave the first ones, a state no uninterrupted run of the
+    same commands ever answers with: the serve crash test's restart check failed on it)."""
+    import sqlite3
+
+    import tradecore.service.runner as runner
+
+    url, killed = f"sqlite:///{tmp_path / 'j.db'}", tmp_path / "killed.db"
+    real_step = runner.apply_step
+
+    def step_then_die_at_3(system: Any, st: Any, record: Any) -> None:
+        if st.index == 3:  # what a SIGKILL now leaves: the journal as committed so far
+            src, dst = sqlite3.connect(tmp_path / "j.db"), sqlite3.connect(killed)
+            src.backup(dst)
+            src.close(), dst.close()
+        real_step(system, st, record)
+
+    order = {
+        "client_order_id": "K1", "account": "ACC", "symbol": "BTC/USD", "venue": "SIMA",
+        "side": "BUY", "quantity": "0.01", "type": "MARKET", "time_in_force": "IOC",
+    }  # fmt: skip
+    app, _, token = start(url)
+    with TestClient(app, headers={"X-API-Key": token}) as c:
+        ready(c)
+        assert c.post("/v1/orders", json=order).status_code == 201  # arrives in step 1
+        before = c.get("/v1/admin/digest").json()
+        monkeypatch.setattr(runner, "apply_step", step_then_die_at_3)
+        assert c.post("/v1/admin/clock", json={"step": 5}).json()["advanced"] == 5
+        after = c.get("/v1/admin/digest").json()
+    assert after["state_digest"] != before["state_digest"]  # the order traded in step 1
+    monkeypatch.setattr(runner, "apply_step", real_step)
+    app2, _, token2 = start(f"sqlite:///{killed}")
+    with TestClient(app2, headers={"X-API-Key": token2}) as c:
+        ready(c)
+        restarted = c.get("/v1/admin/digest").json()
+        assert (restarted["step"], restarted["state_digest"]) == (0, before["state_digest"])
+        # the client retries the request it got no answer to: where the uninterrupted run is
+        assert c.post("/v1/admin/clock", json={"step": 5}).json()["advanced"] == 5
+        assert c.get("/v1/admin/digest").json() == after

@@ -21,8 +21,9 @@ Policies (``[journal] durability``) and what an acknowledged order survives:
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from enum import StrEnum
 from typing import Any
 
@@ -67,6 +68,7 @@ class Journal:
         self.last_seq = 0
         self.appended = 0
         self.commits = 0
+        self._held = 0  # > 0: inside atomic(), commits wait for its end
         # group commit writes in a process of its own (journal/writer.py) unless told otherwise
         spec = getattr(store, "spec", None)
         use_writer = (
@@ -122,8 +124,25 @@ class Journal:
         else:
             self._audit.append(row)
 
+    @contextlib.contextmanager
+    def atomic(self) -> Iterator[None]:
+        """One command made of several engine calls (a manual clock request of several
+        market steps): their commits wait for the end of the block, so a crash inside it
+        leaves all of it or none of it journaled, as for any other command. On an
+        exception the block's events are still committed (the engine has applied them).
+        Explicit flushes (``flush``, ``has_order``, ``save_snapshot``) still write."""
+        self._held += 1
+        try:
+            yield
+        finally:
+            self._held -= 1
+            if not self._held:
+                self.commit()
+
     def commit(self) -> None:
         """End of a command or report (called by the engine before it answers)."""
+        if self._held:
+            return
         d = self.durability
         if d is Durability.GROUP:
             w = self.writer

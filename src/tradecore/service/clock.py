@@ -10,9 +10,10 @@ Two clock modes (``[service] clock`` / ``serve --clock``):
 * ``wall``: the feed applies a step every ``step_ms / speed`` of wall time;
 * ``manual``: the market stands still until ``POST /v1/admin/clock {"step": N}`` moves it to
   absolute step ``N`` (a repeated or lower ``N`` is a no-op). Each step applied is journaled
-  (a ``ClockAdvanced`` audit record, in the step's commit), so a restarted serve knows where
-  the market was even if the step changed no order. A run is then a pure function of the
-  sequence of acknowledged commands and clock steps.
+  (a ``ClockAdvanced`` audit record), so a restarted serve knows where the market was even if
+  the step changed no order. The steps of one request are committed together at its end
+  (``Journal.atomic``): a crash leaves the market before the request or after it. A run is
+  then a pure function of the sequence of acknowledged commands and clock steps.
 """
 
 from __future__ import annotations

@@ -12,26 +12,20 @@ the step, so where the feed resumes is a pure function of the journal."""
 from __future__ import annotations
 
 import asyncio
-import json
+import contextlib
 import time
 from collections import deque
 from collections.abc import Iterator
-from decimal import Decimal
 from typing import Any
 
 from tradecore.bootstrap import System
 from tradecore.engine.gcpolicy import IdleCollector
 from tradecore.flows import DemoFlow
 from tradecore.model import codec
-from tradecore.model.events import Event, OrderDenied, OrderFilled
-from tradecore.model.market import Quote
-from tradecore.risk.events import BreachActionTaken, KillSwitchChanged, RiskAlert
-from tradecore.routing.decisions import RoutingDecision
+from tradecore.model.events import OrderDenied, OrderFilled
 from tradecore.service.clock import MarketStep, apply_step, market_steps
 from tradecore.service.metrics import Metrics
 from tradecore.service.resume import Resumed
-
-QUOTE_EVERY_NS = 250_000_000
 
 
 class EngineService:
@@ -61,62 +55,22 @@ class EngineService:
         self.demo_flow = demo_flow
         self.fills: deque[dict[str, Any]] = deque(maxlen=2000)
         self.equity: deque[tuple[int, str]] = deque(maxlen=3600)
-        self._clients: dict[asyncio.Queue[str], str | frozenset[str]] = {}
-        self._last_quote: dict[str, int] = {}
         self.running = False
         self.steps = 0
         self.collector = IdleCollector()  # GC off while the feed runs; collected between steps
         bus = system.engine.bus
         bus.subscribe_all(self._on_message)
 
-    # ------------------------------------------------------------------ fan-out
-    def _account_of(self, m: Any) -> str | None:
-        return getattr(m, "account", None)
-
+    # ------------------------------------------------------------------ metrics
     def _on_message(self, m: Any) -> None:
-        if isinstance(m, OrderFilled):
-            f = codec.encode(m)
-            self.fills.append(f)
+        """Counters, and the recent fills kept for the API (the WebSocket fan-out is
+        service/stream.py's)."""
+        t = type(m)
+        if t is OrderFilled:
+            self.fills.append(codec.encode(m))
             self.metrics.fills.labels(m.instrument_id.venue).inc()
-        elif isinstance(m, OrderDenied):
+        elif t is OrderDenied:
             self.metrics.denials.labels(m.reason.value).inc()
-        if not self._clients:
-            return
-        if isinstance(m, Quote):
-            sym = m.instrument_id.symbol
-            if m.ts - self._last_quote.get(sym, -QUOTE_EVERY_NS) < QUOTE_EVERY_NS:
-                return
-            self._last_quote[sym] = m.ts
-            self._broadcast("quote", codec_quote(m), None)
-            return
-        if isinstance(m, (Event, RiskAlert, KillSwitchChanged, BreachActionTaken, RoutingDecision)):
-            acct = self._account_of(m)
-            self._broadcast(type(m).__name__, codec.encode(m), acct)
-            if isinstance(m, OrderFilled):
-                self._broadcast("positions", self.positions(m.account), m.account)
-
-    def _broadcast(self, kind: str, data: Any, account: str | None) -> None:
-        msg = json.dumps({"type": kind, "data": data}, default=str)
-        dead = []
-        for q, allowed in self._clients.items():
-            if account is not None and allowed != "*" and account not in allowed:
-                continue
-            try:
-                q.put_nowait(msg)
-            except asyncio.QueueFull:
-                dead.append(q)  # a slow consumer is dropped, never allowed to block the engine
-        for q in dead:
-            self._clients.pop(q, None)
-
-    def connect(self, accounts: frozenset[str]) -> asyncio.Queue[str]:
-        q: asyncio.Queue[str] = asyncio.Queue(maxsize=5000)
-        self._clients[q] = "*" if "*" in accounts else accounts
-        self.metrics.ws_clients.set(len(self._clients))
-        return q
-
-    def disconnect(self, q: asyncio.Queue[str]) -> None:
-        self._clients.pop(q, None)
-        self.metrics.ws_clients.set(len(self._clients))
 
     # ------------------------------------------------------------------ views
     def positions(self, account: str) -> list[dict[str, Any]]:
@@ -145,7 +99,8 @@ class EngineService:
 
     # ------------------------------------------------------------------ the feed
     def _apply(self, st: MarketStep) -> None:
-        """One market step: one engine call, one journal commit (service/clock.py)."""
+        """One market step: one engine call (service/clock.py); one journal commit, or part
+        of the manual clock request's one commit (:meth:`advance`)."""
         eng = self.system.engine
         record = getattr(eng.journal, "record", None) if self.clock_mode == "manual" else None
         eng.call(apply_step, self.system, st, record)
@@ -155,14 +110,17 @@ class EngineService:
 
     def advance(self, target: int) -> int:
         """Manual clock: apply every step up to absolute step ``target`` (none if the market
-        is there already); returns how many were applied."""
+        is there already), committed together (one request, one command: a crash leaves the
+        market before or after it, never in between); returns how many were applied."""
+        atomic = getattr(self.system.engine.journal, "atomic", None)
         n = 0
-        while self.step < target:
-            st = next(self.market, None)
-            if st is None:
-                break
-            self._apply(st)
-            n += 1
+        with atomic() if atomic is not None else contextlib.nullcontext():
+            while self.step < target:
+                st = next(self.market, None)
+                if st is None:
+                    break
+                self._apply(st)
+                n += 1
         return n
 
     async def run(self) -> None:
@@ -193,7 +151,6 @@ class EngineService:
             self.running = False
 
     def _after_step(self, flow: DemoFlow | None, ts: int) -> None:
-        eng = self.system.engine
         if flow is not None:
             flow.cancel_stale(ts)
         if flow is not None and self.steps % self.system.config.demo.order_every == 0:
@@ -204,11 +161,7 @@ class EngineService:
                     flow.resting.append((ts, cmd.client_order_id))
         if self.steps % 10 == 0:
             acct = self.system.config.demo.account
-            eq = self.portfolio(acct)["equity"]
-            self.equity.append((ts, eq))
-            if self._clients:
-                self._broadcast("equity", {"ts": ts, "equity": eq, "account": acct}, acct)
-        _ = eng
+            self.equity.append((ts, self.portfolio(acct)["equity"]))
 
     def submit_timed(self, cmd: Any) -> Any:
         t0 = time.perf_counter()
@@ -216,11 +169,3 @@ class EngineService:
         self.metrics.order_latency.observe(time.perf_counter() - t0)
         self.metrics.orders.labels(cmd.account).inc()
         return res
-
-
-def codec_quote(q: Quote) -> dict[str, Any]:
-    return {
-        "instrument_id": str(q.instrument_id), "bid": str(q.bid), "ask": str(q.ask),
-        "bid_size": str(q.bid_size), "ask_size": str(q.ask_size), "ts": q.ts,
-        "mid": str((q.bid + q.ask) / Decimal(2)),
-    }  # fmt: skip

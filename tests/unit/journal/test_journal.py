@@ -78,6 +78,23 @@ def test_batch_policy_commits_once_per_command_or_report(tmp_path: Path) -> None
     assert 0 < jr.commits < jr.appended  # grouped per command, not per event
 
 
+def test_commands_inside_atomic_are_committed_together_at_its_end(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "j.db")
+    jr = Journal(store, Durability.BATCH)
+    system = build_system(load_config(None), journal=jr)
+    eng = system.engine
+    with pytest.raises(RuntimeError, match="inside"), jr.atomic():
+        eng.submit(order("A1"))
+        with jr.atomic():  # nested: still the outer block's commit
+            eng.submit(order("A2"))
+        assert store.max_seq() == 0 and jr.commits == 0  # nothing written yet
+        raise RuntimeError("a bug inside the block")
+    # what the engine applied is written even so, in one commit
+    assert store.max_seq() == eng.seq > 0 and jr.commits == 1
+    eng.submit(order("A3"))
+    assert store.max_seq() == eng.seq and jr.commits == 2  # and commits are per command again
+
+
 def test_group_policy_commits_less_often(tmp_path: Path) -> None:
     _, _, _, batch = journaled_run(tmp_path / "a.db", seconds=10)
     _, _, _, group = journaled_run(tmp_path / "b.db", seconds=10, durability=Durability.GROUP)

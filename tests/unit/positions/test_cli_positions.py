@@ -121,3 +121,25 @@ def test_analytics_bad_return_is_reported_with_its_line(tmp_path: Path) -> None:
     returns = write(tmp_path, "r.csv", "date,return\nd1,0.1\nd2,oops\n")
     res = CliRunner().invoke(app, ["analytics", "--returns", str(returns)])
     assert res.exit_code == 2 and "line 3, column return" in res.output
+
+
+def test_positions_table_shows_each_position_with_its_pnl_and_fees(tmp_path: Path) -> None:
+    fills = write(tmp_path, "f.csv", HEADER + (
+        "2026-01-02T10:00:00Z,A1,BTC/USD,BUY,1,100,0.1,USD\n"
+        "2026-01-02T10:01:00Z,A1,BTC/USD,BUY,2,200,0.2,USD\n"
+        "2026-01-02T10:02:00Z,A1,BTC/USD,SELL,1,300,0.3,USD\n"
+        "2026-01-02T10:04:00Z,B2,ETH/USD,BUY,1,10,0,USD\n"
+    ))  # fmt: skip
+    res = CliRunner().invoke(
+        app, ["positions", "--fills", str(fills), "--method", "fifo"], terminal_width=200
+    )
+    assert res.exit_code == 0, res.output
+    assert "positions (fifo)" in res.output
+    cells = [[c for c in line.split() if c != "│"] for line in res.output.splitlines()]
+    rows = {r[0]: r for r in cells if r and r[0] in ("A1", "B2")}
+    btc = rows["A1"]
+    assert btc[:5] == ["A1", "BTC/USD", "2", "200", "200"]  # FIFO: sold the lot at 100
+    assert btc[5] == "-"  # no mark: no unrealized PnL
+    assert "0.6" in btc and "USD" in btc  # the fees, per currency
+    eth = rows["B2"]
+    assert eth[:4] == ["B2", "ETH/USD", "1", "10"]
