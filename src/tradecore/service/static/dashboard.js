@@ -136,7 +136,8 @@ const HANDLERS = {
 };
 function onOrderEvent(d) {
   later("orders", refreshOrders, 250);
-  if (S.lastOrder && d && (d.client_order_id === S.lastOrder || d.parent_id === S.lastOrder)) later("ticket", refreshTicket, 150);
+  const id = d && String(d.client_order_id || "");
+  if (S.lastOrder && (id === S.lastOrder || id.startsWith(S.lastOrder + "."))) later("ticket", refreshTicket, 150);
 }
 
 // ------------------------------------------------------------------ panels
@@ -281,8 +282,11 @@ function showTicket(o) {
 async function refreshTicket() {
   if (!S.lastOrder) return;
   const r = await api(`/v1/orders/${encodeURIComponent(S.lastOrder)}`);
-  if (r.status === 200) showTicket(r.body);
+  if (r.status !== 200) return;
+  showTicket(r.body);
+  if (!TERMINAL.has(r.body.status)) later("ticket", refreshTicket, 500);  // until it is done
 }
+const TERMINAL = new Set(["FILLED", "CANCELED", "REJECTED", "DENIED", "EXPIRED"]);
 
 // ------------------------------------------------------------------ polling (the rest comes by the stream)
 async function refreshMarks() {
