@@ -105,7 +105,7 @@ function connect() {
   const acct = S.account ? `?account=${encodeURIComponent(S.account)}` : "";
   const ws = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/v1/stream${acct}`);
   S.ws = ws;
-  ws.onopen = () => { $("status").textContent = "live"; };
+  ws.onopen = () => { S.connects = (S.connects || 0) + 1; $("status").textContent = "live"; };
   ws.onclose = (e) => {
     $("status").textContent = "disconnected - retrying";
     if (e.code === 4401) { api("/v1/session").catch(() => {}); }
@@ -117,16 +117,16 @@ const HANDLERS = {
   snapshot: (d) => {
     if (!S.account) { S.account = d.account; $("account").innerHTML = `<option>${esc(d.account)}</option>`; pollAll(); }
     renderPositions(d.positions); renderPortfolio(d.portfolio);
-    S.fills = d.fills; S.equity = d.equity_curve || []; renderFills(); renderChart(); renderVenues(d.venues);
+    S.fills = mergeFills(S.fills, d.fills); S.equity = d.equity_curve || []; renderFills(); renderChart(); renderVenues(d.venues);
   },
   quote: () => later("marks", refreshMarks, 300),  // re-mark positions at the server's exact marks
-  positions: (d) => renderPositions(d),
-  equity: (d) => { S.equity.push(d); if (S.equity.length > 3600) S.equity.shift(); renderChart(); $("equity").textContent = money(d.equity); },
+  positions: (d) => { S.positions = d; later("positions", async () => renderPositions(S.positions), 150); },
+  equity: (d) => { S.equity.push(d); if (S.equity.length > 3600) S.equity.shift(); later("chart", async () => renderChart(), 250); $("equity").textContent = money(d.equity); },
   OrderFilled: (d) => {
-    S.fills.push(d); if (S.fills.length > 200) S.fills.shift(); renderFills();
+    S.fills.push(d); if (S.fills.length > 500) S.fills.shift(); later("fills", async () => renderFills(), 200);
     later("count", refreshCount, 200); onOrderEvent(d);
   },
-  RoutingDecision: (d) => { S.decisions.unshift(d); S.decisions = S.decisions.slice(0, 8); renderRouting(); },
+  RoutingDecision: (d) => { S.decisions.unshift(d); S.decisions = S.decisions.slice(0, 8); later("routing", async () => renderRouting(), 250); },
   OrderDenied: (d) => { later("denials", refreshDenials, 200); onOrderEvent(d); },
   RiskAlert: () => later("alerts", refreshRisk, 200),
   BreachActionTaken: () => later("alerts", refreshRisk, 200),
@@ -134,6 +134,10 @@ const HANDLERS = {
   KillSwitchChanged: () => later("alerts", refreshRisk, 100),
   StrategyAlert: () => later("alerts", refreshRisk, 200),
 };
+function mergeFills(have, snap) {  // a reconnect's snapshot: keep what came before it
+  const seen = new Set(have.map((f) => f.trade_id));
+  return [...have, ...snap.filter((f) => !seen.has(f.trade_id))].sort((a, b) => a.seq - b.seq).slice(-500);
+}
 function onOrderEvent(d) {
   later("orders", refreshOrders, 250);
   const id = d && String(d.client_order_id || "");
