@@ -160,7 +160,9 @@ def test_an_order_entered_in_the_page_reaches_the_engine_and_is_filled(
     # the fill came to the page by the stream (the demo's own fills soon push it out of the
     # table's 40 rows, so the page's list is checked)
     try:
-        page.wait_for_function("ids => S.fills.some(f => ids.includes(f.client_order_id))", arg=filled)
+        page.wait_for_function(
+            "ids => S.fills.some(f => ids.includes(f.client_order_id))", arg=filled
+        )
     except Exception:
         state = page.evaluate("[S.connects, S.fills.length, S.fills.slice(-1)[0]?.ts]")
         msg = f"fill {filled} not on the page: connects, fills, last ts {state}"
