@@ -141,6 +141,16 @@ def test_every_panel_shows_the_running_services_data(page: Any, server: Server) 
     assert page.inner_text("#trading") in ("ACTIVE", "REDUCE_ONLY", "HALTED")
 
 
+def test_positions_are_re_marked_on_the_streams_quotes(page: Any, server: Server) -> None:
+    """Only a quote makes the page re-read positions (at the server's exact marks); the
+    marks it shows then change with the market."""
+    before = page.inner_text("#positions tbody")
+    with page.expect_request(lambda r: "/v1/positions?" in r.url, timeout=WAIT_MS):
+        pass
+    page.wait_for_function("b => document.querySelector('#positions tbody').innerText !== b",
+                           arg=before)  # fmt: skip
+
+
 def test_an_order_entered_in_the_page_reaches_the_engine_and_is_filled(
     page: Any, server: Server
 ) -> None:
