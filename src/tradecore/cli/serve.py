@@ -177,7 +177,7 @@ def register(app: typer.Typer) -> None:
             if not n_keys:
                 token = ks.create("local", ["*"], ["read", "trade", "risk-admin", "admin"])
                 typer.echo(f"no --keys given: a one-off admin key for this run: {token}")
-                typer.echo(f"dashboard: http://{h}:{p}/?key={token}&account={cfg.demo.account}")
+                typer.echo(f"dashboard: http://{h}:{p}/ asks for it (a key never goes in a URL)")
             base = f"http://{h}:{p}"
             for name, url in (
                 ("serving", f"{base}/ (Ctrl+C stops; a restart goes on from the journal)"),

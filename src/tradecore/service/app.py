@@ -28,9 +28,10 @@ from tradecore.journal.recovery import business_digest
 from tradecore.model.commands import CancelOrder, ReplaceOrder
 from tradecore.model.identifiers import AccountId, ClientOrderId
 from tradecore.model.orders import Order
-from tradecore.service import errors
+from tradecore.service import desk_api, errors
 from tradecore.service.auth import KeyStore, Principal
 from tradecore.service.clock import MAX_STEPS_PER_REQUEST
+from tradecore.service.desk import AlertLog
 from tradecore.service.errors import ApiError, ErrorOut
 from tradecore.service.health import ExtraChecks, Probe
 from tradecore.service.history import History
@@ -53,6 +54,7 @@ from tradecore.service.models import (
 )
 from tradecore.service.runner import EngineService
 from tradecore.service.security import client_of, identify, principal
+from tradecore.service.session import SessionStore
 from tradecore.service.stream import StreamHub
 from tradecore.service.ws import serve_stream
 
@@ -155,11 +157,13 @@ def create_app(
         metrics.http_latency.labels(path).observe(time.perf_counter() - t0)
         return resp
 
-    Read = Annotated[Principal, Depends(principal(keys, metrics, "read"))]
-    Trade = Annotated[Principal, Depends(principal(keys, metrics, "trade"))]
-    Admin = Annotated[Principal, Depends(principal(keys, metrics, "risk-admin"))]
-
-    Operator = Annotated[Principal, Depends(principal(keys, metrics, "admin"))]
+    sessions = SessionStore()  # the dashboard's logins (service/session.py)
+    Read = Annotated[Principal, Depends(principal(keys, metrics, "read", sessions))]
+    Trade = Annotated[Principal, Depends(principal(keys, metrics, "trade", sessions))]
+    Admin = Annotated[Principal, Depends(principal(keys, metrics, "risk-admin", sessions))]
+    Operator = Annotated[Principal, Depends(principal(keys, metrics, "admin", sessions))]
+    alerts = AlertLog(eng.bus.subscribe, owner_of)
+    desk_api.install(app, service, keys, metrics, sessions, history, alerts, ERRORS)
 
     def check_account(p: Principal, account: str, field: str = "query.account") -> None:
         if not p.can_see(account):
@@ -444,12 +448,20 @@ def create_app(
     async def stream(ws: WebSocket, key: str = "", account: str = "") -> None:
         await serve_stream(
             ws, key, account, keys=keys, metrics=metrics, hub=hub, snapshot=snapshot,
-            default_account=equity_account() or "",
+            default_account=equity_account() or "", sessions=sessions,
         )  # fmt: skip
+
+    static = resources.files("tradecore.service") / "static"
+    assets = {"dashboard.js": "text/javascript", "dashboard.css": "text/css"}
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def dashboard() -> HTMLResponse:
-        html = (resources.files("tradecore.service") / "static" / "dashboard.html").read_text()
-        return HTMLResponse(html)
+        return HTMLResponse((static / "dashboard.html").read_text())
+
+    @app.get("/static/{name}", include_in_schema=False)
+    async def asset(name: str) -> Response:
+        if name not in assets:  # only the dashboard's own files, never a path
+            raise ApiError(404, "not_found", f"no static file {name}", field="path.name")
+        return Response((static / name).read_text(), media_type=assets[name])
 
     return app

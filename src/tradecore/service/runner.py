@@ -24,6 +24,7 @@ from tradecore.flows import DemoFlow
 from tradecore.model import codec
 from tradecore.model.events import OrderDenied, OrderFilled
 from tradecore.service.clock import MarketStep, apply_step, market_steps
+from tradecore.service.desk import VenueLatency
 from tradecore.service.metrics import Metrics
 from tradecore.service.resume import Resumed
 
@@ -60,6 +61,8 @@ class EngineService:
         self.collector = IdleCollector()  # GC off while the feed runs; collected between steps
         bus = system.engine.bus
         bus.subscribe_all(self._on_message)
+        configured = {v.name: v.ack_latency_us for v in system.config.venues}
+        self.latency = VenueLatency(system.venues, configured, bus.subscribe)
 
     # ------------------------------------------------------------------ metrics
     def _on_message(self, m: Any) -> None:
@@ -86,12 +89,14 @@ class EngineService:
             st = self.system.execution.stats[name]
             up = v.health().value == "UP" and br.state.value == "CLOSED"
             self.metrics.venue_health.labels(name).set(1 if up else 0)
+            latency_us, source = self.latency.of(str(name), st.latency_us)
             out.append(
                 {
                     "venue": name,
                     "health": v.health().value,
                     "breaker": br.state.value,
-                    "latency_us": st.latency_us,
+                    "latency_us": latency_us,
+                    "latency_source": source,
                     "fill_rate": str(st.fill_rate),
                 }
             )

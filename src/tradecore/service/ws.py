@@ -1,5 +1,9 @@
 """The WebSocket endpoint: authenticate, send a snapshot, then the hub's messages for the
-key's accounts (see :mod:`tradecore.service.stream` for who sees what)."""
+key's accounts (see :mod:`tradecore.service.stream` for who sees what).
+
+The key comes from the ``X-API-Key`` header, the ``key`` query parameter (kept for scripts;
+the dashboard never puts a key in a URL), or the dashboard's session cookie, accepted only
+from a handshake of this service's own origin (:mod:`tradecore.service.session`)."""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from tradecore.service.auth import KeyStore, Principal
 from tradecore.service.errors import ApiError
 from tradecore.service.metrics import Metrics
 from tradecore.service.security import client_of, identify
+from tradecore.service.session import COOKIE, SessionStore, same_origin
 from tradecore.service.stream import StreamHub
 
 
@@ -28,13 +33,18 @@ async def serve_stream(
     hub: StreamHub,
     snapshot: Callable[[str, Principal], dict[str, Any]],
     default_account: str,
+    sessions: SessionStore | None = None,
 ) -> None:
-    try:
-        p: Principal | None = identify(
-            keys, metrics, key or ws.headers.get("x-api-key"), client_of(ws.client)
-        )
-    except ApiError:
-        p = None
+    token = key or ws.headers.get("x-api-key")
+    p: Principal | None = None
+    if not token and sessions is not None:
+        if same_origin(ws.headers.get("origin"), ws.headers.get("host")):
+            p = sessions.get(ws.cookies.get(COOKIE))
+    else:
+        try:
+            p = identify(keys, metrics, token, client_of(ws.client))
+        except ApiError:
+            p = None
     if p is None or "read" not in p.scopes or (account and not p.can_see(account)):
         await ws.close(code=4401)
         return
