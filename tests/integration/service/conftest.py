@@ -6,8 +6,10 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -62,6 +64,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     desk = keys.create("desk", ["DEMO"], ["read", "trade"])
     other = keys.create("other", ["OTHER"], ["read", "trade"])
     reader = keys.create("reader", ["DEMO"], ["read"])
+    with serving(app) as url:
+        yield Server(url, admin, desk, other, reader, service)
+
+
+@contextmanager
+def serving(app: Any) -> Iterator[str]:
+    """``app`` on uvicorn in a background thread, on a free port, once it is ready: its URL."""
     port = free_port()
     config = uvicorn.Config(
         app, host="127.0.0.1", port=port, log_level="warning", ws="websockets-sansio"
@@ -78,9 +87,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         except httpx.HTTPError:
             pass
         time.sleep(0.1)
-    yield Server(url, admin, desk, other, reader, service)
-    srv.should_exit = True
-    t.join(timeout=10)
+    try:
+        yield url
+    finally:
+        srv.should_exit = True
+        t.join(timeout=10)
 
 
 @dataclass

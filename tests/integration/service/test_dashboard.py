@@ -7,17 +7,14 @@ from __future__ import annotations
 
 import os
 import re
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
-from tests.integration.service.conftest import Server, free_port
+from tests.integration.service.conftest import Server, serving
 from tradecore.cli.serve import build_service
 
 CHROMIUM = "/usr/bin/chromium"
@@ -42,25 +39,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     keys.rate_per_s, keys.burst = 10_000, 10_000
     admin = keys.create("admin", ["*"], ["read", "trade", "risk-admin"])
     desk = keys.create("desk", ["DEMO"], ["read", "trade"])
-    port = free_port()
-    srv = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                       ws="websockets-sansio")
-    )  # fmt: skip
-    t = threading.Thread(target=srv.run, daemon=True)
-    t.start()
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/ready").json().get("ready"):
-                break
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    yield Server(url, admin, desk, desk, desk, service)
-    srv.should_exit = True
-    t.join(timeout=10)
+    with serving(app) as url:
+        yield Server(url, admin, desk, desk, desk, service)
 
 
 @pytest.fixture(scope="module")
@@ -231,7 +211,10 @@ def test_the_kill_switch_halts_the_account_and_is_shown_with_its_alert(
         "document.querySelector('#alerts tbody').innerText.includes('desk check')"
     )
     assert "HALTED" in page.inner_text("#states") and "desk check" in page.inner_text("#states")
-    assert page.locator("#orders tbody tr").count() == 0  # HALTED cancelled the working orders
+    # HALTED cancels the working orders: gone from the page once the venues confirm
+    page.wait_for_function(
+        "document.querySelectorAll('#orders tbody tr').length === 0", timeout=WAIT_MS
+    )
     shoot(page, "dashboard-halted.png")
     page.click("#kill")  # now "Release kill switch"
     page.wait_for_function("document.getElementById('trading').textContent === 'ACTIVE'")
