@@ -46,6 +46,7 @@ from tradecore.venues.ccxt.markets import clean, instruments_from_markets, to_de
 from tradecore.venues.ccxt.pollers import CcxtVenueConfig, Pollers, Track
 from tradecore.venues.ccxt.replace import Replacing
 from tradecore.venues.ccxt.streams import Streams
+from tradecore.venues.handoff import drain
 from tradecore.venues.protocol import ExecutionSink, VenueHealth, VenueOrderStatus, VenueTrade
 
 log = logging.getLogger("tradecore.venues.ccxt")
@@ -202,14 +203,7 @@ class CcxtVenueClient(Streams, Replacing, Pollers):
     # ------------------------------------------------------------------ engine thread
     def drain(self) -> int:
         """Hand every queued report to the engine, in order (call on the engine's thread)."""
-        n = 0
-        while True:
-            try:
-                kind, args = self._reports.get_nowait()
-            except queue.Empty:
-                return n
-            n += 1
-            self._deliver(kind, args)
+        return drain(self._reports, self._deliver)
 
     def _deliver(self, kind: str, args: tuple[Any, ...]) -> None:
         if kind == "quote":

@@ -39,6 +39,7 @@ from tradecore.model.values import Currency, Money
 from tradecore.service.fix.answers import dec, utc
 from tradecore.venues.fix.config import FixVenueConfig, initiator_settings
 from tradecore.venues.fix.inbound import book_of, reports_of, status_of
+from tradecore.venues.handoff import drain
 from tradecore.venues.protocol import ExecutionSink, VenueHealth, VenueOrderStatus, VenueTrade
 
 log = logging.getLogger("tradecore.venues.fix")
@@ -232,14 +233,7 @@ class FixVenueClient:
     # ------------------------------------------------------------------ engine thread
     def drain(self) -> int:
         """Hand every queued report to the engine's sink, in order (the engine's thread)."""
-        n = 0
-        while True:
-            try:
-                kind, args = self._queue.get_nowait()
-            except queue.Empty:
-                return n
-            n += 1
-            self._deliver(kind, args)
+        return drain(self._queue, self._deliver)
 
     def _deliver(self, kind: str, args: Any) -> None:
         if kind == "book":
