@@ -89,17 +89,27 @@ class Proc:
             )  # fmt: skip
 
     def kill(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait(10)
+        kill(self.proc)
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.kill()
+        stop(self.proc)
+
+
+def kill(proc: subprocess.Popen[bytes] | None) -> None:
+    """SIGKILL a running process and reap it: no shutdown, no flush."""
+    if proc is not None and proc.poll() is None:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+
+
+def stop(proc: subprocess.Popen[bytes] | None) -> None:
+    """SIGTERM a running process; SIGKILL it if it has not exited within 10 s."""
+    if proc is not None and proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            kill(proc)
 
 
 def shard_proc(
