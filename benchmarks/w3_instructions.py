@@ -8,8 +8,9 @@ instrumentation switched on only for the measured orders, once with the orders a
 the book refreshes alone, and prints one JSON line: the order path's instructions per order
 (the difference), for before/after comparisons of a hot-path change on a busy machine.
 
-Usage: python benchmarks/w3_instructions.py [direct|smart] [on|off] [orders]
-       (risk on or off; the journal is off: its writer runs in another process)
+Usage: python benchmarks/w3_instructions.py [direct|smart] [on|off] [orders] [none|group]
+       (risk on or off; journal none (default) or group: the engine's side of the journal,
+       encoding and handing events on, is counted; its writer process is not traced)
 Needs valgrind (callgrind_control) on PATH; about 40 s per configuration.
 """
 
@@ -26,7 +27,7 @@ from pathlib import Path
 WARMUP = 200
 
 
-def _loop(smart: bool, risk: bool, n: int, submit: bool) -> None:
+def _loop(smart: bool, risk: bool, n: int, submit: bool, journal: str = "none") -> None:
     from tradecore.bench import workloads as w
     from tradecore.model import (
         ClientOrderId,
@@ -38,7 +39,7 @@ def _loop(smart: bool, risk: bool, n: int, submit: bool) -> None:
         Venue,
     )
 
-    system = w._system(venues=3 if smart else 1, risk=risk, journal="none")
+    system = w._system(venues=3 if smart else 1, risk=risk, journal=journal)
     eng, clock = system.engine, system.clock
     target = InstrumentId.of("BTC/USD", Venue("SMART" if smart else "SIMA"))
     walk = w._walk(3, WARMUP + n)
@@ -80,15 +81,16 @@ def _count(args: list[str]) -> int:
 def main() -> None:
     if sys.argv[1:2] == ["--child"]:
         a = sys.argv[2:]
-        _loop(a[0] == "smart", a[1] == "on", int(a[2]), a[3] == "1")
+        _loop(a[0] == "smart", a[1] == "on", int(a[2]), a[3] == "1", a[4])
         return
     path = sys.argv[1] if len(sys.argv) > 1 else "direct"
     risk = sys.argv[2] if len(sys.argv) > 2 else "on"
     n = int(sys.argv[3]) if len(sys.argv) > 3 else 500
-    full = _count([path, risk, str(n), "1"])
-    books = _count([path, risk, str(n), "0"])
+    journal = sys.argv[4] if len(sys.argv) > 4 else "none"
+    full = _count([path, risk, str(n), "1", journal])
+    books = _count([path, risk, str(n), "0", journal])
     print(json.dumps({
-        "workload": f"W3-{path}-risk-{risk}-journal-none-instructions", "orders": n,
+        "workload": f"W3-{path}-risk-{risk}-journal-{journal}-instructions", "orders": n,
         "instructions_per_order": (full - books) // n, "with_book_refresh": full // n,
         "python": sys.version.split()[0],
     }))  # fmt: skip

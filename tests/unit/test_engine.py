@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import msgspec
+
 from tests.fakes import ScriptedVenue
 from tradecore.engine import Engine, InstrumentRegistry, SimClock
 from tradecore.engine.execution import attach
@@ -16,14 +18,18 @@ from tradecore.model import (
     InstrumentId,
     OrderDenied,
     OrderFilled,
+    OrderInitialized,
     OrderStatus,
+    OrderSubmitted,
     OrderType,
     ReasonCode,
     ReplaceOrder,
     Side,
     SubmitOrder,
     TimeInForce,
+    Venue,
     codec,
+    spot,
 )
 from tradecore.model.denial import Denial
 from tradecore.model.orders import Order
@@ -66,12 +72,68 @@ def test_submit_accept_fill_publishes_ordered_gap_free_events(
     assert res.order.avg_px == Decimal("99.625")
     assert [e.seq for e in seen] == list(range(1, len(seen) + 1))
     assert [type(e).__name__ for e in seen] == [
-        "OrderInitialized",
-        "OrderSubmitted",
+        "OrderInitialized",  # with submitted: one event where two said nothing more
         "OrderAccepted",
         "OrderFilled",
         "OrderFilled",
     ]
+    first = seen[0]
+    assert isinstance(first, OrderInitialized) and first.submitted
+
+
+def test_a_denied_order_keeps_its_order_event_then_the_denial(
+    engine: Engine, venue: ScriptedVenue
+) -> None:
+    seen = record(engine)
+    res = engine.submit(limit("bad", px="1.001"))  # off the tick: static check
+    assert res.order is not None and res.order.status is OrderStatus.DENIED
+    assert [type(e).__name__ for e in seen] == ["OrderInitialized", "OrderDenied"]
+    first = seen[0]
+    assert isinstance(first, OrderInitialized) and not first.submitted
+    assert venue.submitted == []
+
+
+def test_a_gateway_refusal_after_the_submit_denies_and_sends_nothing(
+    engine: Engine, venue: ScriptedVenue
+) -> None:
+    seen = record(engine)
+    order = engine.submit(limit("x")).order
+    assert order is not None
+    # the gateway refuses (an unknown venue): SUBMITTED -> DENIED, nothing reached a venue
+    iid = InstrumentId.parse("BTC/USD@NOWHERE")
+    engine.instruments.add(spot("BTC/USD", "NOWHERE", tick="0.01", lot="0.001"))
+    res = engine.submit(
+        SubmitOrder(
+            client_order_id=ClientOrderId("y"), account=ACC, instrument_id=iid, side=Side.BUY,
+            order_type=OrderType.LIMIT, quantity=Decimal(1), price=Decimal(100),
+        )
+    )  # fmt: skip
+    assert res.denial is not None and res.denial.reason is ReasonCode.UNKNOWN_VENUE
+    assert res.order is not None and res.order.status is OrderStatus.DENIED
+    assert [type(e).__name__ for e in seen][-2:] == ["OrderInitialized", "OrderDenied"]
+    assert [o.client_order_id for o in venue.submitted] == ["x"]
+
+
+def test_journals_written_before_the_one_event_submit_replay_the_same(
+    engine: Engine, venue: ScriptedVenue, btc: Instrument
+) -> None:
+    """An old journal says OrderInitialized + OrderSubmitted: it rebuilds the same order."""
+    seen = record(engine)
+    engine.submit(limit("a", "2"))
+    engine.sink.on_accepted(ClientOrderId("a"), venue.next_vid())
+    venue.fill("a", "2", "100")
+    first = seen[0]
+    assert isinstance(first, OrderInitialized)
+    old = [
+        msgspec.structs.replace(first, submitted=False),
+        OrderSubmitted(first.seq, first.ts, first.client_order_id, first.account, Venue("FAKE")),
+        *seen[1:],
+    ]
+    replayed = Engine(SimClock(), InstrumentRegistry([btc]))
+    for e in old:
+        replayed.apply_event(e)
+    a, b = replayed.orders.get(ClientOrderId("a")), engine.orders.get(ClientOrderId("a"))
+    assert a is not None and b is not None and a.snapshot() == b.snapshot()
 
 
 def test_resubmitting_a_client_order_id_returns_the_original(
@@ -200,7 +262,6 @@ def test_reentrant_reports_are_applied_after_the_command_in_order(btc: Instrumen
     assert res.order is not None and res.order.status is OrderStatus.FILLED
     assert [type(e).__name__ for e in seen] == [
         "OrderInitialized",
-        "OrderSubmitted",
         "OrderAccepted",
         "OrderFilled",
     ]

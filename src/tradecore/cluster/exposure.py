@@ -178,6 +178,10 @@ class ExposureBook:
                 total += self._value(w.symbol, w.leaves, w.price)
         return total
 
+    def is_working(self, shard: int, coid: str) -> bool:
+        """Is that order of ``shard`` counted as working already?"""
+        return (shard, coid) in self.working
+
     def order_value(self, symbol: str, qty: Decimal, price: Decimal | None) -> Decimal:
         return self._value(symbol, qty, price)
 

@@ -1,9 +1,9 @@
 """A shard's firm-risk gate: its credit (exposure budget) and its emergency state.
 
 :class:`ShardGuard` is the engine's ``RiskGate`` on a shard: it asks the shard's own
-:class:`~tradecore.cluster.exposure.ExposureBook` (kept from the engine's bus, so the order
-being checked is already counted as working) whether the shard's gross exposure stays within
-the credit the risk aggregator allocated, then hands the order to the configured risk
+:class:`~tradecore.cluster.exposure.ExposureBook` (kept from the engine's bus; the order
+being checked, which has no event yet, is added to it) whether the shard's gross exposure
+stays within the credit the risk aggregator allocated, then hands the order to the configured risk
 pipeline. No network hop: the credit is a number on this thread, changed by the aggregator
 through ``<prefix>.ctl.<shard>.credit``.
 
@@ -87,6 +87,10 @@ class ShardGuard:
         credit = self.credit
         if credit is not None and order.parent_id is None:
             used = self.book.gross(self.shard)
+            if not self.book.is_working(self.shard, order.client_order_id):
+                used += self.book.order_value(
+                    order.instrument_id.symbol, order.leaves_qty, order.price
+                )
             if used > credit:
                 self.credit_denials += 1
                 return Denial(

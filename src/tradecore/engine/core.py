@@ -35,7 +35,7 @@ from tradecore.engine.reports import ReportSink
 from tradecore.engine.state import OrderState, replacement
 from tradecore.model.commands import CancelOrder, ReplaceOrder, SubmitOrder
 from tradecore.model.denial import Denial
-from tradecore.model.enums import OrderStatus, ReasonCode
+from tradecore.model.enums import ReasonCode
 from tradecore.model.events import (
     Event,
     OrderCancelRejected,
@@ -44,7 +44,6 @@ from tradecore.model.events import (
     OrderPendingCancel,
     OrderPendingReplace,
     OrderReplaceRejected,
-    OrderSubmitted,
 )
 from tradecore.model.identifiers import SMART
 from tradecore.model.instrument import Instrument
@@ -232,38 +231,40 @@ class Engine:
         return self._command(self._submit, checked)
 
     def _submit(self, cmd: SubmitOrder) -> CommandResult:
-        self.seq = seq = self.seq + 1  # _next(), inlined on the order path
+        """Check the order before its first event exists, then one event: ``submitted`` when
+        it goes straight to execution, else initialized and denied (the audit keeps both)."""
         ts = self.clock.now_ns()
+        order = Order(
+            cmd.client_order_id, cmd.account, cmd.instrument_id, cmd.side, cmd.order_type,
+            cmd.quantity, cmd.price, cmd.time_in_force, post_only=cmd.post_only,
+            reduce_only=cmd.reduce_only, created_ns=ts, tag=cmd.tag,
+            trigger_price=cmd.trigger_price, expire_ns=cmd.expire_ns,
+            display_qty=cmd.display_qty, stp=cmd.stp,
+        )  # fmt: skip
+        denial = static_check(order, self.instrument_for(order), ts)
+        if denial is None and self.risk is not None:
+            denial = self.risk.check(order)
+        gateway = self.gateway
+        if denial is None and gateway is None:
+            denial = Denial(ReasonCode.NO_ROUTE, "no execution gateway configured")
+        ts = order.created_ns = order.last_event_ns = self.clock.now_ns()
+        self.seq = seq = self.seq + 1  # _next(), inlined on the order path
+        self.state.staged = order
         self._emit(
             OrderInitialized(
                 seq, ts, cmd.client_order_id, cmd.account, cmd.instrument_id, cmd.side,
                 cmd.order_type, cmd.quantity, cmd.price, cmd.time_in_force, cmd.post_only,
                 cmd.reduce_only, None, cmd.tag, cmd.trigger_price, cmd.expire_ns, cmd.display_qty,
-                cmd.stp,
+                cmd.stp, denial is None,
             )
         )  # fmt: skip
-        order = self.state._by_id[cmd.client_order_id]
-        denial = static_check(order, self.instrument_for(order), ts)
-        if denial is None and self.risk is not None:
-            denial = self.risk.check(order)
-        if denial is None:
-            if self.gateway is None:
-                denial = Denial(ReasonCode.NO_ROUTE, "no execution gateway configured")
-            else:
-                denial = self.gateway.send(order)
+        if denial is None and gateway is not None:
+            # the gateway may still refuse (no route, breaker open): then nothing went out
+            denial = gateway.send(order)
         if denial is not None:
             self._deny(order, denial)
             return CommandResult(order, denial)
-        if order.status is OrderStatus.INITIALIZED:
-            self._mark_submitted(order)
         return CommandResult(order)
-
-    def _mark_submitted(self, order: Order) -> None:
-        self.seq = seq = self.seq + 1  # _next(), inlined on the order path
-        ts = self.clock.now_ns()
-        self._emit(
-            OrderSubmitted(seq, ts, order.client_order_id, order.account, order.instrument_id.venue)
-        )
 
     def _deny(self, order: Order, d: Denial) -> None:
         seq, ts = self._next()

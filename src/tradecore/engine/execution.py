@@ -281,7 +281,6 @@ class Execution:
             spec.order_type, spec.time_in_force, post_only=spec.post_only,
         )  # fmt: skip
         self._hand_over(self.clients[spec.venue], child)
-        self.port.mark_submitted(child)
         return child
 
     # ------------------------------------------------------------------ parent lifecycle

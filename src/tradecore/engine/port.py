@@ -55,23 +55,20 @@ class ExecutionPort:
         price: Decimal | None, order_type: OrderType, time_in_force: TimeInForce, *,
         post_only: bool = False,
     ) -> Order:  # fmt: skip
-        """A child of ``parent`` on ``venue``, INITIALIZED (the parent passed risk)."""
+        """A child of ``parent`` on ``venue``, SUBMITTED in one event (the parent passed risk;
+        the caller hands it to its venue next, in the same step)."""
         e = self._e
         seq, ts = e._next()
         e._emit(
             OrderInitialized(
                 seq, ts, child_id, parent.account, parent.instrument_id.on(venue), parent.side,
                 order_type, quantity, price, time_in_force, post_only, parent.reduce_only,
-                parent.client_order_id, parent.tag,
+                parent.client_order_id, parent.tag, submitted=True,
             )
         )  # fmt: skip
         child = e.orders.get(child_id)
         assert child is not None
         return child
-
-    def mark_submitted(self, order: Order) -> None:
-        """``order`` has been handed to its venue."""
-        self._e._mark_submitted(order)
 
     def deny(self, order: Order, denial: Denial) -> None:
         self._e._deny(order, denial)

@@ -25,7 +25,8 @@ class RiskGate(Protocol):
 class ExecutionGateway(Protocol):
     """Sends orders on. The execution module (:mod:`tradecore.engine.execution`) implements it.
 
-    ``send`` runs while the order is still INITIALIZED: returning a Denial denies it.
+    ``send`` runs right after the order's one event made it SUBMITTED, in the same step:
+    returning a Denial (nothing was sent: no route, breaker open) denies it.
     """
 
     def send(self, order: Order) -> Denial | None: ...

@@ -72,6 +72,9 @@ class OrderState:
         self.pending_replace: dict[ClientOrderId, OrderPendingReplace] = {}
         self.anomalies: Counter[str] = Counter()  # ReportAnomaly kinds (rebuilt by replay)
         self.on_child_done: ChildDone | None = None
+        # an order the engine built from a command to check it before its event existed:
+        # the event's applier takes it instead of building an equal one again
+        self.staged: Order | None = None
         self.appliers: dict[type[Event], Callable[[Any], None]] = {
             OrderInitialized: self._initialized,
             OrderDenied: self._denied,
@@ -118,14 +121,21 @@ class OrderState:
 
     # ------------------------------------------------------------------ appliers
     def _initialized(self, e: OrderInitialized) -> None:
-        self.orders.add(
-            Order(
+        o = self.staged
+        if o is not None and o.client_order_id == e.client_order_id:
+            self.staged = None  # built from the same command by the engine (live only)
+        else:
+            o = Order(
                 e.client_order_id, e.account, e.instrument_id, e.side, e.order_type, e.quantity,
                 e.price, e.time_in_force, post_only=e.post_only, reduce_only=e.reduce_only,
                 parent_id=e.parent_id, created_ns=e.ts, tag=e.tag, trigger_price=e.trigger_price,
                 expire_ns=e.expire_ns, display_qty=e.display_qty, stp=e.stp,
-            )
-        )  # fmt: skip
+            )  # fmt: skip
+        self.orders.add(o)
+        if e.submitted:  # created and handed to execution in one step
+            o.status = OrderStatus.SUBMITTED  # = apply(Trigger.SUBMIT) on a new order
+            o.last_event_ns = e.ts
+            self.orders.mark_open(o)
 
     def _denied(self, e: OrderDenied) -> None:
         o = self._by_id.get(e.client_order_id) or self.order(e.client_order_id)

@@ -35,7 +35,12 @@ class Event(msgspec.Struct, frozen=True, gc=False, tag=True, tag_field="type"):
 
 class OrderInitialized(Event, frozen=True):
     """An order the engine has accepted for processing (idempotency key recorded).
-    The order-type fields at the end have defaults, so journals written before them decode."""
+    The order-type fields at the end have defaults, so journals written before them decode.
+
+    ``submitted``: the order passed its checks and went straight to execution in the same
+    step: one event where ``OrderInitialized`` + ``OrderSubmitted`` carried nothing more (the
+    order starts SUBMITTED). ``False``: it stays INITIALIZED (it is denied next, or, in
+    journals written before the flag, an ``OrderSubmitted`` follows)."""
 
     client_order_id: ClientOrderId
     account: AccountId
@@ -53,6 +58,7 @@ class OrderInitialized(Event, frozen=True):
     expire_ns: int | None = None
     display_qty: Decimal | None = None
     stp: StpMode | None = None
+    submitted: bool = False
 
 
 class OrderDenied(Event, frozen=True):

@@ -51,6 +51,8 @@ _WORKING = (S.ACCEPTED, S.PARTIALLY_FILLED)
 TRANSITIONS: dict[tuple[OrderStatus, Trigger], OrderStatus] = {
     (S.INITIALIZED, T.DENY): S.DENIED,
     (S.INITIALIZED, T.SUBMIT): S.SUBMITTED,
+    # refused by our own execution gateway (no route, breaker open) before any venue saw it
+    (S.SUBMITTED, T.DENY): S.DENIED,
     (S.SUBMITTED, T.ACCEPT): S.ACCEPTED,
     (S.SUBMITTED, T.REJECT): S.REJECTED,
     # a venue may fill, cancel (IOC) or expire before its ack reaches us

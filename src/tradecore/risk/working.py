@@ -6,7 +6,8 @@ symbol, the unfilled quantity of its working BUY orders and of its working SELL 
 of the reduce-only ones among them), updated from order events, so a check reads two numbers
 instead of scanning the open orders.
 
-* An order counts from ``OrderSubmitted`` until it is closed (filled, canceled, expired,
+* An order counts from its submit (``OrderInitialized`` with ``submitted``, or, in older
+  journals, ``OrderSubmitted``) until it is closed (filled, canceled, expired,
   rejected, replaced); its contribution is its unfilled quantity (``leaves_qty``).
 * A SMART parent counts once: the parent is tracked, its children are not (an event of a
   child refreshes its parent, whose filled quantity follows its children's fills).
@@ -31,6 +32,7 @@ from tradecore.model.events import (
     OrderDenied,
     OrderExpired,
     OrderFilled,
+    OrderInitialized,
     OrderPendingReplace,
     OrderRejected,
     OrderReplaced,
@@ -72,10 +74,11 @@ class WorkingOrders:
         self._totals: dict[str, dict[str, Totals]] = {}  # account -> symbol -> totals
         self._counted: dict[ClientOrderId, Decimal] = {}  # order id -> quantity counted
         self._pending: dict[ClientOrderId, Decimal] = {}  # requested quantity of a replace
-        # only the events that can change an order's working quantity (not initialized,
-        # accepted, pending cancel, cancel rejected: the hot path pays two handlers an order)
+        # only the events that can change an order's working quantity (not accepted, pending
+        # cancel, cancel rejected: the hot path pays two handlers an order)
         for kind in (
-            OrderSubmitted, OrderFilled, OrderCanceled, OrderExpired, OrderRejected, OrderDenied,
+            OrderInitialized, OrderSubmitted, OrderFilled, OrderCanceled, OrderExpired,
+            OrderRejected, OrderDenied,
             OrderAdopted,  # a late ack after a timeout: the order is live again
         ):  # fmt: skip
             bus.subscribe(kind, self._on_event)

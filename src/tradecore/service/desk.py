@@ -4,12 +4,12 @@ and the recent alerts of every account.
 Venue latency: the engine's rolling ack latency is measured on the engine clock, which in
 ``serve`` moves in whole market steps (every simulated venue then shows one step, 100 ms).
 So a simulated venue shows its configured ``ack_latency_us`` (source ``configured``) and any
-other venue the wall time from its order's ``OrderSubmitted`` to its ``OrderAccepted`` as
-the bus delivers them (source ``measured``; until a first ack, the engine's figure, source
-``engine``). Alerts: the last :data:`ALERTS_KEPT` risk alerts, breach actions, trading-state
-and kill-switch changes and strategy alerts, each with its owner by the stream's own rules
-(:data:`tradecore.service.stream.RULES`), so the REST view and the stream agree on who sees
-what."""
+other venue the wall time from its order's submit (``OrderInitialized`` with ``submitted``)
+to its ``OrderAccepted`` as the bus delivers them (source ``measured``; until a first ack,
+the engine's figure, source ``engine``). Alerts: the last :data:`ALERTS_KEPT` risk alerts,
+breach actions, trading-state and kill-switch changes and strategy alerts, each with its
+owner by the stream's own rules (:data:`tradecore.service.stream.RULES`), so the REST view
+and the stream agree on who sees what."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tradecore.model import codec
-from tradecore.model.events import OrderAccepted, OrderRejected, OrderSubmitted
+from tradecore.model.events import OrderAccepted, OrderInitialized, OrderRejected, OrderSubmitted
 from tradecore.risk.emergency import TradingStateChanged
 from tradecore.risk.events import BreachActionTaken, KillSwitchChanged, RiskAlert
 from tradecore.service.stream import FIRM, PUBLIC, RULES, OwnerOf, may_see
@@ -55,17 +55,24 @@ class VenueLatency:
         self._clock = clock_ns
         self._sent: dict[str, tuple[str, int]] = {}
         self._acks: dict[str, deque[int]] = {}
+        subscribe(OrderInitialized, self._on_initialized)
         subscribe(OrderSubmitted, self._on_submitted)
         subscribe(OrderAccepted, self._on_acked)
         subscribe(OrderRejected, self._on_acked)
 
+    def _on_initialized(self, e: OrderInitialized) -> None:
+        if e.submitted:
+            self._sent_to(str(e.instrument_id.venue), str(e.client_order_id))
+
     def _on_submitted(self, e: OrderSubmitted) -> None:
-        venue = str(e.venue)
+        self._sent_to(str(e.venue), str(e.client_order_id))
+
+    def _sent_to(self, venue: str, coid: str) -> None:
         if venue in self.configured:
             return
         if len(self._sent) >= PENDING_MAX:
             self._sent.pop(next(iter(self._sent)))
-        self._sent[str(e.client_order_id)] = (venue, self._clock())
+        self._sent[coid] = (venue, self._clock())
 
     def _on_acked(self, e: OrderAccepted | OrderRejected) -> None:
         sent = self._sent.pop(str(e.client_order_id), None)

@@ -56,6 +56,8 @@ def fold(events: list[Any]) -> Order | None:
         e.price, e.time_in_force, post_only=e.post_only, reduce_only=e.reduce_only,
         parent_id=e.parent_id, created_ns=e.ts, tag=e.tag,
     )  # fmt: skip
+    if e.submitted:
+        o.apply(Trigger.SUBMIT, e.ts)
     for ev in events[1:]:
         t = type(ev)
         if t is OrderFilled:

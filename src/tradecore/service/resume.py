@@ -40,6 +40,7 @@ from tradecore.model.events import (
     OrderAccepted,
     OrderAdopted,
     OrderFilled,
+    OrderInitialized,
     OrderPendingCancel,
     OrderPendingReplace,
     OrderReplaced,
@@ -101,13 +102,14 @@ class _Tracker:
     def __init__(self, system: System, passive_at: set[tuple[InstrumentId, int]]) -> None:
         self.orders = system.engine.orders
         self.passive_at = passive_at
-        self.sent: dict[str, tuple[int, int]] = {}  # coid -> (seq, ts) of OrderSubmitted
+        self.sent: dict[str, tuple[int, int]] = {}  # coid -> (seq, ts) of its submit
         self.queued: dict[str, int] = {}  # coid -> seq it joined its book's queue
         self.cancel: dict[str, tuple[int, int]] = {}
         self.replace: dict[str, tuple[int, int, OrderPendingReplace]] = {}
         self.passive: dict[tuple[InstrumentId, int], dict[str, Decimal]] = defaultdict(dict)
         self.ids: dict[str, list[int]] = defaultdict(lambda: [0, 0])
         self._on: dict[type[Any], Callable[[Any], None]] = {
+            OrderInitialized: self._initialized,
             OrderSubmitted: lambda e: self.sent.__setitem__(e.client_order_id, (e.seq, e.ts)),
             OrderAccepted: self._queued,
             OrderAdopted: self._queued,
@@ -136,6 +138,10 @@ class _Tracker:
         if m is not None:
             slot = self.ids[m.group(1)]
             slot[k] = max(slot[k], int(m.group(2)))
+
+    def _initialized(self, e: OrderInitialized) -> None:
+        if e.submitted:
+            self.sent[e.client_order_id] = (e.seq, e.ts)
 
     def _queued(self, e: OrderAccepted | OrderAdopted) -> None:
         self.queued.setdefault(e.client_order_id, e.seq)
