@@ -163,6 +163,11 @@ class OrderBook:
         one reached gives a ``prevented`` match, then ``stp`` decides who is expired."""
         opp = self.asks if side is Side.BUY else self.bids
         fills: list[Match] = []
+        if opp._ladder is not None and not opp.keys:  # only market makers: walk their ladder
+            opp.take_ladder(qty, limit, fills)
+            if fills:
+                self.version += 1
+            return fills
         remaining = qty
         if stp is StpMode.NONE:
             account = ""

@@ -140,6 +140,29 @@ class _Side:
         self._ladder = None
         self._syn_keys = value
 
+    def take_ladder(self, qty: Decimal, limit: Decimal | None, fills: list[Match]) -> Decimal:
+        """Match ``qty`` against the ladder alone (call only while it is pending and none of
+        our orders rests on this side), best first up to ``limit``; what is left stays a
+        ladder. Returns the quantity not matched."""
+        lad = self._ladder
+        assert lad is not None and not self.keys
+        i, n = 0, len(lad)
+        while i < n:
+            p, s = lad[i]
+            if limit is not None and not self.crosses(p, limit):
+                break
+            if s > qty:
+                fills.append(Match("~syn", "", p, qty))
+                self._ladder = ((p, s - qty), *lad[i + 1 :])
+                return ZERO
+            fills.append(Match("~syn", "", p, s))
+            qty -= s
+            i += 1
+            if qty == 0:
+                break
+        self._ladder = lad[i:]
+        return qty
+
     def top(self) -> tuple[Decimal, Decimal] | None:
         """The best level (price, total size), or None for an empty side."""
         lad = self._ladder
@@ -195,6 +218,9 @@ class _Side:
         del self.syn_keys[i]
 
     def prices_best_first(self) -> list[Decimal]:
+        lad = self._ladder
+        if lad is not None and not self.keys:
+            return [p for p, _ in lad]
         if not self.syn_keys:
             keys = self.keys
         elif not self.keys:
@@ -204,6 +230,12 @@ class _Side:
         return list(reversed(keys)) if self.is_bid else list(keys)
 
     def size_at(self, price: Decimal) -> Decimal:
+        lad = self._ladder
+        if lad is not None and not self.keys:
+            for p, s in lad:
+                if p == price:
+                    return s
+            return ZERO
         own = self.totals.get(price)
         syn = self.syn.get(price)
         if own is None:
