@@ -14,6 +14,7 @@ from tradecore.cli.progress import Step, bar
 class Workload(StrEnum):
     W1 = "W1"
     W2 = "W2"
+    W2_DIRECT = "W2-direct"  # one venue, no router: NautilusTrader's W2 one to one
     W3 = "W3"
     W4 = "W4"
     RECOVERY = "recovery"
@@ -23,12 +24,13 @@ class Workload(StrEnum):
 
 
 #: what `all` runs, each in a fresh process (memory is long: on its own only)
-ALL = (Workload.W1, Workload.W2, Workload.W3, Workload.W4, Workload.RECOVERY)
+ALL = (Workload.W1, Workload.W2, Workload.W2_DIRECT, Workload.W3, Workload.W4, Workload.RECOVERY)
 
 
 def _steps(workload: Workload, scale: float, step: Step) -> list[Callable[[], str]]:
     """The result lines of one workload, as thunks (one bar step each)."""
     from tradecore.bench import workloads as w
+    from tradecore.bench.w2direct import w2_direct
 
     def n(x: int) -> int:
         return max(int(x * scale), 10)
@@ -43,6 +45,7 @@ def _steps(workload: Workload, scale: float, step: Step) -> list[Callable[[], st
     table: dict[Workload, list[Callable[[], str]]] = {
         Workload.W1: [lambda: w.w1(n(1_000_000)), lambda: w.w1(n(1_000_000), risk=False)],
         Workload.W2: [lambda: w.w2(n(1_000_000))],
+        Workload.W2_DIRECT: [lambda: w2_direct(n(1_000_000))],
         Workload.W3: [
             w3(smart=False, risk=False, journal="none"),
             w3(smart=False, risk=True, journal="none"),
@@ -81,8 +84,8 @@ def register(app: typer.Typer) -> None:
         workload: Workload = typer.Argument(
             ...,
             metavar="WORKLOAD",
-            help="W1, W2, W3, W4, recovery, memory (about 2.5 min), scale (shards on NATS) "
-            "or all (about 70 s, without memory and scale)",
+            help="W1, W2, W2-direct, W3, W4, recovery, memory (about 2.5 min), "
+            "scale (shards on NATS) or all (about 90 s, without memory and scale)",
         ),
         scale: float = typer.Option(
             1.0, "--scale", min=0.001, max=10, metavar="FACTOR", help="multiply every size"

@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from tradecore.model.enums import Side, StpMode
-from tradecore.venues.sim.levels import ZERO, Match, Resting, _Side
+from tradecore.venues.sim.levels import ZERO, Ladder, Match, Resting, _Side, is_ladder
 
 __all__ = ["Match", "OrderBook", "Resting"]
 
@@ -163,6 +163,11 @@ class OrderBook:
         one reached gives a ``prevented`` match, then ``stp`` decides who is expired."""
         opp = self.asks if side is Side.BUY else self.bids
         fills: list[Match] = []
+        if opp._ladder is not None and not opp.keys:  # only market makers: walk their ladder
+            opp.take_ladder(qty, limit, fills)
+            if fills:
+                self.version += 1
+            return fills
         remaining = qty
         if stp is StpMode.NONE:
             account = ""
@@ -184,21 +189,46 @@ class OrderBook:
     ) -> list[Match]:
         """Swap the market makers' quotes for new ones. Our resting orders stay in place; new
         quotes that cross them trade against them first (ours are the makers, at our price).
-        Returns those passive fills. The book is never left crossed."""
-        b, a = self.bids, self.asks
-        b.syn, b.syn_keys, a.syn, a.syn_keys = {}, [], {}, []
+        Returns those passive fills. The book is never left crossed.
+
+        No per-level work in the usual case: none of our orders on the book, and each side
+        a ladder (best first, one level per price, sizes > 0) that does not cross the other.
+        Then each side keeps the ladder as given and indexes it when first needed
+        (:meth:`_Side.set_ladder`). Otherwise the depth is rebuilt level by level, trading as
+        it goes; both give the same book."""
         self._stamp += 1
         self._syn_stamp = self._stamp  # every order resting now is older than this depth
+        b, a = self.bids, self.asks
+        bl = bids if type(bids) is tuple else tuple(bids)
+        al = asks if type(asks) is tuple else tuple(asks)
+        if (
+            not b.keys
+            and not a.keys
+            and (not bl or not al or bl[0][0] < al[0][0])
+            and is_ladder(bl, True)
+            and is_ladder(al, False)
+        ):
+            b.set_ladder(bl)
+            a.set_ladder(al)
+            self.version += 1
+            return []
+        return self._rebuild_synthetic(bl, al)
+
+    def _rebuild_synthetic(self, bl: Ladder, al: Ladder) -> list[Match]:
+        """:meth:`replace_synthetic` level by level (the general case: the quotes may trade,
+        come in any order, repeat a price or carry empty levels)."""
+        b, a = self.bids, self.asks
+        b.syn, b.syn_keys, a.syn, a.syn_keys = {}, [], {}, []
         fills: list[Match] = []
         own_bids = b.keys
-        for price, size in asks:
+        for price, size in al:
             if own_bids and own_bids[-1] >= price:
                 size = self._hit_resting(b, price, size, fills)
             if size > 0:
                 self._put_syn(a, price, size)
         own_asks = a.keys
         syn_asks = a.syn_keys
-        for price, size in bids:
+        for price, size in bl:
             if (own_asks and own_asks[0] <= price) or (syn_asks and syn_asks[0] <= price):
                 size = self._hit_resting(a, price, size, fills)
             if size > 0:

@@ -151,16 +151,9 @@ class SimVenueClient(Restorable):
             self._check_stops(instrument_id, book)
         subs = self._quote_subs.get(instrument_id)
         if subs and not self._down:
-            b, a = book.best_bid(), book.best_ask()
+            b, a = book.bids.top(), book.asks.top()
             if b is not None and a is not None:
-                q = Quote(
-                    instrument_id,
-                    b,
-                    book.bids.size_at(b),
-                    a,
-                    book.asks.size_at(a),
-                    self.clock.now_ns(),
-                )
+                q = Quote(instrument_id, b[0], b[1], a[0], a[1], self.clock.now_ns())
                 for fn in subs:
                     fn(q)
 
