@@ -10,6 +10,8 @@ compiled file. Needs the dev extra (mypy, which ships mypyc, and setuptools).
 
 from __future__ import annotations
 
+import hashlib
+import importlib.metadata
 import importlib.util
 import json
 import os
@@ -60,12 +62,28 @@ def module_file(module: str) -> Path:
     return source_path(module).with_suffix(SUFFIX)
 
 
+def tree_hash() -> str:
+    """Every source of the package and the mypy config: compiled code is built from the types
+    of the modules it imports too, so a change to any of them calls for a new build."""
+    h = hashlib.sha256((ROOT / "pyproject.toml").read_bytes())
+    for p in sorted(PACKAGE_DIR.rglob("*.py")):
+        h.update(p.relative_to(PACKAGE_DIR).as_posix().encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def stamp(hashes: dict[str, str]) -> dict[str, object]:
+    """What ``_compiled.json`` holds; a build is reused only when all of it is unchanged."""
+    mypy = importlib.metadata.version("mypy")
+    return {"python": sys.version, "mypy": mypy, "tree": tree_hash(), "modules": hashes}
+
+
 def _matches(manifest: Path, hashes: dict[str, str]) -> bool:
     try:
         data = json.loads(manifest.read_text())
     except (OSError, ValueError):
         return False
-    return isinstance(data, dict) and data == {"python": sys.version, "modules": hashes}
+    return isinstance(data, dict) and data == stamp(hashes)
 
 
 def up_to_date(hashes: dict[str, str]) -> bool:
@@ -131,6 +149,7 @@ def build() -> int:
     for p in compiled_files():
         p.unlink()
     MANIFEST.unlink(missing_ok=True)
+    done = stamp(hashes)
     t0 = time.monotonic()
     try:
         compile_in_place()
@@ -143,10 +162,10 @@ def build() -> int:
             file=sys.stderr,
         )
         return 1
-    if current_hashes() != hashes:  # a source changed while compiling: record nothing
+    if stamp(current_hashes()) != done:  # a source changed while compiling: record nothing
         print("make fast: a source changed during the build; run `make fast` again")
         return 1
-    MANIFEST.write_text(json.dumps({"python": sys.version, "modules": hashes}, indent=1) + "\n")
+    MANIFEST.write_text(json.dumps(done, indent=1) + "\n")
     shutil.rmtree(CACHE, ignore_errors=True)
     _copy_tree_files([*compiled_files(), MANIFEST], PACKAGE_DIR, CACHE)
     took = time.monotonic() - t0
