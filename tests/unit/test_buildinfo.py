@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from importlib.machinery import EXTENSION_SUFFIXES
 from pathlib import Path
 from types import ModuleType
 
@@ -15,7 +16,7 @@ from tradecore.buildinfo import COMPILED_MODULES, build_status, source_hash
 from tradecore.cli import app
 from tradecore.fastbuild import compiled_files
 
-SO = ".cpython-311-x86_64-linux-gnu.so"
+SO = EXTENSION_SUFFIXES[0]  # e.g. .cpython-311-x86_64-linux-gnu.so
 
 
 def _package(tmp_path: Path) -> Path:
