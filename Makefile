@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 BASE   := $(VENV)/.installed-base
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench clean install
+.PHONY: demo test lint typecheck unit bench clean install fast pure clean-fast
 
 $(BASE): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,5 +40,21 @@ test: lint typecheck unit
 bench: $(BASE)
 	$(BIN)/tradecore bench all
 
+# Optional compiled build (docs/performance.md, "Compiled"): `make fast` compiles the order
+# path with mypyc (dev extra; needs a C compiler) into extension modules beside the sources,
+# which the editable install then imports; it does nothing when the sources are unchanged since
+# the last build (hashes in src/tradecore/_compiled.json). `make pure` removes them.
+# `tradecore info` says which build is loaded.
+fast: $(STAMP)
+	$(BIN)/python -m tradecore.fastbuild build
+
+pure:
+	@n=$$(find src/tradecore -name '*.so' | wc -l); find src/tradecore -name '*.so' -delete; \
+	rm -f src/tradecore/_compiled.json; \
+	echo "make pure: removed $$n compiled file(s); the pure-Python build is loaded"
+
+clean-fast: pure
+
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	$(MAKE) --no-print-directory pure

@@ -8,6 +8,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tradecore.engine.clock import SimClock
 from tradecore.model.events import OrderAccepted, OrderSubmitted
 from tradecore.model.identifiers import AccountId, ClientOrderId, Venue, VenueOrderId
 from tradecore.risk.emergency import TradingState, TradingStateChanged
@@ -15,6 +16,7 @@ from tradecore.risk.events import KillSwitchChanged, RiskAlert
 from tradecore.service.auth import Principal
 from tradecore.service.desk import AlertLog, FillCount, VenueLatency
 from tradecore.service.session import SessionStore, same_origin
+from tradecore.venues.model import FeeSchedule, VenueModel
 from tradecore.venues.sim.client import SimVenueClient
 
 
@@ -60,7 +62,11 @@ def test_a_websocket_origin_must_be_the_service_itself() -> None:
 
 
 def _sim() -> Any:
-    return SimVenueClient.__new__(SimVenueClient)  # only its type matters here
+    # only its type matters here; a real (empty) one, as __new__ alone would not do in the
+    # compiled build (mypyc's constructor runs __init__)
+    return SimVenueClient(
+        VenueModel(Venue("SIMA"), FeeSchedule(Decimal(0), Decimal(0))), SimClock(0)
+    )
 
 
 def test_a_simulated_venue_shows_its_configured_latency_a_live_one_its_measured_ack() -> None:

@@ -49,7 +49,12 @@ from tradecore.model.identifiers import SMART
 from tradecore.model.instrument import Instrument
 from tradecore.model.market import Quote
 from tradecore.model.orders import Order, Trigger
-from tradecore.model.validation import static_check, validate_replace, validate_submit
+from tradecore.model.validation import (
+    static_check,
+    validate_cancel,
+    validate_replace,
+    validate_submit,
+)
 from tradecore.oms.store import OrderStore
 
 
@@ -282,6 +287,9 @@ class Engine:
         return self.instruments.get(iid)
 
     def cancel(self, cmd: CancelOrder) -> CommandResult:
+        bad = validate_cancel(cmd)
+        if bad is not None:
+            return CommandResult(None, bad)
         return self._command(self._cancel, cmd)
 
     def _cancel(self, cmd: CancelOrder) -> CommandResult:
