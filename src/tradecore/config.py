@@ -153,6 +153,8 @@ class ServiceConfig(BaseModel):
     demo_flow: bool = True
     keys: str | None = None
     clock: ClockMode = ClockMode.WALL
+    # serve's JSON log lines on stderr: debug adds one per order and cancel (service/logging.py)
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
 
 
 DEFAULT_CONFIG = Path(__file__).parent / "configs" / "default.toml"

@@ -8,6 +8,7 @@ journal aside first (renamed with a timestamp, never deleted).
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,13 @@ import typer
 from tradecore.cli._common import user_errors
 from tradecore.config import ClockMode
 from tradecore.journal.url import JournalTarget
+
+
+class LogLevel(StrEnum):
+    DEBUG = "debug"
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
 
 
 def build_service(
@@ -123,6 +131,12 @@ def register(app: typer.Typer) -> None:
             help="wall: the market moves in real time; manual: only by "
             "POST /v1/admin/clock (deterministic). Default [service] clock",
         ),
+        log_level: LogLevel | None = typer.Option(
+            None,
+            "--log-level",
+            help="JSON log lines on stderr; debug adds one per order and cancel (the journal "
+            "audits every order). Default [service] log_level (info)",
+        ),
         fix: Path | None = typer.Option(
             None,
             "--fix",
@@ -138,10 +152,13 @@ def register(app: typer.Typer) -> None:
         from tradecore.cli.progress import bar
         from tradecore.config import load_config
         from tradecore.journal.url import fingerprint, resolve
+        from tradecore.service.logging import configure as configure_logs
 
         with user_errors():
             cfg = load_config(config)
             svc = cfg.service
+            level = log_level.value if log_level is not None else svc.log_level
+            configure_logs(level)
             target = resolve(cfg.journal, journal)
             notes: list[str] = []
             keys_path = keys or (Path(svc.keys) if svc.keys else None)
@@ -188,7 +205,9 @@ def register(app: typer.Typer) -> None:
                 *fix_lines(fix_cfg),
             ):
                 typer.echo(f"{name:<12}{url}")
-        uvicorn.run(app_, host=h, port=p, log_level="warning")
+        # uvicorn's own lines (an access line per request at info) only when debugging
+        quiet = {"debug": "info", "error": "error"}.get(level, "warning")
+        uvicorn.run(app_, host=h, port=p, log_level=quiet)
 
 
 def fix_lines(fix_cfg: Any) -> list[tuple[str, str]]:

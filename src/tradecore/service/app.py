@@ -12,20 +12,22 @@ authentications (with ``Retry-After``); 503 not ready. Every error has the one b
 
 import asyncio
 import contextlib
+import json
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from decimal import Decimal
 from enum import Enum
 from importlib import resources
 from typing import Annotated, Any, Literal
 
+import msgspec
 from fastapi import Depends, FastAPI, Header, Path, Query, Request, Response, WebSocket
 from fastapi.responses import HTMLResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from tradecore import __version__
 from tradecore.journal.recovery import business_digest
-from tradecore.model.commands import CancelOrder, ReplaceOrder
+from tradecore.model.commands import CancelOrder, ReplaceOrder, SubmitOrder
 from tradecore.model.identifiers import AccountId, ClientOrderId
 from tradecore.model.orders import Order
 from tradecore.service import desk_api, errors
@@ -33,6 +35,7 @@ from tradecore.service.auth import KeyStore, Principal
 from tradecore.service.clock import MAX_STEPS_PER_REQUEST
 from tradecore.service.desk import AlertLog
 from tradecore.service.errors import ApiError, ErrorOut
+from tradecore.service.fastsubmit import FastSubmit
 from tradecore.service.health import ExtraChecks, Probe
 from tradecore.service.history import History
 from tradecore.service.logging import audit_log
@@ -40,7 +43,6 @@ from tradecore.service.metrics import AccountFilter
 from tradecore.service.models import (
     ClockOut,
     ClockRequest,
-    DenialOut,
     DigestOut,
     HealthOut,
     KillSwitchOut,
@@ -53,9 +55,10 @@ from tradecore.service.models import (
     submit_command,
 )
 from tradecore.service.runner import EngineService
-from tradecore.service.security import client_of, identify, principal
+from tradecore.service.security import Verifier, client_of, identify, principal
 from tradecore.service.session import SessionStore
 from tradecore.service.stream import StreamHub
+from tradecore.service.timing import RouteTiming
 from tradecore.service.ws import serve_stream
 
 ID_PATTERN = r"^[A-Za-z0-9_.:\-]+$"
@@ -76,6 +79,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"model": ErrorOut, "description": "invalid input, naming the field"},
     429: {"model": ErrorOut, "description": "rate limited", "headers": _RETRY},
 }
+_json = msgspec.json.Encoder().encode
 PUBLIC_ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorOut, "description": "unreadable body"},
     413: ERRORS[413], 422: ERRORS[422], 429: ERRORS[429],
@@ -118,7 +122,6 @@ def create_app(
         "Pages: `{\"items\", \"next_cursor\"}`; see docs/service.md.",
     )  # fmt: skip
     errors.install(app)
-    app.add_middleware(errors.BodyLimit, limit=max_body_bytes)
     eng = service.system.engine
     metrics = service.metrics
     history = History(eng, lambda a: [f for f in service.fills if f["account"] == a])
@@ -146,22 +149,12 @@ def create_app(
     hub = StreamHub(owner_of, service.positions, last_equity)
     eng.bus.subscribe_all(hub.on_message)
 
-    @app.middleware("http")
-    async def timing(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        t0 = time.perf_counter()
-        resp = await call_next(request)
-        route = request.scope.get("route")
-        path = getattr(route, "path", "other")
-        metrics.http_latency.labels(path).observe(time.perf_counter() - t0)
-        return resp
-
     sessions = SessionStore()  # the dashboard's logins (service/session.py)
-    Read = Annotated[Principal, Depends(principal(keys, metrics, "read", sessions))]
-    Trade = Annotated[Principal, Depends(principal(keys, metrics, "trade", sessions))]
-    Admin = Annotated[Principal, Depends(principal(keys, metrics, "risk-admin", sessions))]
-    Operator = Annotated[Principal, Depends(principal(keys, metrics, "admin", sessions))]
+    v = Verifier(keys, metrics)  # one scrypt per unverified key, whatever the route
+    Read = Annotated[Principal, Depends(principal(keys, metrics, "read", sessions, v))]
+    Trade = Annotated[Principal, Depends(principal(keys, metrics, "trade", sessions, v))]
+    Admin = Annotated[Principal, Depends(principal(keys, metrics, "risk-admin", sessions, v))]
+    Operator = Annotated[Principal, Depends(principal(keys, metrics, "admin", sessions, v))]
     alerts = AlertLog(eng.bus.subscribe, owner_of)
     desk_api.install(app, service, keys, metrics, sessions, history, alerts, ERRORS)
 
@@ -178,13 +171,20 @@ def create_app(
             raise ApiError(404, "not_found", f"no order {coid}", field="path.client_order_id")
         return o
 
-    def order_out(res: Any) -> OrderOut:
-        d = None if res.denial is None else DenialOut(**res.denial.to_dict())
-        return OrderOut(
-            order=None if res.order is None else res.order.snapshot(),
-            denial=d,
-            duplicate=res.duplicate,
-        )
+    def order_out(res: Any, status: int = 200) -> Response:
+        """An :class:`OrderOut` body encoded at once (the route's ``response_model`` still
+        documents it): built from the engine's result without a pydantic model, so it is
+        neither validated again nor converted twice on the way out."""
+        d = res.denial
+        body = {
+            "order": None if res.order is None else res.order.snapshot(),
+            "denial": None if d is None else {
+                "reason": d.reason.value, "message": d.message, "check": d.check,
+                "limit": d.limit, "value": d.value,
+            },
+            "duplicate": res.duplicate,
+        }  # fmt: skip
+        return Response(_json(body), status_code=status, media_type="application/json")
 
     # ------------------------------------------------------------------ operations
     ops: list[str | Enum] = ["operations"]
@@ -255,7 +255,11 @@ def create_app(
         "/v1/orders", tags=tags, status_code=201, response_model=OrderOut,
         responses={**ERRORS, 200: {"model": OrderOut, "description": "refused or duplicate"}},
     )  # fmt: skip
-    async def submit(req: OrderRequest, p: Trade, response: Response) -> OrderOut:
+    async def submit(req: OrderRequest, p: Trade) -> Response:
+        return submitted(p, req, submit_checked(p, req))
+
+    def submit_checked(p: Principal, req: OrderRequest) -> SubmitOrder:
+        """The command of a submit, or the ApiError refusing it (nothing done yet)."""
         check_account(p, req.account, "body.account")
         try:
             cmd = submit_command(req)
@@ -267,27 +271,45 @@ def create_app(
                 409, "duplicate_id", "client_order_id already used",
                 field="body.client_order_id",
             )  # fmt: skip
-        res = service.submit_timed(cmd)
-        audit_log.info("order", key=p.key_id, account=req.account, coid=req.client_order_id,
-                       denied=None if res.denial is None else res.denial.reason.value)  # fmt: skip
-        if res.denial is not None or res.duplicate:
-            response.status_code = 200
-        return order_out(res)
+        return cmd
+
+    def submitted(p: Principal, req: OrderRequest, cmd: SubmitOrder) -> Response:
+        res = service.submit_timed(cmd)  # journaled (committed under batch) when it returns
+        # the journal is the audit of every order; this line only at log level debug
+        audit_log.debug("order", key=p.key_id, account=req.account, coid=req.client_order_id,
+                        denied=None if res.denial is None else res.denial.reason.value)  # fmt: skip
+        return order_out(res, 200 if res.denial is not None or res.duplicate else 201)
+
+    def quick_submit(token: str, body: bytes) -> Response | None:
+        """A submit that needs none of FastAPI's machinery (service/fastsubmit.py): a key
+        already verified, with the trade scope and within its rate, a valid body. None:
+        anything else, answered by the route above (every refusal is the route's own)."""
+        p = keys.cached(token)
+        if p is None or "trade" not in p.scopes:
+            return None
+        try:  # as the route reads it: json.loads, then the model (pure: nothing done yet)
+            req = OrderRequest.model_validate(json.loads(body))
+            cmd = submit_checked(p, req)
+        except Exception:  # invalid in any way: the route answers it, with its error body
+            return None
+        if not keys.allow(p.key_id):
+            return None
+        return submitted(p, req, cmd)
 
     @app.delete(
         "/v1/orders/{client_order_id}", tags=tags, response_model=OrderOut, responses=ERRORS
     )
-    async def cancel(client_order_id: OrderId, p: Trade) -> OrderOut:
+    async def cancel(client_order_id: OrderId, p: Trade) -> Response:
         o = visible_order(p, client_order_id)
         res = eng.cancel(CancelOrder(client_order_id=o.client_order_id, account=o.account))
-        audit_log.info("cancel", key=p.key_id, coid=client_order_id, ok=res.ok)
+        audit_log.debug("cancel", key=p.key_id, coid=client_order_id, ok=res.ok)
         return order_out(res)
 
     @app.post(
         "/v1/orders/{client_order_id}/replace", tags=tags, response_model=OrderOut,
         responses=ERRORS,
     )  # fmt: skip
-    async def replace(client_order_id: OrderId, req: ReplaceRequest, p: Trade) -> OrderOut:
+    async def replace(client_order_id: OrderId, req: ReplaceRequest, p: Trade) -> Response:
         o = visible_order(p, client_order_id)
         check_account(p, req.account, "body.account")
         res = eng.replace(
@@ -464,4 +486,9 @@ def create_app(
             raise ApiError(404, "not_found", f"no static file {name}", field="path.name")
         return Response((static / name).read_text(), media_type=assets[name])
 
+    # innermost first: the submit fast path inside the body limit, the timing around all
+    route = next(r for r in app.routes if getattr(r, "endpoint", None) is submit)
+    app.add_middleware(FastSubmit, quick=quick_submit, route=route)
+    app.add_middleware(errors.BodyLimit, limit=max_body_bytes)
+    app.add_middleware(RouteTiming, histogram=metrics.http_latency)
     return app

@@ -192,6 +192,10 @@ class KeyStore:
         self._cache[fp] = p
         return p
 
+    def cached(self, token: str) -> Principal | None:
+        """The principal of a token already verified (None: not verified yet, or bad)."""
+        return self._cache.get(hashlib.sha256(token.encode(errors="replace")).hexdigest())
+
     def is_cached(self, token: str | None) -> bool:
         """A token already verified (no scrypt to pay for it)."""
         return bool(token) and (

@@ -5,17 +5,25 @@ Order of the checks: a client address that has failed too many authentications i
 a missing or bad key is 401 (and counts as a failure of that address); a key over its rate is
 429 (``rate_limited``, ``Retry-After``); a key without the scope is 403.
 
+The dependency runs on the event loop (a plain ``def`` dependency would cost every request a
+hop to a worker thread and back): a key already verified is checked inline, in microseconds;
+only a key not verified yet pays its scrypt in a worker thread, and concurrent requests with
+the same such key wait for the first one's verification instead of each paying it (a client
+opening 32 connections at once used to start 32 scrypts).
+
 Besides the header, a dashboard session cookie (:mod:`tradecore.service.session`) is accepted
 when the request also carries ``X-Requested-With: tradecore``; the header wins when both are
 sent."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyCookie, APIKeyHeader
+from starlette.concurrency import run_in_threadpool
 
 from tradecore.service.auth import KeyStore, Principal
 from tradecore.service.errors import ApiError
@@ -84,17 +92,49 @@ def session_principal(
     return p
 
 
+class Verifier:
+    """:func:`identify` without blocking the event loop on scrypt: a cached key inline, an
+    unverified one in a worker thread, one verification at a time per token (the others
+    with that token wait for it, then find it cached or pay their own if it failed)."""
+
+    def __init__(self, keys: KeyStore, metrics: Metrics) -> None:
+        self.keys = keys
+        self.metrics = metrics
+        self._pending: dict[str, tuple[asyncio.Lock, list[int]]] = {}  # token -> (lock, users)
+
+    async def __call__(self, token: str | None, client: str) -> Principal:
+        if not token or self.keys.is_cached(token):
+            return identify(self.keys, self.metrics, token, client)
+        lock, users = self._pending.setdefault(token, (asyncio.Lock(), [0]))
+        users[0] += 1
+        try:
+            async with lock:
+                if self.keys.is_cached(token):
+                    return identify(self.keys, self.metrics, token, client)
+                return await run_in_threadpool(identify, self.keys, self.metrics, token, client)
+        finally:
+            users[0] -= 1
+            if not users[0]:
+                del self._pending[token]
+
+
 def principal(
-    keys: KeyStore, metrics: Metrics, scope: str, sessions: SessionStore | None = None
-) -> Callable[..., Principal]:
-    def dep(
+    keys: KeyStore,
+    metrics: Metrics,
+    scope: str,
+    sessions: SessionStore | None = None,
+    verifier: Verifier | None = None,
+) -> Callable[..., Awaitable[Principal]]:
+    verify = verifier or Verifier(keys, metrics)
+
+    async def dep(
         request: Request,
         x_api_key: Annotated[str | None, Depends(API_KEY)] = None,
         session: Annotated[str | None, Depends(SESSION)] = None,
     ) -> Principal:
         p = None if x_api_key else session_principal(keys, sessions, request, session)
         if p is None:
-            p = identify(keys, metrics, x_api_key, client_of(request.client))
+            p = await verify(x_api_key, client_of(request.client))
         if scope not in p.scopes:
             raise ApiError(403, "missing_scope", f"key {p.key_id} lacks scope {scope}")
         return p
