@@ -20,6 +20,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable
 from decimal import Decimal
+from typing import Final
 
 from tradecore.engine.core import Engine
 from tradecore.engine.port import ExecutionPort
@@ -41,6 +42,13 @@ from tradecore.routing.health import CircuitBreaker, VenueStats, backoff_ns
 from tradecore.routing.planner import ChildSpec, Plan, Planner
 from tradecore.venues.protocol import VenueClient, VenueOrderStatus
 
+# enum members read on the hot path, bound once (on CPython 3.11 each Enum.MEMBER read
+# goes through EnumType.__getattr__'s slow attribute hook)
+_BUY: Final = Side.BUY
+_LIMIT: Final = OrderType.LIMIT
+_MARKET: Final = OrderType.MARKET
+
+
 MS = 1_000_000
 TRANSIENT = frozenset({ReasonCode.VENUE_UNAVAILABLE, ReasonCode.TIMEOUT})
 S = OrderStatus
@@ -58,6 +66,8 @@ class Execution:
     ) -> None:
         self.port = port
         self.config = config or RoutingConfig()
+        # read per order: a plain attribute, not the frozen pydantic config's slower read
+        self._ack_timeout_ns = self.config.ack_timeout_ms * MS
         self.clients: dict[Venue, VenueClient] = {c.venue: c for c in clients}
         clock = port.clock
         self.breakers = {v: CircuitBreaker(self.config.breaker, clock) for v in self.clients}
@@ -140,7 +150,7 @@ class Execution:
         own = self.resting.best(order.account, iid, order.side.opposite)
         if own is None:
             return None
-        buy = order.side is Side.BUY
+        buy = order.side is _BUY
         if order.price is not None and (order.price < own if buy else order.price > own):
             return None
         got = self.view.depth(iid, order.side) if iid.venue in self.clients else None
@@ -199,7 +209,7 @@ class Execution:
             return
         client = self.clients[order.instrument_id.venue]
         plain = replacement(order, order.client_order_id, order.quantity, order.price)
-        plain.order_type = OrderType.MARKET if order.price is None else OrderType.LIMIT
+        plain.order_type = _MARKET if order.price is None else _LIMIT
         plain.trigger_price = None
         self.breakers[client.venue].on_sent()
         client.submit(plain)
@@ -223,10 +233,10 @@ class Execution:
         clock = self.port.clock
         now = clock.now_ns()
         self._sent_at[coid] = (now, venue)
-        if order.order_type is OrderType.LIMIT:  # only a limit order may rest
+        if order.order_type is _LIMIT:  # only a limit order may rest
             self.resting.add(order)
         client.submit(order)
-        clock.schedule(now + self.config.ack_timeout_ms * MS, lambda: self._ack_due(coid))
+        clock.schedule(now + self._ack_timeout_ns, lambda: self._ack_due(coid))
 
     def _ack_due(self, coid: ClientOrderId) -> None:
         # acknowledged (or rejected) in time: nothing to check, no trip through the engine

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
+from typing import Final
 
 from tradecore.engine.instruments import InstrumentRegistry
 from tradecore.model.enums import Side
@@ -20,6 +21,12 @@ from tradecore.routing.fees import FeeSource
 from tradecore.routing.health import BreakerState, CircuitBreaker, VenueStats
 from tradecore.routing.planner import Levels, VenueListing, VenueNow
 from tradecore.venues.protocol import VenueClient, VenueHealth
+
+# enum members read on the hot path, bound once (on CPython 3.11 each Enum.MEMBER read
+# goes through EnumType.__getattr__'s slow attribute hook)
+_BUY: Final = Side.BUY
+_CLOSED: Final = BreakerState.CLOSED
+_SELL: Final = Side.SELL
 
 
 class VenueView:
@@ -76,21 +83,21 @@ class VenueView:
         reason = ""
         if self._clients[venue].health() is VenueHealth.DOWN:
             reason = "venue DOWN"
-        elif state is not BreakerState.CLOSED and not br.allow():
+        elif state is not _CLOSED and not br.allow():
             reason = f"circuit breaker {state.value}"
         return VenueNow(reason, state, st.latency_us, st.fill_rate)
 
     def depth(self, instrument_id: InstrumentId, side: Side) -> tuple[int, Levels] | None:
         venue = instrument_id.venue
         book_side = self._sides.get(venue)
-        opposite = Side.SELL if side is Side.BUY else Side.BUY
+        opposite = _SELL if side is _BUY else _BUY
         if book_side is not None:
             got: tuple[int, Levels] | None = book_side(instrument_id, opposite)
             return got
         book = self._clients[venue].book(instrument_id)
         if book is None:
             return None
-        levels = book.asks if side is Side.BUY else book.bids
+        levels = book.asks if side is _BUY else book.bids
         return book.version, tuple((lv.price, lv.size) for lv in levels)
 
     def rests(self, account: str) -> bool:

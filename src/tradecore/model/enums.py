@@ -12,11 +12,17 @@ class Side(StrEnum):
 
     @property
     def sign(self) -> int:
-        return 1 if self is Side.BUY else -1
+        return _SIGN[self]
 
     @property
     def opposite(self) -> Side:
-        return Side.SELL if self is Side.BUY else Side.BUY
+        return _OPPOSITE[self]
+
+
+# module dicts, not Side.X reads: on CPython 3.11 each Enum.MEMBER read goes through
+# EnumType.__getattr__'s slow attribute hook (these two run on every order)
+_SIGN: dict[Side, int] = {Side.BUY: 1, Side.SELL: -1}
+_OPPOSITE: dict[Side, Side] = {Side.BUY: Side.SELL, Side.SELL: Side.BUY}
 
 
 @unique

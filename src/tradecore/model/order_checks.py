@@ -11,12 +11,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
+from typing import Final
 
 from tradecore.model.denial import Denial
 from tradecore.model.enums import OrderType, ReasonCode, TimeInForce
 from tradecore.model.identifiers import SMART
 from tradecore.model.instrument import Instrument
 from tradecore.model.orders import Order
+
+# enum members read on the hot path, bound once (on CPython 3.11 each Enum.MEMBER read
+# goes through EnumType.__getattr__'s slow attribute hook)
+_GTD: Final = TimeInForce.GTD
+_LIMIT: Final = OrderType.LIMIT
+_MARKET: Final = OrderType.MARKET
+_STOP_LIMIT: Final = OrderType.STOP_LIMIT
+_STOP_MARKET: Final = OrderType.STOP_MARKET
+
 
 R = ReasonCode
 _NOT_RESTING = (TimeInForce.IOC, TimeInForce.FOK)
@@ -75,17 +85,17 @@ def _no_trigger(o: Order, inst: Instrument) -> Denial | None:
 _Check = Callable[[Order, Instrument], Denial | None]
 #: per order type: its price checks, then its trigger checks
 _BY_TYPE: dict[OrderType, tuple[_Check, _Check]] = {
-    OrderType.LIMIT: (_price, _no_trigger),
-    OrderType.MARKET: (_no_price, _no_trigger),
-    OrderType.STOP_LIMIT: (_price, _trigger),
-    OrderType.STOP_MARKET: (_no_price, _trigger),
+    _LIMIT: (_price, _no_trigger),
+    _MARKET: (_no_price, _no_trigger),
+    _STOP_LIMIT: (_price, _trigger),
+    _STOP_MARKET: (_no_price, _trigger),
 }
 _RESTS = frozenset({OrderType.LIMIT, OrderType.STOP_LIMIT})  # may rest on a book
 
 
 def _combination(o: Order) -> Denial | None:
     if o.post_only:
-        if o.order_type is not OrderType.LIMIT:
+        if o.order_type is not _LIMIT:
             return Denial(
                 R.INVALID_COMBINATION,
                 f"post_only: a {o.order_type.value} order cannot be post-only",
@@ -96,7 +106,7 @@ def _combination(o: Order) -> Denial | None:
 
 
 def _expiry(o: Order, now_ns: int) -> Denial | None:
-    if o.time_in_force is TimeInForce.GTD:
+    if o.time_in_force is _GTD:
         if o.expire_ns is None:
             return Denial(R.INVALID_EXPIRY, "expire_ns: a GTD order needs an expiry time")
         if o.expire_ns <= now_ns:
@@ -130,12 +140,12 @@ def check_shape(o: Order, inst: Instrument, now_ns: int) -> Denial | None:
         and o.display_qty is None
         and o.expire_ns is None
         and not o.post_only
-        and o.time_in_force is not TimeInForce.GTD
+        and o.time_in_force is not _GTD
     ):
         kind = o.order_type
-        if kind is OrderType.MARKET:
+        if kind is _MARKET:
             return None if o.price is None else _no_price(o, inst)
-        if kind is OrderType.LIMIT:
+        if kind is _LIMIT:
             return _price(o, inst)
     by_type = _BY_TYPE.get(o.order_type)
     if by_type is None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from enum import StrEnum, unique
-from typing import Any
+from typing import Any, Final
 
 from tradecore.errors import InvalidOrderTransition, OverfillError
 from tradecore.model.enums import OrderStatus, OrderType, Side, StpMode, TimeInForce
@@ -94,6 +94,13 @@ TRANSITIONS: dict[tuple[OrderStatus, Trigger], OrderStatus] = {
     (S.REJECTED, T.ADOPT): S.ACCEPTED,
 }
 
+# read on every order, bound once (on CPython 3.11 each Enum.MEMBER read goes through
+# EnumType.__getattr__'s slow attribute hook)
+_INITIALIZED: Final = S.INITIALIZED
+_FILLED: Final = S.FILLED
+_FILL_FULL: Final = T.FILL_FULL
+_FILL_PARTIAL: Final = T.FILL_PARTIAL
+
 _RESTORING = {
     (S.PENDING_CANCEL, T.CANCEL_REJECT),
     (S.PENDING_REPLACE, T.REPLACE_REJECT),
@@ -171,7 +178,7 @@ class Order:
         self.expire_ns = expire_ns  # GTD
         self.display_qty = display_qty  # iceberg
         self.stp = stp  # self-trade prevention mode; None: the venue's
-        self.status = S.INITIALIZED
+        self.status = _INITIALIZED
         self.filled_qty: Decimal = ZERO
         self.avg_px: Decimal | None = None
         self.notional: Decimal = ZERO  # exact sum of fill quantity x price
@@ -201,7 +208,7 @@ class Order:
 
     def apply(self, trigger: Trigger, ts_ns: int = 0) -> OrderStatus:
         """Move along the table (non-fill triggers). Returns the new status."""
-        if trigger in (T.FILL_PARTIAL, T.FILL_FULL):
+        if trigger is _FILL_FULL or trigger is _FILL_PARTIAL:
             raise InvalidOrderTransition(self.client_order_id, self.status.value, trigger.value)
         key = (self.status, trigger)
         if key in _RESTORING:
@@ -235,13 +242,13 @@ class Order:
         leaves = self.quantity - self.filled_qty
         if quantity > leaves and not overfill:
             raise OverfillError(self.client_order_id, leaves, quantity)
-        trigger = T.FILL_FULL if quantity >= leaves else T.FILL_PARTIAL
+        trigger = _FILL_FULL if quantity >= leaves else _FILL_PARTIAL
         try:
             # an overfilled parent stays FILLED (the only move out of a terminal state that
             # is not in the table: the venues executed more than we asked, and that is booked)
             new = (
-                S.FILLED
-                if overfill and self.status is S.FILLED
+                _FILLED
+                if overfill and self.status is _FILLED
                 else TRANSITIONS[(self.status, trigger)]
             )
         except KeyError:

@@ -10,14 +10,21 @@ is still booked on the parent.
 
 from __future__ import annotations
 
+from typing import Final
+
 from tradecore.model.enums import OrderStatus
 from tradecore.model.events import Event, OrderAccepted, OrderAdopted, OrderFilled
 from tradecore.model.orders import Order, Trigger
 
+# enum members read on the hot path, bound once (on CPython 3.11 each Enum.MEMBER read
+# goes through EnumType.__getattr__'s slow attribute hook)
+_ACCEPT: Final = Trigger.ACCEPT
+_SUBMITTED: Final = OrderStatus.SUBMITTED
+
 
 def _accepted(parent: Order, event: Event) -> None:
-    if parent.status is OrderStatus.SUBMITTED:
-        parent.apply(Trigger.ACCEPT, event.ts)
+    if parent.status is _SUBMITTED:
+        parent.apply(_ACCEPT, event.ts)
 
 
 def _filled(parent: Order, event: Event) -> None:

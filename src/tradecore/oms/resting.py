@@ -13,11 +13,17 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterable
 from decimal import Decimal
+from typing import Final
 
 from tradecore.model.enums import OrderType, Side, TimeInForce
 from tradecore.model.identifiers import SMART, ClientOrderId, InstrumentId
 from tradecore.model.orders import Order
 from tradecore.oms.store import OrderStore
+
+# enum members read on the hot path, bound once (on CPython 3.11 each Enum.MEMBER read
+# goes through EnumType.__getattr__'s slow attribute hook)
+_LIMIT: Final = OrderType.LIMIT
+
 
 _Heap = list[tuple[Decimal, ClientOrderId]]
 _NEVER_REST = frozenset({TimeInForce.IOC, TimeInForce.FOK})
@@ -31,7 +37,7 @@ class RestingIndex:
     def add(self, order: Order) -> None:
         """Note a limit order handed to its venue (it may rest there)."""
         if (
-            order.order_type is not OrderType.LIMIT
+            order.order_type is not _LIMIT
             or order.price is None
             or order.time_in_force in _NEVER_REST
         ):

@@ -20,9 +20,14 @@ from __future__ import annotations
 from collections import deque
 from decimal import Decimal
 from enum import StrEnum
+from typing import Final
 
 from tradecore.model.enums import Side
 from tradecore.model.values import DIVISION, ZERO, Currency
+
+# enum members read on the hot path, bound once (on CPython 3.11 each Enum.MEMBER read
+# goes through EnumType.__getattr__'s slow attribute hook)
+_BUY: Final = Side.BUY
 
 
 class Method(StrEnum):
@@ -81,7 +86,7 @@ class Position:
         if fee:
             ccy = fee_currency or self.currency.code
             self.fees[ccy] = self.fees.get(ccy, ZERO) + fee
-        signed = qty if side is Side.BUY else -qty
+        signed = qty if side is _BUY else -qty
         if venue:
             self.venue_qty[venue] = self.venue_qty.get(venue, ZERO) + signed
         if self.method is Method.FIFO:

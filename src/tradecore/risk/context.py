@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 
@@ -35,6 +35,12 @@ from tradecore.risk.stats import (
     var_parametric,
 )
 from tradecore.risk.working import WorkingOrders
+
+# enum members read on the hot path, bound once (on CPython 3.11 each Enum.MEMBER read
+# goes through EnumType.__getattr__'s slow attribute hook)
+_BUY: Final = Side.BUY
+_LIMIT: Final = OrderType.LIMIT
+
 
 ZERO = Decimal(0)
 
@@ -82,7 +88,7 @@ class RiskContext:
         return self.fx.convert(amount, ccy, self.base)
 
     def order_price(self, order: Order) -> Decimal | None:
-        if order.order_type is OrderType.LIMIT and order.price is not None:
+        if order.order_type is _LIMIT and order.price is not None:
             return order.price
         return self.mid.get(order.instrument_id.symbol)
 
@@ -143,7 +149,7 @@ class RiskContext:
         """Signed position if every working order on ``side`` filled, plus ``add`` more."""
         pos = self.positions.signed_quantity(account, symbol)
         t = self.working.totals(account, symbol)
-        if side is Side.BUY:
+        if side is _BUY:
             return pos + t.buy + add
         return pos - t.sell - add
 
@@ -169,7 +175,7 @@ class RiskContext:
             t = working.totals(account, sym)
             buy, sell = t.buy, t.sell
             if extra is not None and extra[0] == sym:
-                if extra[1] is Side.BUY:
+                if extra[1] is _BUY:
                     buy += extra[2]
                 else:
                     sell += extra[2]

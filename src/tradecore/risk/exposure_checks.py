@@ -9,6 +9,7 @@ a price move for instance, passes, so risk can always be reduced.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Final
 
 from tradecore.model.denial import Denial
 from tradecore.model.enums import ReasonCode, Side
@@ -16,6 +17,11 @@ from tradecore.model.orders import Order
 from tradecore.risk.checks import Check
 from tradecore.risk.config import Limits
 from tradecore.risk.context import RiskContext
+
+# enum members read on the hot path, bound once (on CPython 3.11 each Enum.MEMBER read
+# goes through EnumType.__getattr__'s slow attribute hook)
+_BUY: Final = Side.BUY
+
 
 R = ReasonCode
 ZERO = Decimal(0)
@@ -37,7 +43,7 @@ class MaxPosition(Check):
             return None
         add = ctx.added(o)
         after = ctx.worst_quantity(o.account, sym, o.side, add)
-        beyond = after > cap if o.side is Side.BUY else after < -cap
+        beyond = after > cap if o.side is _BUY else after < -cap
         if beyond and add > 0:
             return self.deny(
                 R.MAX_POSITION,
@@ -196,7 +202,7 @@ class ReduceOnly(Check):
             return None  # a smaller amendment never adds risk
         pos = ctx.positions.signed_quantity(o.account, sym)
         after = ctx.worst_quantity(o.account, sym, o.side, add)
-        reducing = pos < 0 and after <= 0 if o.side is Side.BUY else pos > 0 and after >= 0
+        reducing = pos < 0 and after <= 0 if o.side is _BUY else pos > 0 and after >= 0
         if reducing:
             return None
         why = "" if ro else " (a working reduce-only order could then flip it)"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
 
 from tradecore.model.denial import Denial
 from tradecore.model.enums import ReasonCode
@@ -33,6 +33,10 @@ from tradecore.risk.exposure_checks import (
     ReduceOnly,
     VarLimit,
 )
+
+# enum members read on the hot path, bound once (on CPython 3.11 each Enum.MEMBER read
+# goes through EnumType.__getattr__'s slow attribute hook)
+_FIRST: Final = Mode.FIRST
 
 
 class RiskPipeline:
@@ -155,7 +159,7 @@ class RiskPipeline:
 
     def _run_checks(self, order: Order, lim: Limits, plan: tuple[Check, ...]) -> Denial | None:
         ctx = self.ctx
-        if self.config.mode is Mode.FIRST:
+        if self.config.mode is _FIRST:
             for c in plan:
                 d = c.check(order, lim, ctx)
                 if d is not None:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
 
 from tradecore.engine.bus import MessageBus
 from tradecore.model.enums import OrderStatus, Side
@@ -42,6 +42,11 @@ from tradecore.model.events import (
 from tradecore.model.identifiers import ClientOrderId
 from tradecore.model.orders import Order
 
+# enum members read on the hot path, bound once (on CPython 3.11 each Enum.MEMBER read
+# goes through EnumType.__getattr__'s slow attribute hook)
+_BUY: Final = Side.BUY
+
+
 ZERO = Decimal(0)
 
 
@@ -57,10 +62,10 @@ class Totals:
         self.sell_ro = ZERO
 
     def side(self, side: Side) -> Decimal:
-        return self.buy if side is Side.BUY else self.sell
+        return self.buy if side is _BUY else self.sell
 
     def reduce_only(self, side: Side) -> Decimal:
-        return self.buy_ro if side is Side.BUY else self.sell_ro
+        return self.buy_ro if side is _BUY else self.sell_ro
 
 
 _EMPTY = Totals()
@@ -160,7 +165,7 @@ class WorkingOrders:
         if t is None:
             t = by_sym[sym] = Totals()
         delta = now - was
-        if o.side is Side.BUY:  # Totals.add, inlined (every working order passes here twice)
+        if o.side is _BUY:  # Totals.add, inlined (every working order passes here twice)
             t.buy += delta
             if o.reduce_only:
                 t.buy_ro += delta

@@ -6,6 +6,7 @@ import random
 from collections import deque
 from decimal import Decimal
 from enum import StrEnum
+from typing import Final
 
 from tradecore.engine.clock import Clock
 from tradecore.routing.config import BreakerConfig, RetryConfig
@@ -19,6 +20,13 @@ class BreakerState(StrEnum):
     HALF_OPEN = "HALF_OPEN"
 
 
+# enum members read on the hot path, bound once (on CPython 3.11 each Enum.MEMBER read
+# goes through EnumType.__getattr__'s slow attribute hook)
+_CLOSED: Final = BreakerState.CLOSED
+_HALF_OPEN: Final = BreakerState.HALF_OPEN
+_OPEN: Final = BreakerState.OPEN
+
+
 class CircuitBreaker:
     """closed → open after N consecutive failures or a burst of timeouts → half-open after
     ``open_ms`` (one probe allowed) → closed on the probe's success, open again on failure."""
@@ -26,7 +34,7 @@ class CircuitBreaker:
     def __init__(self, config: BreakerConfig, clock: Clock) -> None:
         self.config = config
         self.clock = clock
-        self._state = BreakerState.CLOSED
+        self._state = _CLOSED
         self._failures = 0
         self._timeouts: deque[int] = deque()
         self._opened_at = 0
@@ -36,10 +44,10 @@ class CircuitBreaker:
     @property
     def state(self) -> BreakerState:
         if (
-            self._state is BreakerState.OPEN
+            self._state is _OPEN
             and self.clock.now_ns() - self._opened_at >= self.config.open_ms * MS
         ):
-            self._move(BreakerState.HALF_OPEN)
+            self._move(_HALF_OPEN)
             self._probe_out = False
         return self._state
 
@@ -51,18 +59,18 @@ class CircuitBreaker:
     def allow(self) -> bool:
         """Whether an order may go to this venue now (half-open: the one probe only)."""
         s = self.state
-        if s is BreakerState.CLOSED:
+        if s is _CLOSED:
             return True
-        return s is BreakerState.HALF_OPEN and not self._probe_out
+        return s is _HALF_OPEN and not self._probe_out
 
     def on_sent(self) -> None:
-        if self._state is BreakerState.HALF_OPEN:
+        if self._state is _HALF_OPEN:
             self._probe_out = True
 
     def record_success(self) -> None:
         self._failures = 0
-        if self.state is not BreakerState.CLOSED:
-            self._move(BreakerState.CLOSED)
+        if self.state is not _CLOSED:
+            self._move(_CLOSED)
         self._probe_out = False
 
     def record_failure(self, timeout: bool = False) -> None:
@@ -75,14 +83,14 @@ class CircuitBreaker:
                 self._timeouts.popleft()
         s = self.state
         if (
-            s is BreakerState.HALF_OPEN
+            s is _HALF_OPEN
             or self._failures >= self.config.failure_threshold
             or len(self._timeouts) >= self.config.timeout_burst
         ):
             self._opened_at = now
             self._probe_out = False
             self._timeouts.clear()
-            self._move(BreakerState.OPEN)
+            self._move(_OPEN)
 
 
 def backoff_ns(attempt: int, config: RetryConfig, rng: random.Random) -> int:

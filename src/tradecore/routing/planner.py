@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any, NamedTuple, Protocol
+from typing import Any, Final, NamedTuple, Protocol
 
 import msgspec
 
@@ -35,6 +35,19 @@ from tradecore.routing.decisions import VenueScore
 from tradecore.routing.health import BreakerState
 from tradecore.routing.scoring import venue_score
 from tradecore.routing.sweep import ChildPlan, VenueInput, sweep
+
+# enum members read on the hot path, bound once (on CPython 3.11 each Enum.MEMBER read
+# goes through EnumType.__getattr__'s slow attribute hook)
+_BEST: Final = Strategy.BEST
+_BUY: Final = Side.BUY
+_DAY: Final = TimeInForce.DAY
+_GTC: Final = TimeInForce.GTC
+_HALF_OPEN: Final = BreakerState.HALF_OPEN
+_IOC: Final = TimeInForce.IOC
+_LIMIT: Final = OrderType.LIMIT
+_PASSIVE: Final = Strategy.PASSIVE
+_SPLIT: Final = Strategy.SPLIT
+
 
 ZERO = Decimal(0)
 Levels = tuple[tuple[Decimal, Decimal], ...]
@@ -115,7 +128,7 @@ class _Gathered(NamedTuple):
 
 
 def _crosses(side: Side, price: Decimal, levels: Levels) -> bool:
-    return bool(levels) and (levels[0][0] <= price if side is Side.BUY else levels[0][0] >= price)
+    return bool(levels) and (levels[0][0] <= price if side is _BUY else levels[0][0] >= price)
 
 
 class Planner:
@@ -124,6 +137,14 @@ class Planner:
 
     def __init__(self, config: RoutingConfig) -> None:
         self.config = config
+        # the frozen config's fields read per order, as plain attributes (a pydantic model's
+        # attribute read goes through its __getattr__ hook, several times slower)
+        self._strategy = config.strategy
+        self._cache_size = config.cache_size
+        self._penalty = config.latency_penalty_bps_per_ms
+        self._max_venues = config.max_venues
+        self._min_child = config.min_child_qty
+        self._weights = config.weights
         self._cache: OrderedDict[tuple[Any, ...], Plan] = OrderedDict()
         self._scores: dict[tuple[Any, ...], Decimal] = {}
         self.cache_hits = 0
@@ -134,7 +155,7 @@ class Planner:
 
     # ------------------------------------------------------------------ inputs
     def _inputs(self, order: Order, view: RoutingView, excluded: frozenset[Venue]) -> _Gathered:
-        buy = order.side is Side.BUY
+        buy = order.side is _BUY
         qty, limit = order.leaves_qty, order.price
         own_side = order.side.opposite
         raw: list[tuple[Any, ...]] = []
@@ -185,7 +206,7 @@ class Planner:
             raw.append((li, reason, levels, version, avail, fee, lat, st))
         inputs: list[VenueInput] = []
         scores: list[VenueScore] = []
-        w = self.config.weights
+        w = self._weights
         for li, reason, levels, version, avail, fee, lat, st in raw:
             score = ZERO
             if not reason:
@@ -199,7 +220,7 @@ class Planner:
                         w, available=avail, quantity=qty, fee_rate=fee,
                         fee_min=fee_min or ZERO, fee_max=fee_max or ZERO, latency_us=lat,
                         latency_min_us=lat_min or 1, fill_rate=st.fill_rate,
-                        half_open=st.breaker is BreakerState.HALF_OPEN,
+                        half_open=st.breaker is _HALF_OPEN,
                     )  # fmt: skip
                     if len(self._scores) >= 4096:
                         self._scores.clear()
@@ -225,49 +246,48 @@ class Planner:
     ) -> Plan:
         """Children for ``order``'s leaves quantity (none: the reason says why)."""
         g = self._inputs(order, view, excluded)
-        cfg = self.config
         key = (
             order.instrument_id.symbol, order.side, order.leaves_qty, order.price,
-            order.order_type, order.time_in_force, order.post_only, cfg.strategy, allow_post,
+            order.order_type, order.time_in_force, order.post_only, self._strategy, allow_post,
             tuple((s.venue, s.excluded, s.latency_us, s.fill_rate, s.health) for s in g.scores),
             tuple((i.venue, i.version, len(i.levels)) for i in g.inputs),
         )  # fmt: skip
-        hit = self._cache.get(key) if cfg.cache_size else None
+        hit = self._cache.get(key) if self._cache_size else None
         if hit is not None:
             self.cache_hits += 1
             return msgspec.structs.replace(hit, cached=True)
         plan = self._decide(order, g, allow_post)
-        if cfg.cache_size:
+        if self._cache_size:
             self._cache[key] = plan
-            if len(self._cache) > cfg.cache_size:
+            if len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
         return plan
 
     def _decide(self, order: Order, g: _Gathered, allow_post: bool) -> Plan:
-        cfg = self.config
         inputs, scores, capped = g.inputs, g.scores, g.capped
         side, qty, limit = order.side, order.leaves_qty, order.price
         if order.post_only:
             return self._post(order, g, "post-only")
         taking: list[ChildPlan] = []
         why = ""
-        if cfg.strategy is Strategy.SPLIT or (cfg.strategy is Strategy.PASSIVE and limit is None):
+        strategy = self._strategy
+        if strategy is _SPLIT or (strategy is _PASSIVE and limit is None):
             taking = sweep(
-                side, qty, limit, inputs, penalty_bps_per_ms=cfg.latency_penalty_bps_per_ms,
-                max_venues=cfg.max_venues, min_child_qty=cfg.min_child_qty,
+                side, qty, limit, inputs, penalty_bps_per_ms=self._penalty,
+                max_venues=self._max_venues, min_child_qty=self._min_child,
             )  # fmt: skip
             if taking:
                 why = _explain(taking)
-        elif cfg.strategy is Strategy.BEST:
+        elif strategy is _BEST:
             by_venue = {s.venue: s.score for s in scores}
             best: tuple[Any, ...] | None = None
             for vi in inputs:
-                p = sweep(side, qty, limit, [vi], penalty_bps_per_ms=cfg.latency_penalty_bps_per_ms)
+                p = sweep(side, qty, limit, [vi], penalty_bps_per_ms=self._penalty)
                 if not p:
                     continue
                 cp = p[0]
                 per_unit = cp.all_in_total(side) / cp.quantity
-                rank = (-by_venue[vi.venue], per_unit if side is Side.BUY else -per_unit, vi.venue)
+                rank = (-by_venue[vi.venue], per_unit if side is _BUY else -per_unit, vi.venue)
                 if best is None or rank < best[0]:
                     best = (rank, cp)
             if best is not None:
@@ -276,10 +296,7 @@ class Planner:
                 why = (f"best score on {cp.venue} ({by_venue[cp.venue]}): {cp.venue} "
                        f"{cp.quantity} up to {cp.limit}")  # fmt: skip
         if taking:
-            children = tuple(
-                ChildSpec(p.venue, p.quantity, p.limit, OrderType.LIMIT, TimeInForce.IOC)
-                for p in taking
-            )
+            children = tuple(ChildSpec(p.venue, p.quantity, p.limit, _LIMIT, _IOC) for p in taking)
             return Plan(children, scores, why, stp_capped=capped)
         if allow_post and self.can_post(order):
             return self._post(order, g, "no marketable liquidity within limit")
@@ -288,13 +305,9 @@ class Planner:
     def can_post(self, order: Order) -> bool:
         if order.order_type not in _LIMITS:
             return False
-        if order.time_in_force not in (TimeInForce.GTC, TimeInForce.DAY):
+        if order.time_in_force not in (_GTC, _DAY):
             return False
-        return (
-            order.post_only
-            or self.config.strategy is Strategy.PASSIVE
-            or (self.config.post_leftover)
-        )
+        return order.post_only or self.config.strategy is _PASSIVE or (self.config.post_leftover)
 
     def _post(self, order: Order, g: _Gathered, why: str) -> Plan:
         """One resting child on the eligible venue with the lowest maker fee, then score."""
@@ -303,7 +316,7 @@ class Planner:
             return Plan((), scores, f"{why}: a posted order needs a GTC/DAY limit", False, capped)
         crossed = False
         own_blocked: list[Venue] = []
-        buy = order.side is Side.BUY
+        buy = order.side is _BUY
         ranked: list[tuple[Decimal, Decimal, Venue]] = []
         for s in scores:
             if s.excluded:
@@ -328,7 +341,7 @@ class Planner:
             )  # fmt: skip
             return Plan((), scores, reason, False, capped, post_only_crossed=crossed)
         maker, _, venue = min(ranked)
-        child = ChildSpec(venue, order.leaves_qty, order.price, OrderType.LIMIT,
+        child = ChildSpec(venue, order.leaves_qty, order.price, _LIMIT,
                           order.time_in_force, post_only=order.post_only)  # fmt: skip
         reason = f"{why}: posted on {venue}, lowest maker fee {maker}"
         return Plan((child,), scores, reason, False, capped)

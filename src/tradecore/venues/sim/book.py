@@ -21,9 +21,15 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterable
 from decimal import Decimal
+from typing import Final
 
 from tradecore.model.enums import Side, StpMode
 from tradecore.venues.sim.levels import ZERO, Ladder, Match, Resting, _Side, is_ladder
+
+# enum members read on the hot path, bound once (on CPython 3.11 each Enum.MEMBER read
+# goes through EnumType.__getattr__'s slow attribute hook)
+_BUY: Final = Side.BUY
+
 
 __all__ = ["Match", "OrderBook", "Resting"]
 
@@ -51,14 +57,14 @@ class OrderBook:
         return b is not None and a is not None and b >= a
 
     def depth(self, side: Side, levels: int = 10) -> list[tuple[Decimal, Decimal]]:
-        return (self.bids if side is Side.BUY else self.asks).depth(levels)
+        return (self.bids if side is _BUY else self.asks).depth(levels)
 
     def get(self, ref: str) -> Resting | None:
         return self._refs.get(ref)
 
     def available(self, side: Side, limit: Decimal | None) -> Decimal:
         """Quantity an incoming ``side`` order limited at ``limit`` could take right now."""
-        opp = self.asks if side is Side.BUY else self.bids
+        opp = self.asks if side is _BUY else self.bids
         total = ZERO
         for p in opp.prices_best_first():
             if not opp.crosses(p, limit):
@@ -71,7 +77,7 @@ class OrderBook:
     ) -> Decimal:
         """What an incoming order could take now (for FOK): hidden iceberg size included, and
         only up to where self-trade prevention would stop it (``account`` given)."""
-        opp = self.asks if side is Side.BUY else self.bids
+        opp = self.asks if side is _BUY else self.bids
         if not opp.keys:
             return self.available(side, limit)
         total = ZERO
@@ -95,13 +101,13 @@ class OrderBook:
         return total
 
     def would_cross(self, side: Side, price: Decimal) -> bool:
-        opp = self.asks if side is Side.BUY else self.bids
+        opp = self.asks if side is _BUY else self.bids
         best = opp.best()
         return best is not None and opp.crosses(best, price)
 
     # ---------------------------------------------------------------- mutation
     def _side(self, side: Side) -> _Side:
-        return self.bids if side is Side.BUY else self.asks
+        return self.bids if side is _BUY else self.asks
 
     def add(
         self,
@@ -161,7 +167,7 @@ class OrderBook:
         """Take liquidity for an incoming order; returns the fills, best price first. With an
         ``account`` (and ``stp`` not NONE), resting orders of that account never trade: each
         one reached gives a ``prevented`` match, then ``stp`` decides who is expired."""
-        opp = self.asks if side is Side.BUY else self.bids
+        opp = self.asks if side is _BUY else self.bids
         fills: list[Match] = []
         if opp._ladder is not None and not opp.keys:  # only market makers: walk their ladder
             opp.take_ladder(qty, limit, fills)

@@ -21,6 +21,7 @@ import random
 from collections import deque
 from collections.abc import Callable
 from decimal import Decimal
+from typing import Final
 from zlib import crc32
 
 from tradecore.engine.clock import Clock
@@ -37,6 +38,21 @@ from tradecore.venues.sim.restore import Restorable
 from tradecore.venues.sim.sessions import SessionCloses, SessionError
 from tradecore.venues.sim.tickets import PendingStops, SimVenueConfig, Ticket
 from tradecore.venues.sim.views import BookViews
+
+# enum members read on the hot path, bound once (on CPython 3.11 each Enum.MEMBER read
+# goes through EnumType.__getattr__'s slow attribute hook)
+_BUY: Final = Side.BUY
+_DAY: Final = TimeInForce.DAY
+_EXPIRE_MAKER: Final = StpMode.EXPIRE_MAKER
+_EXPIRE_TAKER: Final = StpMode.EXPIRE_TAKER
+_FOK: Final = TimeInForce.FOK
+_GTD: Final = TimeInForce.GTD
+_IOC: Final = TimeInForce.IOC
+_LIMIT: Final = OrderType.LIMIT
+_MAKER: Final = LiquiditySide.MAKER
+_NONE: Final = StpMode.NONE
+_TAKER: Final = LiquiditySide.TAKER
+
 
 __all__ = ["SimVenueClient", "SimVenueConfig"]
 
@@ -115,7 +131,7 @@ class SimVenueClient(Restorable):
             order.leaves_qty, order.price, order.time_in_force, order.post_only,
             account=order.account, stp=order.stp or self.config.stp,
             trigger=order.trigger_price, display=order.display_qty,
-            expire_ns=order.expire_ns if order.time_in_force is TimeInForce.GTD else None,
+            expire_ns=order.expire_ns if order.time_in_force is _GTD else None,
         )  # fmt: skip
         now = self.clock.now_ns()
         self.clock.schedule(now + self._ack_delay("N", t.coid, now), lambda: self._arrive(t))
@@ -146,7 +162,7 @@ class SimVenueClient(Restorable):
         for m in book.replace_synthetic(bids, asks):
             t = self._tickets.get(ClientOrderId(m.maker_ref))
             if t is not None:
-                self._fill(t, m, LiquiditySide.MAKER, 0)
+                self._fill(t, m, _MAKER, 0)
         if self._stops:
             self._check_stops(instrument_id, book)
         subs = self._quote_subs.get(instrument_id)
@@ -211,7 +227,7 @@ class SimVenueClient(Restorable):
         if book is None:
             sink.on_rejected(t.coid, ReasonCode.UNKNOWN_INSTRUMENT, f"{t.instrument_id} not listed")
             return
-        if t.tif is TimeInForce.DAY:  # its expiry: the session close of its calendar
+        if t.tif is _DAY:  # its expiry: the session close of its calendar
             cal = self.model.instruments[t.instrument_id].calendar
             try:
                 t.expire_ns = self._sessions.next_close(cal, self.clock.now_ns())
@@ -251,8 +267,8 @@ class SimVenueClient(Restorable):
         sink = self._sink_or_fail()
         limit = t.limit
         stp = t.stp
-        acct = t.account if stp is not StpMode.NONE else ""
-        if t.tif is TimeInForce.FOK and book.fillable(t.side, limit, acct, stp) < t.qty - t.filled:
+        acct = t.account if stp is not _NONE else ""
+        if t.tif is _FOK and book.fillable(t.side, limit, acct, stp) < t.qty - t.filled:
             t.open = False
             self._report(t, lambda: sink.on_canceled(t.coid, "FOK: not fillable in full"))
             return False
@@ -262,7 +278,7 @@ class SimVenueClient(Restorable):
         left = t.qty - t.filled
         if left <= 0:
             return bool(matches)
-        if stopped or limit is None or t.tif in (TimeInForce.IOC, TimeInForce.FOK):
+        if stopped or limit is None or t.tif in (_IOC, _FOK):
             t.open = False
             msg = (
                 f"self-trade prevention ({stp.value}): remainder {left} expired"
@@ -285,15 +301,15 @@ class SimVenueClient(Restorable):
             maker = tickets.get(ClientOrderId(m.maker_ref)) if m.maker_owner else None
             if m.prevented:
                 self.self_matches_prevented += 1
-                if t.stp is not StpMode.EXPIRE_TAKER and maker is not None:
+                if t.stp is not _EXPIRE_TAKER and maker is not None:
                     self._stp_expire(maker, t.stp, delay)
-                stopped = stopped or t.stp is not StpMode.EXPIRE_MAKER
+                stopped = stopped or t.stp is not _EXPIRE_MAKER
                 continue
-            tid = self._fill(t, m, LiquiditySide.TAKER, delay)
+            tid = self._fill(t, m, _TAKER, delay)
             if maker is not None:
                 if maker.account == t.account:
                     self.self_matches += 1
-                self._fill(maker, m, LiquiditySide.MAKER, delay, TradeId(tid + "M"))
+                self._fill(maker, m, _MAKER, delay, TradeId(tid + "M"))
         return stopped
 
     def _stp_expire(self, maker: Ticket, mode: StpMode, delay: int) -> None:
@@ -430,7 +446,7 @@ class SimVenueClient(Restorable):
         t.open = False
         self._retire(t)
         nt = Ticket(
-            new, t.instrument_id, t.side, OrderType.LIMIT, t.filled + leaves, price, t.tif,
+            new, t.instrument_id, t.side, _LIMIT, t.filled + leaves, price, t.tif,
             t.post_only, account=t.account, stp=t.stp, expire_ns=t.expire_ns, display=t.display,
         )  # fmt: skip
         nt.vid, nt.filled, nt.notional, nt.report_at = t.vid, t.filled, t.notional, t.report_at
@@ -445,7 +461,7 @@ class SimVenueClient(Restorable):
             self._schedule_expiry(nt)
             return
         book.cancel(old)
-        acct = nt.account if nt.stp is not StpMode.NONE else ""
+        acct = nt.account if nt.stp is not _NONE else ""
         matches = book.match(nt.side, leaves, price, new, acct, nt.stp)
         if self._apply_matches(nt, matches, 0):
             msg = f"self-trade prevention ({nt.stp.value}): remainder {nt.qty - nt.filled}"

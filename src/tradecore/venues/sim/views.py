@@ -4,12 +4,18 @@ cached per book version."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Final
 
 from tradecore.engine.clock import Clock
 from tradecore.model.enums import Side
 from tradecore.model.identifiers import InstrumentId
 from tradecore.model.market import BookLevel, BookSnapshot
 from tradecore.venues.sim.book import OrderBook
+
+# enum members read on the hot path, bound once (on CPython 3.11 each Enum.MEMBER read
+# goes through EnumType.__getattr__'s slow attribute hook)
+_BUY: Final = Side.BUY
+
 
 # one side of a book as (version, ((price, size), ...), levels asked for)
 _SideCache = tuple[int, tuple[tuple[Decimal, Decimal], ...], int]
@@ -44,13 +50,13 @@ class BookViews:
     def book_side(
         self, instrument_id: InstrumentId, side: Side, levels: int = 10
     ) -> tuple[int, tuple[tuple[Decimal, Decimal], ...]] | None:
-        """One side of the L2 book (bids for ``Side.BUY``) as (price, size) pairs, best
+        """One side of the L2 book (bids for ``_BUY``) as (price, size) pairs, best
         first, with the book version: what a router sweeping for a taker needs, without
         building the other side or level objects."""
         b = self.books.get(instrument_id)
         if b is None:
             return None
-        if side is Side.BUY:
+        if side is _BUY:
             s, cache = b.bids, self._bid_sides
         else:
             s, cache = b.asks, self._ask_sides
