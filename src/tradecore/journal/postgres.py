@@ -83,6 +83,18 @@ class PostgresStore:
                 yield int(seq), bytes(payload)
             last = rows[-1][0]
 
+    def read_array(self, after_seq: int, limit: int) -> bytes | None:
+        """The payloads of the first ``limit`` events after ``after_seq``, in seq order, as
+        one JSON array built by the server (one row per run of events); None when none."""
+        with self.db.cursor() as cur:
+            cur.execute(
+                "SELECT '['::bytea || string_agg(payload, ','::bytea ORDER BY seq) || ']'::bytea "
+                "FROM (SELECT seq, payload FROM events WHERE seq > %s ORDER BY seq LIMIT %s) t",
+                (after_seq, limit),
+            )
+            row = cur.fetchone()
+        return None if row is None or row[0] is None else bytes(row[0])
+
     def max_seq(self) -> int:
         with self.db.cursor() as cur:
             cur.execute("SELECT MAX(seq) FROM events")

@@ -32,6 +32,8 @@ class MarkSource(StrEnum):
 
 
 _NONE: list[Position] = []
+# bound once: an ``Enum.MEMBER`` read costs an EnumType.__getattr__ call on Python 3.11
+_BUY, _LAST = Side.BUY, MarkSource.LAST
 
 
 class PositionKeeper:
@@ -88,14 +90,14 @@ class PositionKeeper:
             cash = self.cash_flows[e.account] = {}
         qc = p.currency.code
         paid = e.quantity * e.price * p.multiplier
-        cash[qc] = cash.get(qc, ZERO) + (-paid if e.side is Side.BUY else paid)
+        cash[qc] = cash.get(qc, ZERO) + (-paid if e.side is _BUY else paid)
         if e.fee.amount:
             f = self.fees_total.setdefault(e.account, {})
             fc = e.fee.currency.code
             f[fc] = f.get(fc, ZERO) + e.fee.amount
             cash[fc] = cash.get(fc, ZERO) - e.fee.amount
         self.fills += 1
-        if self.mark_source is MarkSource.LAST or p.mark is None:
+        if self.mark_source is _LAST or p.mark is None:
             p.mark = e.price
         self._remark(p)
         for fn in self.listeners:

@@ -30,6 +30,10 @@ class Method(StrEnum):
     FIFO = "fifo"
 
 
+# bound once: an ``Enum.MEMBER`` read costs an EnumType.__getattr__ call on Python 3.11
+_BUY, _FIFO = Side.BUY, Method.FIFO
+
+
 class Position:
     __slots__ = (
         "account",
@@ -81,10 +85,10 @@ class Position:
         if fee:
             ccy = fee_currency or self.currency.code
             self.fees[ccy] = self.fees.get(ccy, ZERO) + fee
-        signed = qty if side is Side.BUY else -qty
+        signed = qty if side is _BUY else -qty
         if venue:
             self.venue_qty[venue] = self.venue_qty.get(venue, ZERO) + signed
-        if self.method is Method.FIFO:
+        if self.method is _FIFO:
             return self._fifo(signed, price)
         return self._average(signed, price)
 
