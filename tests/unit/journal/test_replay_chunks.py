@@ -86,8 +86,9 @@ def test_read_array_holds_the_payloads_in_seq_order(tmp_path: Path) -> None:
 
 
 @pytest.mark.postgres
-def test_postgres_chunks_replay_to_the_live_state() -> None:
+def test_postgres_chunks_replay_to_the_live_state(monkeypatch: pytest.MonkeyPatch) -> None:
     try:
+        from tradecore.journal import postgres
         from tradecore.journal.postgres import PostgresStore
 
         store = PostgresStore(
@@ -102,14 +103,15 @@ def test_postgres_chunks_replay_to_the_live_state() -> None:
         assert blob is not None
         assert codec.loads_array(blob) == [codec.loads(p) for _, p in rows[2:6]]
         assert store.read_array(rows[-1][0], 4) is None
-        # chunks of 3, served from arrays prefetched 40 at a time: the whole journal, in order
+        # chunks of 3, served from arrays prefetched 4 at a time: the whole journal, in order
+        monkeypatch.setattr(postgres, "_ARRAYS", 4)
         events: list[object] = []
         after = 0
         while (blob := store.read_array(after, 3)) is not None:
             chunk = codec.loads_array(blob)
             events.extend(chunk)
             after = chunk[-1].seq
-        assert len(rows) > 3 * 40 and events == [codec.loads(p) for _, p in rows]
+        assert len(rows) > 3 * 4 * 2 and events == [codec.loads(p) for _, p in rows]
         fresh = build_system(cfg)
         rep = replay(fresh.engine, store, fresh.positions)
         assert rep.replayed == len(rows)
