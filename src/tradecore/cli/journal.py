@@ -5,14 +5,13 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import cast
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from tradecore.cli._common import order_counts, print_json, user_errors
-from tradecore.cli.progress import bar, counted
+from tradecore.cli.progress import bar
 from tradecore.errors import JournalError
 
 JOURNAL_HELP = "journal URL (sqlite:///PATH, postgresql://...) or SQLite file; default: "
@@ -132,7 +131,6 @@ def register(app: typer.Typer) -> None:
         from tradecore.config import load_config
         from tradecore.journal.recovery import business_digest
         from tradecore.journal.recovery import replay as do_replay
-        from tradecore.journal.store import JournalStore
         from tradecore.journal.url import open_for_reading, resolve
 
         with user_errors():
@@ -146,10 +144,11 @@ def register(app: typer.Typer) -> None:
                 with bar(f"replay {target.describe()}", store.max_seq()) as step:
                     rep = do_replay(
                         system.engine,
-                        cast(JournalStore, counted(store, step)),
+                        store,
                         system.positions,
                         use_snapshot=not no_snapshot,
                         risk=risk,  # type: ignore[arg-type]
+                        progress=step,
                     )
             except (ValueError, KeyError, TypeError) as e:
                 raise JournalError(f"journal {target.describe()} is damaged: {e}") from None

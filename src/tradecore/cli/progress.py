@@ -53,29 +53,3 @@ def bar(label: str, total: int | None) -> Iterator[Step]:
 
     with progress:
         yield step
-
-
-def counted(store: object, step: Step, every: int = 4096) -> object:
-    """``store`` with its ``read`` counted into ``step`` (one call per ``every`` events);
-    everything else is the store itself."""
-    return _Counted(store, step, every)
-
-
-class _Counted:
-    def __init__(self, store: object, step: Step, every: int) -> None:
-        self._store, self._step, self._every = store, step, every
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self._store, name)
-
-    def read(self, after_seq: int = 0, chunk: int = 10_000) -> Iterator[tuple[int, bytes]]:
-        n = 0
-        rows: Iterator[tuple[int, bytes]] = self._store.read(after_seq, chunk)  # type: ignore[attr-defined]
-        for row in rows:
-            yield row
-            n += 1
-            if n == self._every:
-                self._step(n)
-                n = 0
-        if n:
-            self._step(n)

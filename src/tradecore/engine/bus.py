@@ -36,6 +36,13 @@ class MessageBus:
             self._all.remove(handler)
         self._resolved.clear()
 
+    def resolved(self) -> dict[type[Any], tuple[Handler, ...]]:
+        """The handlers :meth:`publish` has resolved per message class, for a caller that
+        publishes in a tight loop (journal replay): ``resolved().get(cls)`` is the tuple
+        ``publish`` calls, in order, or None (then call ``publish``, which resolves it). Cleared
+        in place whenever a subscription changes, so a reference to it stays current."""
+        return self._resolved
+
     def publish(self, message: Any) -> None:
         cls = type(message)
         handlers = self._resolved.get(cls)

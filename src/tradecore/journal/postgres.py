@@ -10,6 +10,9 @@ from typing import Any
 from tradecore.errors import JournalError
 from tradecore.journal.store import AUDIT_COLS, AuditRow, Row, migrations, page_bounds
 
+#: chunks fetched per round trip by :meth:`PostgresStore.read_array`
+_ARRAYS = 40
+
 
 class PostgresStore:
     def __init__(self, dsn: str, *, schema: str = "tradecore", fsync: bool = False) -> None:
@@ -20,6 +23,7 @@ class PostgresStore:
         self.schema = schema
         self.dsn = dsn
         self.fsync = fsync
+        self._arrays: dict[tuple[int, int], bytes] = {}  # read_array's prefetched chunks
         try:
             self.db = psycopg.connect(dsn, autocommit=True)
         except psycopg.Error as e:
@@ -82,6 +86,29 @@ class PostgresStore:
             for seq, payload in rows:
                 yield int(seq), bytes(payload)
             last = rows[-1][0]
+
+    def read_array(self, after_seq: int, limit: int) -> bytes | None:
+        """The payloads of the first ``limit`` events after ``after_seq``, in seq order, as
+        one JSON array built by the server; None when none. One round trip fetches the next
+        ``_ARRAYS`` arrays (a chunk each), served from memory as recovery asks for them."""
+        blob = self._arrays.pop((after_seq, limit), None)
+        if blob is not None:
+            return blob
+        with self.db.cursor() as cur:
+            cur.execute(
+                "SELECT MAX(seq), '['::bytea || string_agg(payload, ','::bytea ORDER BY seq) "
+                "|| ']'::bytea FROM (SELECT seq, payload, "
+                "(row_number() OVER (ORDER BY seq) - 1) / %s AS g FROM events "
+                "WHERE seq > %s ORDER BY seq LIMIT %s) t GROUP BY g ORDER BY g",
+                (limit, after_seq, limit * _ARRAYS),
+            )
+            rows = cur.fetchall()
+        self._arrays = {}
+        prev = after_seq
+        for top, arr in rows:
+            self._arrays[(prev, limit)] = bytes(arr)
+            prev = int(top)
+        return self._arrays.pop((after_seq, limit), None)
 
     def max_seq(self) -> int:
         with self.db.cursor() as cur:

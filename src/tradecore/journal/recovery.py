@@ -10,14 +10,22 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from tradecore.engine.core import Engine
 from tradecore.engine.execution import Execution
+from tradecore.errors import JournalError
 from tradecore.journal import snapshot
 from tradecore.journal.store import JournalStore
 from tradecore.model import codec
+from tradecore.model.events import Event
 from tradecore.positions.keeper import PositionKeeper
+
+#: events read and decoded at once (one SQL row, one decoder call): about 60 kB of JSON, so
+#: a chunk's events are still in the CPU cache when they are applied (20,000 at once measured
+#: slower than one at a time on 1 M events; 64-256 fastest)
+CHUNK = 256
 
 
 @dataclass
@@ -38,7 +46,10 @@ def replay(
     *,
     use_snapshot: bool = True,
     risk: snapshot.StateHolder | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> RecoveryReport:
+    """Restore the latest snapshot (unless ``use_snapshot`` is off), then apply every journaled
+    event after it, ``CHUNK`` at a time; ``progress`` is told how many after each chunk."""
     rep = RecoveryReport()
     t0 = time.perf_counter()
     after = 0
@@ -48,10 +59,15 @@ def replay(
         rep.snapshot_seq = after
     engine.replaying = True
     try:
-        loads, apply = codec.loads, engine.apply_event
-        for _, payload in store.read(after):
-            apply(loads(payload))
-            rep.replayed += 1
+        while True:
+            blob = store.read_array(after, CHUNK)
+            if blob is None:
+                break
+            events = codec.loads_array(blob)
+            after = _apply(engine, events, after)
+            rep.replayed += len(events)
+            if progress is not None:
+                progress(len(events))
     finally:
         engine.replaying = False
     if snap is None:
@@ -67,6 +83,31 @@ def replay(
             engine.orders.archive_prefilled = False
     rep.seconds = time.perf_counter() - t0
     return rep
+
+
+def _apply(engine: Engine, events: list[Event], after: int) -> int:
+    """Apply decoded journal events as :meth:`Engine.apply_event` applies one (the order
+    applier of its kind, ``seq``, then every subscriber, in order), checking that their seqs
+    increase from ``after``. Returns the last seq."""
+    appliers, publish = engine.state.appliers, engine.bus.publish
+    resolved = engine.bus.resolved()  # what publish(e) would call, without its frame
+    last = after
+    for e in events:
+        seq = e.seq
+        if seq <= last:
+            raise JournalError(f"journal out of order: seq {seq} after {last}")
+        last = seq
+        cls = type(e)
+        appliers[cls](e)
+        if seq > engine.seq:
+            engine.seq = seq
+        hs = resolved.get(cls)
+        if hs is None:
+            publish(e)
+        else:
+            for h in hs:
+                h(e)
+    return last
 
 
 def reconcile(execution: Execution, rep: RecoveryReport | None = None) -> RecoveryReport:

@@ -20,6 +20,7 @@ from tradecore.model.values import Currency
 
 _REGISTRY: dict[str, type[Any]] = {}
 _struct_decoder: msgspec.json.Decoder[Any] | None = None
+_array_decoder: msgspec.json.Decoder[list[Any]] | None = None
 
 
 def _enc_hook(obj: Any) -> Any:
@@ -32,11 +33,29 @@ def _enc_hook(obj: Any) -> Any:
     raise NotImplementedError(f"cannot encode {type(obj).__name__}")
 
 
+# decoded ids and currencies by their text (immutable values): a journal repeats a few of
+# them on most events, and the hook runs once per such field, so the common case is one lookup
+_IDS: dict[str, InstrumentId] = {}
+_CURRENCIES: dict[str, Currency] = {}
+_MEMO_MAX = 100_000
+
+
 def _dec_hook(tp: type[Any], obj: Any) -> Any:
-    if tp is InstrumentId and isinstance(obj, str):
-        return InstrumentId.parse(obj)
-    if tp is Currency and isinstance(obj, str):
-        return Currency.of(obj)
+    if type(obj) is str:
+        if tp is InstrumentId:
+            iid = _IDS.get(obj)
+            if iid is None:
+                iid = InstrumentId.parse(obj)
+                if len(_IDS) < _MEMO_MAX:
+                    _IDS[obj] = iid
+            return iid
+        if tp is Currency:
+            ccy = _CURRENCIES.get(obj)
+            if ccy is None:
+                ccy = Currency.of(obj)
+                if len(_CURRENCIES) < _MEMO_MAX:
+                    _CURRENCIES[obj] = ccy
+            return ccy
     raise NotImplementedError(f"cannot decode {tp!r}")
 
 
@@ -45,10 +64,10 @@ _encoder = msgspec.json.Encoder(enc_hook=_enc_hook, order="sorted")
 
 def register(*classes: type[Any]) -> None:
     """Make records encodable/decodable by their class name (tagged Structs or dataclasses)."""
-    global _struct_decoder
+    global _struct_decoder, _array_decoder
     for cls in classes:
         _REGISTRY[cls.__name__] = cls
-    _struct_decoder = None
+    _struct_decoder = _array_decoder = None
 
 
 def _tagged_structs() -> list[type[Any]]:
@@ -65,6 +84,14 @@ def _decoder() -> msgspec.json.Decoder[Any]:
         structs = _tagged_structs()
         _struct_decoder = msgspec.json.Decoder(Union[tuple(structs)], dec_hook=_dec_hook)  # type: ignore[arg-type]  # noqa: UP007
     return _struct_decoder
+
+
+def _records_decoder() -> msgspec.json.Decoder[list[Any]]:
+    global _array_decoder
+    if _array_decoder is None:
+        record: Any = Union[tuple(_tagged_structs())]  # noqa: UP007
+        _array_decoder = msgspec.json.Decoder(list[record], dec_hook=_dec_hook)  # type: ignore[valid-type]
+    return _array_decoder
 
 
 def encoder() -> msgspec.json.Encoder:
@@ -111,6 +138,15 @@ def loads(raw: bytes | str) -> Any:
         if not isinstance(data, dict):
             raise ValidationError("record", "not a JSON object") from None
         return decode(data)
+
+
+def loads_array(raw: bytes | str) -> list[Any]:
+    """:func:`loads` of each element of a JSON array of records, in one decoder call when
+    every element is a tagged struct (a journal chunk), else element by element."""
+    try:
+        return _records_decoder().decode(raw)
+    except msgspec.ValidationError:
+        return [loads(item) for item in msgspec.json.decode(raw, type=list[msgspec.Raw])]
 
 
 def _register_builtin() -> None:

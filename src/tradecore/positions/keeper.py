@@ -12,7 +12,7 @@ from collections import deque
 from collections.abc import Callable
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, Final
+from typing import Any
 
 from tradecore.engine.bus import MessageBus
 from tradecore.engine.instruments import InstrumentRegistry
@@ -23,10 +23,6 @@ from tradecore.model.values import ZERO, Currency
 from tradecore.positions.ledger import PositionLedger
 from tradecore.positions.position import Method, Position
 
-# enum members read on the hot path, bound once (on CPython 3.11 each Enum.MEMBER read
-# goes through EnumType.__getattr__'s slow attribute hook)
-_BUY: Final = Side.BUY
-
 
 class MarkSource(StrEnum):
     MID = "mid"
@@ -36,6 +32,8 @@ class MarkSource(StrEnum):
 
 
 _NONE: list[Position] = []
+# bound once: an ``Enum.MEMBER`` read costs an EnumType.__getattr__ call on Python 3.11
+_BUY, _LAST = Side.BUY, MarkSource.LAST
 
 
 class PositionKeeper:
@@ -99,7 +97,7 @@ class PositionKeeper:
             f[fc] = f.get(fc, ZERO) + e.fee.amount
             cash[fc] = cash.get(fc, ZERO) - e.fee.amount
         self.fills += 1
-        if self.mark_source is MarkSource.LAST or p.mark is None:
+        if self.mark_source is _LAST or p.mark is None:
             p.mark = e.price
         self._remark(p)
         for fn in self.listeners:

@@ -20,19 +20,18 @@ from __future__ import annotations
 from collections import deque
 from decimal import Decimal
 from enum import StrEnum
-from typing import Final
 
 from tradecore.model.enums import Side
 from tradecore.model.values import DIVISION, ZERO, Currency
-
-# enum members read on the hot path, bound once (on CPython 3.11 each Enum.MEMBER read
-# goes through EnumType.__getattr__'s slow attribute hook)
-_BUY: Final = Side.BUY
 
 
 class Method(StrEnum):
     AVERAGE = "average"
     FIFO = "fifo"
+
+
+# bound once: an ``Enum.MEMBER`` read costs an EnumType.__getattr__ call on Python 3.11
+_BUY, _FIFO = Side.BUY, Method.FIFO
 
 
 class Position:
@@ -89,7 +88,7 @@ class Position:
         signed = qty if side is _BUY else -qty
         if venue:
             self.venue_qty[venue] = self.venue_qty.get(venue, ZERO) + signed
-        if self.method is Method.FIFO:
+        if self.method is _FIFO:
             return self._fifo(signed, price)
         return self._average(signed, price)
 
