@@ -40,6 +40,7 @@ from tradecore.oms.store import OrderStore
 # the triggers of every order's path, bound once: on Python 3.11 each ``Enum.MEMBER`` read
 # goes through EnumType.__getattr__ (about 60 ns; a module global costs 3)
 _SUBMIT, _ACCEPT, _CANCEL = Trigger.SUBMIT, Trigger.ACCEPT, Trigger.CANCEL
+_SUBMITTED = OrderStatus.SUBMITTED
 
 #: told (parent, child) after a child's event made the child terminal (replay too: the
 #: listener decides whether to act)
@@ -137,7 +138,7 @@ class OrderState:
             )  # fmt: skip
         self.orders.add(o)
         if e.submitted:  # created and handed to execution in one step
-            o.status = OrderStatus.SUBMITTED  # = apply(Trigger.SUBMIT) on a new order
+            o.status = _SUBMITTED  # = apply(Trigger.SUBMIT) on a new order
             o.last_event_ns = e.ts
             self.orders.mark_open(o)
 
