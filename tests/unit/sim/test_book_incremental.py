@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal
+from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -19,15 +20,24 @@ D = Decimal
 TICK = D("0.01")
 
 
-class RebuiltBook(OrderBook):
-    """The book as it was: every update rebuilds the synthetic depth level by level."""
+class RebuiltBook:
+    """The book as it was: every update rebuilds the synthetic depth level by level. A
+    wrapper, not a subclass: in the compiled build (``make fast``) an interpreted class may
+    not inherit from the compiled ``OrderBook``."""
+
+    def __init__(self) -> None:
+        self._book = OrderBook()
 
     def replace_synthetic(
         self, bids: Iterable[tuple[Decimal, Decimal]], asks: Iterable[tuple[Decimal, Decimal]]
     ) -> list[Match]:
-        self._stamp += 1
-        self._syn_stamp = self._stamp
-        return self._rebuild_synthetic(tuple(bids), tuple(asks))
+        b = self._book
+        b._stamp += 1
+        b._syn_stamp = b._stamp
+        return b._rebuild_synthetic(tuple(bids), tuple(asks))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._book, name)
 
 
 sizes = st.integers(min_value=1, max_value=40).map(lambda n: D(n) / 10)
