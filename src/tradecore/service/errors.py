@@ -126,6 +126,21 @@ def install(app: FastAPI) -> None:
         return JSONResponse(body("validation_error", message, field, errors), status_code=422)
 
 
+def replayed(body: bytes, receive: Receive) -> Receive:
+    """An ASGI ``receive`` that first hands over a request body already read (in one
+    message), then defers to ``receive`` (for the disconnect that may follow)."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
 class BodyLimit:
     """ASGI middleware: a request body larger than ``limit`` bytes gets 413, whether it
     announces its length (``Content-Length``) or streams it chunked."""
@@ -161,17 +176,7 @@ class BodyLimit:
                 return
             chunks.append(chunk)
             more = bool(msg.get("more_body", False))
-        data = b"".join(chunks)
-        sent = False
-
-        async def replay() -> Message:
-            nonlocal sent
-            if not sent:
-                sent = True
-                return {"type": "http.request", "body": data, "more_body": False}
-            return await receive()
-
-        await self.app(scope, replay, send)
+        await self.app(scope, replayed(b"".join(chunks), receive), send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         resp = JSONResponse(

@@ -18,7 +18,9 @@ from collections.abc import Callable
 from typing import Any
 
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from tradecore.service.errors import replayed
 
 Quick = Callable[[str, bytes], Response | None]
 
@@ -61,16 +63,7 @@ class FastSubmit:
             scope["route"] = self.route
             await resp(scope, receive, send)
             return
-        sent = False
-
-        async def replay() -> Message:
-            nonlocal sent
-            if not sent:
-                sent = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        await self.app(scope, replay, send)
+        await self.app(scope, replayed(body, receive), send)
 
 
 def _is_json(ctype: bytes) -> bool:
