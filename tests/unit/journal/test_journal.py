@@ -293,16 +293,9 @@ def test_cli_errors_are_clean(tmp_path: Path) -> None:
 
 @pytest.mark.postgres
 def test_postgres_store_round_trip() -> None:
-    import uuid
+    from tests.unit.journal.pg import fresh_store
 
-    try:
-        from tradecore.journal.postgres import PostgresStore
-
-        store = PostgresStore(
-            "host=127.0.0.1 port=5432 dbname=test user=postgres", schema=f"t_{uuid.uuid4().hex[:8]}"
-        )
-    except Exception as e:  # pragma: no cover - environment
-        pytest.skip(f"PostgreSQL unavailable: {e}")
+    store = fresh_store()
     try:
         cfg = load_config(None, {"demo": {"seconds": 10}})
         jr = Journal(store, Durability.BATCH)

@@ -4,7 +4,6 @@ are not in seq order is refused, not replayed."""
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 
 import pytest
@@ -87,15 +86,10 @@ def test_read_array_holds_the_payloads_in_seq_order(tmp_path: Path) -> None:
 
 @pytest.mark.postgres
 def test_postgres_chunks_replay_to_the_live_state(monkeypatch: pytest.MonkeyPatch) -> None:
-    try:
-        from tradecore.journal import postgres
-        from tradecore.journal.postgres import PostgresStore
+    from tests.unit.journal.pg import fresh_store
+    from tradecore.journal import postgres
 
-        store = PostgresStore(
-            "host=127.0.0.1 port=5432 dbname=test user=postgres", schema=f"t_{uuid.uuid4().hex[:8]}"
-        )
-    except Exception as e:  # pragma: no cover - environment
-        pytest.skip(f"PostgreSQL unavailable: {e}")
+    store = fresh_store()
     try:
         cfg, live = _journal(store, seconds=10)
         rows = list(store.read(0))
