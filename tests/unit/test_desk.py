@@ -9,8 +9,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tradecore.engine.clock import SimClock
-from tradecore.model.events import OrderAccepted, OrderSubmitted
-from tradecore.model.identifiers import AccountId, ClientOrderId, Venue, VenueOrderId
+from tradecore.model.enums import OrderType, Side, TimeInForce
+from tradecore.model.events import OrderAccepted, OrderInitialized
+from tradecore.model.identifiers import AccountId, ClientOrderId, InstrumentId, Venue, VenueOrderId
 from tradecore.risk.emergency import TradingState, TradingStateChanged
 from tradecore.risk.events import KillSwitchChanged, RiskAlert
 from tradecore.service.auth import Principal
@@ -79,7 +80,13 @@ def test_a_simulated_venue_shows_its_configured_latency_a_live_one_its_measured_
     assert lat.of("LIVE", 100_000) == (100_000, "engine")  # no ack measured yet
     for i, wall_us in enumerate((1_000, 3_000)):
         coid = ClientOrderId(f"c{i}")
-        bus.publish(OrderSubmitted(1, 1, coid, AccountId("A"), Venue("LIVE")))
+        bus.publish(
+            OrderInitialized(
+                1, 1, coid, AccountId("A"), InstrumentId.parse("BTC/USD@LIVE"), Side.BUY,
+                OrderType.MARKET, Decimal(1), None, TimeInForce.IOC, False, False, None, "",
+                submitted=True,
+            )
+        )  # fmt: skip
         now[0] += wall_us * 1000
         bus.publish(OrderAccepted(2, 2, coid, AccountId("A"), VenueOrderId("v")))
     assert lat.of("LIVE", 100_000) == (2_000, "measured")

@@ -9,6 +9,7 @@ other records (frozen dataclasses or Structs) join with :func:`register`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, Union
 
@@ -38,24 +39,23 @@ def _enc_hook(obj: Any) -> Any:
 _IDS: dict[str, InstrumentId] = {}
 _CURRENCIES: dict[str, Currency] = {}
 _MEMO_MAX = 100_000
+#: type -> (its memo by text, how to parse the text)
+_MEMOS: dict[type[Any], tuple[dict[str, Any], Callable[[str], Any]]] = {
+    InstrumentId: (_IDS, InstrumentId.parse),
+    Currency: (_CURRENCIES, Currency.of),
+}
 
 
 def _dec_hook(tp: type[Any], obj: Any) -> Any:
-    if type(obj) is str:
-        if tp is InstrumentId:
-            iid = _IDS.get(obj)
-            if iid is None:
-                iid = InstrumentId.parse(obj)
-                if len(_IDS) < _MEMO_MAX:
-                    _IDS[obj] = iid
-            return iid
-        if tp is Currency:
-            ccy = _CURRENCIES.get(obj)
-            if ccy is None:
-                ccy = Currency.of(obj)
-                if len(_CURRENCIES) < _MEMO_MAX:
-                    _CURRENCIES[obj] = ccy
-            return ccy
+    memo = _MEMOS.get(tp)
+    if memo is not None and type(obj) is str:
+        seen, parse = memo
+        value = seen.get(obj)
+        if value is None:
+            value = parse(obj)
+            if len(seen) < _MEMO_MAX:
+                seen[obj] = value
+        return value
     raise NotImplementedError(f"cannot decode {tp!r}")
 
 

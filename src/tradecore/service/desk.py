@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tradecore.model import codec
-from tradecore.model.events import OrderAccepted, OrderInitialized, OrderRejected, OrderSubmitted
+from tradecore.model.events import OrderAccepted, OrderInitialized, OrderRejected
 from tradecore.risk.emergency import TradingStateChanged
 from tradecore.risk.events import BreachActionTaken, KillSwitchChanged, RiskAlert
 from tradecore.service.stream import FIRM, PUBLIC, RULES, OwnerOf, may_see
@@ -56,23 +56,18 @@ class VenueLatency:
         self._sent: dict[str, tuple[str, int]] = {}
         self._acks: dict[str, deque[int]] = {}
         subscribe(OrderInitialized, self._on_initialized)
-        subscribe(OrderSubmitted, self._on_submitted)
         subscribe(OrderAccepted, self._on_acked)
         subscribe(OrderRejected, self._on_acked)
 
     def _on_initialized(self, e: OrderInitialized) -> None:
-        if e.submitted:
-            self._sent_to(str(e.instrument_id.venue), str(e.client_order_id))
-
-    def _on_submitted(self, e: OrderSubmitted) -> None:
-        self._sent_to(str(e.venue), str(e.client_order_id))
-
-    def _sent_to(self, venue: str, coid: str) -> None:
-        if venue in self.configured:
+        # live only (wall times): the engine emits no OrderSubmitted any more, its submit is
+        # this event with ``submitted``
+        venue = str(e.instrument_id.venue)
+        if not e.submitted or venue in self.configured:
             return
         if len(self._sent) >= PENDING_MAX:
             self._sent.pop(next(iter(self._sent)))
-        self._sent[coid] = (venue, self._clock())
+        self._sent[str(e.client_order_id)] = (venue, self._clock())
 
     def _on_acked(self, e: OrderAccepted | OrderRejected) -> None:
         sent = self._sent.pop(str(e.client_order_id), None)
