@@ -47,6 +47,7 @@ from tradecore.venues.protocol import VenueClient, VenueOrderStatus
 _BUY: Final = Side.BUY
 _LIMIT: Final = OrderType.LIMIT
 _MARKET: Final = OrderType.MARKET
+_SIDE_NAMES: Final = {s: s.value for s in Side}  # the decision record names the side
 
 
 MS = 1_000_000
@@ -68,6 +69,7 @@ class Execution:
         self.config = config or RoutingConfig()
         # read per order: a plain attribute, not the frozen pydantic config's slower read
         self._ack_timeout_ns = self.config.ack_timeout_ms * MS
+        self._strategy_name = self.config.strategy.value
         self.clients: dict[Venue, VenueClient] = {c.venue: c for c in clients}
         clock = port.clock
         self.breakers = {v: CircuitBreaker(self.config.breaker, clock) for v in self.clients}
@@ -274,8 +276,8 @@ class Execution:
             reason += f"; self-trade prevention cut depth on {', '.join(plan.stp_capped)}"
         decision = RoutingDecision(
             self.port.clock.now_ns(), self.port.seq, parent.client_order_id,
-            parent.instrument_id.symbol, parent.side.value, qty, parent.price,
-            self.config.strategy.value, self._attempts.get(parent.client_order_id, 1),
+            parent.instrument_id.symbol, _SIDE_NAMES[parent.side], qty, parent.price,
+            self._strategy_name, self._attempts.get(parent.client_order_id, 1),
             plan.scores, tuple(children), qty - routed, reason, plan.cached,
         )  # fmt: skip
         self.decisions.add(decision)

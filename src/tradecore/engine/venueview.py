@@ -26,6 +26,7 @@ from tradecore.venues.protocol import VenueClient, VenueHealth
 # goes through EnumType.__getattr__'s slow attribute hook)
 _BUY: Final = Side.BUY
 _CLOSED: Final = BreakerState.CLOSED
+_DOWN: Final = VenueHealth.DOWN
 _SELL: Final = Side.SELL
 
 
@@ -81,7 +82,7 @@ class VenueView:
         st = self._stats[venue]
         state = br.state
         reason = ""
-        if self._clients[venue].health() is VenueHealth.DOWN:
+        if self._clients[venue].health() is _DOWN:
             reason = "venue DOWN"
         elif state is not _CLOSED and not br.allow():
             reason = f"circuit breaker {state.value}"

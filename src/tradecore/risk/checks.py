@@ -1,14 +1,17 @@
-"""Pre-trade checks: one small class each, ``check(order, limits, ctx) -> Denial | None``.
+"""Pre-trade checks: one small class each. ``bind(limits)`` returns the check for those limit
+values, ``check(order, ctx) -> Denial | None``, or None when the limits do not configure it:
+the pipeline compiles, per account, the list of bound checks its limits switch on, so an order
+pays only for the checks that apply and no check reads its limit per order.
 
-Each denial names the check, the limit and the value that broke it. A check whose limit is
-not configured costs one attribute test.
+Each denial names the check, the limit and the value that broke it.
 """
 
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from decimal import Decimal
-from typing import ClassVar
+from typing import ClassVar, Final
 
 from tradecore.errors import FxRateMissing
 from tradecore.model.denial import Denial
@@ -21,17 +24,18 @@ R = ReasonCode
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
 TEN_K = Decimal(10_000)
+_CRYPTO: Final = AssetClass.CRYPTO
+
+#: a check bound to one account's limit values
+Bound = Callable[[Order, RiskContext], Denial | None]
 
 
 class Check:
     name: ClassVar[str] = "check"
 
-    def check(self, o: Order, lim: Limits, ctx: RiskContext) -> Denial | None:
+    def bind(self, lim: Limits) -> Bound | None:
+        """This check for ``lim``'s values, or None when ``lim`` does not configure it."""
         raise NotImplementedError
-
-    def applies(self, lim: Limits) -> bool:
-        """Whether ``lim`` configures this check at all (the pipeline skips it otherwise)."""
-        return True
 
     def deny(self, code: ReasonCode, msg: str, limit: object, value: object) -> Denial:
         return Denial(code, msg, self.name, str(limit), str(value))
@@ -40,44 +44,50 @@ class Check:
 class MaxOrderQuantity(Check):
     name = "max_order_quantity"
 
-    def applies(self, lim: Limits) -> bool:
-        return bool(lim.max_order_quantity)
-
-    def check(self, o: Order, lim: Limits, ctx: RiskContext) -> Denial | None:
-        m = lim.max_order_quantity
-        if not m:
+    def bind(self, lim: Limits) -> Bound | None:
+        caps = lim.max_order_quantity
+        if not caps:
             return None
-        cap = m.get(o.instrument_id.symbol, m.get("*"))
-        if cap is not None and o.quantity > cap:
-            return self.deny(
-                R.MAX_ORDER_QUANTITY, f"quantity {o.quantity} > max {cap}", cap, o.quantity
-            )
-        return None
+        default = caps.get("*")
+
+        def check(o: Order, ctx: RiskContext) -> Denial | None:
+            cap = caps.get(o.instrument_id.symbol, default)
+            if cap is not None and o.quantity > cap:
+                return self.deny(
+                    R.MAX_ORDER_QUANTITY, f"quantity {o.quantity} > max {cap}", cap, o.quantity
+                )
+            return None
+
+        return check
 
 
 class MaxOrderNotional(Check):
     name = "max_order_notional"
 
-    def applies(self, lim: Limits) -> bool:
-        return lim.max_order_notional is not None
-
-    def check(self, o: Order, lim: Limits, ctx: RiskContext) -> Denial | None:
+    def bind(self, lim: Limits) -> Bound | None:
         cap = lim.max_order_notional
         if cap is None:
             return None
-        px = ctx.order_price(o)
-        inst = ctx.engine.instrument_for(o)
-        if px is None or inst is None:
-            return self.deny(R.NO_REFERENCE_PRICE, "no price to value the order", cap, "n/a")
-        try:
-            notional = ctx.to_base(o.quantity * px * inst.multiplier, inst.quote.code)
-        except FxRateMissing as e:
-            return self.deny(R.NO_REFERENCE_PRICE, str(e), cap, "n/a")
-        if notional > cap:
-            return self.deny(
-                R.MAX_ORDER_NOTIONAL, f"notional {notional} {ctx.base} > max {cap}", cap, notional
-            )
-        return None
+
+        def check(o: Order, ctx: RiskContext) -> Denial | None:
+            px = ctx.order_price(o)
+            inst = ctx.engine.instrument_for(o)
+            if px is None or inst is None:
+                return self.deny(R.NO_REFERENCE_PRICE, "no price to value the order", cap, "n/a")
+            try:
+                notional = ctx.to_base(o.quantity * px * inst.multiplier, inst.quote.code)
+            except FxRateMissing as e:
+                return self.deny(R.NO_REFERENCE_PRICE, str(e), cap, "n/a")
+            if notional > cap:
+                return self.deny(
+                    R.MAX_ORDER_NOTIONAL,
+                    f"notional {notional} {ctx.base} > max {cap}",
+                    cap,
+                    notional,
+                )
+            return None
+
+        return check
 
 
 class PriceBand(Check):
@@ -85,31 +95,32 @@ class PriceBand(Check):
 
     name = "price_band"
 
-    def applies(self, lim: Limits) -> bool:
-        return lim.price_band_bps is not None
-
-    def check(self, o: Order, lim: Limits, ctx: RiskContext) -> Denial | None:
+    def bind(self, lim: Limits) -> Bound | None:
         band = lim.price_band_bps
-        if band is None or o.price is None:
+        if band is None:
             return None
-        ref = ctx.reference_price(o.instrument_id.symbol)
-        if ref is None:
-            return self.deny(R.NO_REFERENCE_PRICE, "no reference price", band, "n/a")
-        dev = abs(o.price - ref) / ref * TEN_K
-        if dev > band:
-            return self.deny(
-                R.PRICE_BAND, f"price {o.price} is {dev:.2f} bps from reference {ref}", band, dev
-            )
-        return None
+
+        def check(o: Order, ctx: RiskContext) -> Denial | None:
+            price = o.price
+            if price is None:
+                return None
+            ref = ctx.mid.get(o.instrument_id.symbol)
+            if ref is None:
+                return self.deny(R.NO_REFERENCE_PRICE, "no reference price", band, "n/a")
+            dev = abs(price - ref) / ref * TEN_K
+            if dev > band:
+                return self.deny(
+                    R.PRICE_BAND, f"price {price} is {dev:.2f} bps from reference {ref}", band, dev
+                )
+            return None
+
+        return check
 
 
 class RateLimit(Check):
-    """Orders per sliding window per account (cancels are counted by :meth:`on_cancel`)."""
+    """Orders per sliding window per account (cancels are counted by :meth:`cancel_denial`)."""
 
     name = "order_rate"
-
-    def applies(self, lim: Limits) -> bool:
-        return lim.max_orders_per_window is not None
 
     def __init__(self) -> None:
         self._orders: dict[str, deque[int]] = {}
@@ -118,7 +129,9 @@ class RateLimit(Check):
     def _hit(
         self, book: dict[str, deque[int]], acct: str, now: int, window_ns: int, cap: int
     ) -> int | None:
-        d = book.setdefault(acct, deque())
+        d = book.get(acct)
+        if d is None:
+            d = book[acct] = deque()
         horizon = now - window_ns
         while d and d[0] <= horizon:
             d.popleft()
@@ -127,16 +140,21 @@ class RateLimit(Check):
         d.append(now)
         return None
 
-    def check(self, o: Order, lim: Limits, ctx: RiskContext) -> Denial | None:
+    def bind(self, lim: Limits) -> Bound | None:
         cap = lim.max_orders_per_window
         if cap is None:
             return None
-        n = self._hit(
-            self._orders, o.account, ctx.engine.clock.now_ns(), lim.rate_window_ms * 1_000_000, cap
-        )
-        if n is not None:
-            return self.deny(R.ORDER_RATE, f"{n} orders in {lim.rate_window_ms} ms", cap, n + 1)
-        return None
+        window_ms = lim.rate_window_ms
+        window_ns = window_ms * 1_000_000
+        orders = self._orders
+
+        def check(o: Order, ctx: RiskContext) -> Denial | None:
+            n = self._hit(orders, o.account, ctx.now_ns(), window_ns, cap)
+            if n is not None:
+                return self.deny(R.ORDER_RATE, f"{n} orders in {window_ms} ms", cap, n + 1)
+            return None
+
+        return check
 
     def cancel_denial(self, account: str, lim: Limits, now: int) -> Denial | None:
         cap = lim.max_cancels_per_window
@@ -157,54 +175,58 @@ class RateLimit(Check):
 class DuplicateOrder(Check):
     name = "duplicate_order"
 
-    def applies(self, lim: Limits) -> bool:
-        return lim.duplicate_window_ms is not None
-
     def __init__(self) -> None:
         self._seen: dict[tuple[str, str, Side, Decimal, Decimal | None], int] = {}
 
-    def check(self, o: Order, lim: Limits, ctx: RiskContext) -> Denial | None:
+    def bind(self, lim: Limits) -> Bound | None:
         w = lim.duplicate_window_ms
         if w is None:
             return None
-        now = ctx.engine.clock.now_ns()
-        key = (o.account, o.instrument_id.symbol, o.side, o.quantity, o.price)
-        last = self._seen.get(key)
-        self._seen[key] = now
-        if len(self._seen) > 100_000:  # bounded memory: forget entries older than the window
-            horizon = now - w * 1_000_000
-            self._seen = {k: t for k, t in self._seen.items() if t > horizon}
-        if last is not None and now - last < w * 1_000_000:
-            return self.deny(
-                R.DUPLICATE_ORDER,
-                f"same order {(now - last) // 1_000_000} ms ago",
-                f"{w}ms",
-                f"{(now - last) // 1_000_000}ms",
-            )
-        return None
+        window_ns = w * 1_000_000
+
+        def check(o: Order, ctx: RiskContext) -> Denial | None:
+            now = ctx.now_ns()
+            key = (o.account, o.instrument_id.symbol, o.side, o.quantity, o.price)
+            last = self._seen.get(key)
+            self._seen[key] = now
+            if len(self._seen) > 100_000:  # bounded memory: forget entries older than the window
+                horizon = now - window_ns
+                self._seen = {k: t for k, t in self._seen.items() if t > horizon}
+            if last is not None and now - last < window_ns:
+                return self.deny(
+                    R.DUPLICATE_ORDER,
+                    f"same order {(now - last) // 1_000_000} ms ago",
+                    f"{w}ms",
+                    f"{(now - last) // 1_000_000}ms",
+                )
+            return None
+
+        return check
 
 
 class SelfTrade(Check):
     name = "self_trade_prevention"
 
-    def applies(self, lim: Limits) -> bool:
-        return lim.self_trade_prevention
-
-    def check(self, o: Order, lim: Limits, ctx: RiskContext) -> Denial | None:
+    def bind(self, lim: Limits) -> Bound | None:
         if not lim.self_trade_prevention:
             return None
-        # SMART orders never reach our own orders (the planner cuts depth before them); a
-        # direct order is denied only if it would reach one at its venue (no false positives)
-        probe = ctx.self_trade_probe
-        opp = None if probe is None else probe(o)
-        if opp is None:
-            return None
-        return self.deny(
-            R.SELF_TRADE,
-            f"would trade against our own resting order at {opp} on {o.instrument_id.venue}",
-            opp,
-            o.price or "MARKET",
-        )
+
+        def check(o: Order, ctx: RiskContext) -> Denial | None:
+            # SMART orders never reach our own orders (the planner cuts depth before them); a
+            # direct order is denied only if it would reach one at its venue (no false
+            # positives)
+            probe = ctx.self_trade_probe
+            opp = None if probe is None else probe(o)
+            if opp is None:
+                return None
+            return self.deny(
+                R.SELF_TRADE,
+                f"would trade against our own resting order at {opp} on {o.instrument_id.venue}",
+                opp,
+                o.price or "MARKET",
+            )
+
+        return check
 
 
 class TradingHours(Check):
@@ -212,9 +234,6 @@ class TradingHours(Check):
     "24/7"); crypto trades at every minute."""
 
     name = "trading_hours"
-
-    def applies(self, lim: Limits) -> bool:
-        return lim.trading_hours
 
     def __init__(self, calendars: dict[str, str]) -> None:
         self._names = calendars
@@ -240,15 +259,19 @@ class TradingHours(Check):
             self._minute[key] = hit
         return hit
 
-    def check(self, o: Order, lim: Limits, ctx: RiskContext) -> Denial | None:
+    def bind(self, lim: Limits) -> Bound | None:
         if not lim.trading_hours:
             return None
-        inst = ctx.engine.instrument_for(o)
-        if inst is None or inst.asset_class is AssetClass.CRYPTO:
+
+        def check(o: Order, ctx: RiskContext) -> Denial | None:
+            inst = ctx.engine.instrument_for(o)
+            if inst is None or inst.asset_class is _CRYPTO:
+                return None
+            cal = inst.calendar or self._names.get(inst.symbol)
+            if cal is None or cal == ALWAYS_OPEN:  # a missing one is refused at start
+                return None
+            if not self._open(cal, ctx.now_ns()):
+                return self.deny(R.MARKET_CLOSED, f"{inst.symbol} ({cal}) is closed", cal, "closed")
             return None
-        cal = inst.calendar or self._names.get(inst.symbol)
-        if cal is None or cal == ALWAYS_OPEN:  # a missing one is refused at start
-            return None
-        if not self._open(cal, ctx.engine.clock.now_ns()):
-            return self.deny(R.MARKET_CLOSED, f"{inst.symbol} ({cal}) is closed", cal, "closed")
-        return None
+
+        return check

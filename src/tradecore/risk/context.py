@@ -34,7 +34,7 @@ from tradecore.risk.stats import (
     var_monte_carlo,
     var_parametric,
 )
-from tradecore.risk.working import WorkingOrders
+from tradecore.risk.working import Totals, WorkingOrders
 
 # enum members read on the hot path, bound once (on CPython 3.11 each Enum.MEMBER read
 # goes through EnumType.__getattr__'s slow attribute hook)
@@ -71,6 +71,14 @@ class RiskContext:
         # self-trade prevention: the price of our own resting order that a direct order would
         # reach at its venue, or None (set by bootstrap to the execution module's probe)
         self.self_trade_probe: Callable[[Order], Decimal | None] | None = None
+        self.now_ns = engine.clock.now_ns
+        # the order being checked (between begin and end) and what the checks worked out
+        # for it once: its added quantity, (gross, net) with it and without it, equity
+        self._order: Order | None = None
+        self._added: Decimal | None = None
+        self._after: tuple[Decimal, Decimal] | None = None
+        self._before: tuple[Decimal, Decimal] | None = None
+        self._equity: Decimal | None = None
         engine.bus.subscribe(Quote, self._on_quote)
 
     # ------------------------------------------------------------------ market
@@ -106,21 +114,56 @@ class RiskContext:
             self._memo[key] = hit
         return hit
 
-    def begin(self) -> None:
-        self._memo.clear()
+    def begin(self, order: Order) -> None:
+        """``order`` is being checked: what the checks work out for it is kept until
+        :meth:`end` (several checks share one computation; nothing outlives the check)."""
+        if self._memo:
+            self._memo.clear()
         self._memoizing = True
+        self._order = order
+        self._added = self._after = self._before = self._equity = None
 
     def end(self) -> None:
-        self._memo.clear()
+        if self._memo:
+            self._memo.clear()
         self._memoizing = False
+        self._order = None
+        self._added = self._after = self._before = self._equity = None
 
     # ------------------------------------------------------------------ the order checked
     def added(self, order: Order) -> Decimal:
         """What ``order`` adds on its side: its unfilled quantity, less what the order it
         amends already counts (a replace is checked as the order it becomes)."""
+        if order is self._order:
+            got = self._added
+            if got is None:
+                got = self._added = self._added_by(order)
+            return got
+        return self._added_by(order)
+
+    def _added_by(self, order: Order) -> Decimal:
         if self.replacing is None:
             return order.leaves_qty
         return order.leaves_qty - self.working.counted(self.replacing)
+
+    def after(self, order: Order) -> tuple[Decimal, Decimal]:
+        """(gross, net) open-order exposure of ``order``'s account with ``order`` added."""
+        if order is self._order:
+            got = self._after
+            if got is None:
+                got = self._after = self.measures(order.account, self.extra(order))
+            return got
+        return self.measures(order.account, self.extra(order))
+
+    def before(self, account: str) -> tuple[Decimal, Decimal]:
+        """(gross, net) open-order exposure of ``account`` as it stands."""
+        o = self._order
+        if o is not None and o.account == account:
+            got = self._before
+            if got is None:
+                got = self._before = self.measures(account, None)
+            return got
+        return self.measures(account, None)
 
     def extra(self, order: Order) -> Extra:
         return (order.instrument_id.symbol, order.side, self.added(order))
@@ -152,6 +195,62 @@ class RiskContext:
         if side is _BUY:
             return pos + t.buy + add
         return pos - t.sell - add
+
+    def measures(self, account: str, extra: Extra | None = None) -> tuple[Decimal, Decimal]:
+        """(gross, net) of :meth:`exposures` (the same numbers, added in the same order),
+        without building the per-symbol view: what the gross, net and leverage checks and
+        the monitor read."""
+        working = self.working.by_symbol(account)
+        positions = self.positions
+        g = nl = ns = ZERO
+        xsym = None if extra is None else extra[0]
+        xdone = False
+        for p in positions.positions(account):
+            pos = p.quantity
+            if pos:
+                sym = p.symbol
+                row = self._row(sym, pos, working.get(sym), extra if sym == xsym else None)
+                if sym == xsym:
+                    xdone = True
+                if row is not None:
+                    a, b = abs(row[0]), abs(row[1])
+                    g += a if a >= b else b
+                    nl += row[0]
+                    ns += row[1]
+        for sym, t in working.items():
+            if positions.signed_quantity(account, sym):
+                continue  # counted with its position
+            if sym == xsym:
+                xdone = True
+            row = self._row(sym, ZERO, t, extra if sym == xsym else None)
+            if row is not None:
+                a, b = abs(row[0]), abs(row[1])
+                g += a if a >= b else b
+                nl += row[0]
+                ns += row[1]
+        if extra is not None and not xdone:
+            row = self._row(extra[0], ZERO, None, extra)
+            if row is not None:
+                a, b = abs(row[0]), abs(row[1])
+                g += a if a >= b else b
+                nl += row[0]
+                ns += row[1]
+        return g, (nl if abs(nl) >= abs(ns) else ns)
+
+    def _row(
+        self, sym: str, pos: Decimal, t: Totals | None, extra: Extra | None
+    ) -> tuple[Decimal, Decimal] | None:
+        """(long, short) worst-case value of one symbol, or None without a price/rate."""
+        unit = self._unit_value(sym)
+        if unit is None:
+            return None
+        buy, sell = (ZERO, ZERO) if t is None else (t.buy, t.sell)
+        if extra is not None:
+            if extra[1] is _BUY:
+                buy += extra[2]
+            else:
+                sell += extra[2]
+        return (pos + buy) * unit, (pos - sell) * unit
 
     def _exposures(self, account: str, extra: Extra | None) -> ExposureView:
         """Base-currency value per symbol of the long worst case (filled + working buys) and
@@ -208,27 +307,48 @@ class RiskContext:
     def equity(self, account: str) -> Decimal:
         """Initial equity + realized + unrealized - fees, in the base currency. Amounts in a
         currency without an FX rate yet are left out (and reported by the portfolio view)."""
+        o = self._order
+        if o is not None and o.account == account:
+            got = self._equity
+            if got is None:
+                got = self._equity = self._equity_of(account)
+            return got
+        return self._equity_of(account)
+
+    def _equity_of(self, account: str) -> Decimal:
         init = self.initial_equity
         eq = init.get(account)
         if eq is None:
             eq = init.get("*", ZERO)
         k = self.positions
-        base = self.base
-        for totals, sign in (
-            (k.realized_total.get(account), False),
-            (k._unreal_by_account.get(account), False),
-            (k.fees_total.get(account), True),
-        ):
-            if not totals:
-                continue
-            for ccy, amt in totals.items():
-                if ccy != base:
-                    try:
-                        amt = self.to_base(amt, ccy)
-                    except FxRateMissing:
-                        continue
-                eq = eq - amt if sign else eq + amt
+        realized = k.realized_total.get(account)
+        if realized:
+            eq += self._in_base(realized)
+        unrealized = k._unreal_by_account.get(account)
+        if unrealized:
+            eq += self._in_base(unrealized)
+        fees = k.fees_total.get(account)
+        if fees:
+            eq -= self._in_base(fees)
         return eq
+
+    def _in_base(self, amounts: dict[str, Decimal]) -> Decimal:
+        """The sum of per-currency ``amounts`` in the base currency, leaving out currencies
+        without an FX rate yet (one currency, the base: a dict read)."""
+        base = self.base
+        if len(amounts) == 1:
+            amt = amounts.get(base)
+            if amt is not None:
+                return amt
+        total = ZERO
+        for ccy, amt in amounts.items():
+            if ccy != base:
+                try:
+                    amt = self.to_base(amt, ccy)
+                except FxRateMissing:
+                    continue
+            total += amt
+        return total
 
     # ------------------------------------------------------------------ statistics
     def _stats(self) -> tuple[int, list[str], Any, Any] | None:

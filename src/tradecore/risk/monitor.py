@@ -11,14 +11,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 from functools import partial
-from typing import Any
+from typing import Any, Final
 
 from tradecore.model.enums import Side
 from tradecore.model.events import OrderFilled
 from tradecore.model.market import Quote
-from tradecore.risk.config import BreachAction
+from tradecore.risk.config import BreachAction, Limits
 from tradecore.risk.emergency import TradingState
 from tradecore.risk.events import BreachActionTaken, RiskAlert
+from tradecore.risk.exposure import ExposureView
 from tradecore.risk.flatten import Flattener
 from tradecore.risk.pipeline import RiskPipeline
 
@@ -39,7 +40,7 @@ class RiskMonitor:
         # per account: (limit name, value, cap, level) of the last evaluation; the text
         # view (``utilisation``) is built only when someone reads it, not on every fill
         self._util: dict[str, list[tuple[str, Decimal, Decimal, str]]] = {}
-        self._names: dict[str, str] = {}
+        self._specs: dict[str, _Spec] = {}  # per account, compiled for its limits
         self.alerts: list[RiskAlert] = []
         self.actions: list[BreachActionTaken] = []
         self._throttle_ns = throttle_ms * 1_000_000
@@ -105,60 +106,42 @@ class RiskMonitor:
         self.evaluations += 1
         ctx = self.ctx
         lim = self.pipeline.limits(account)
+        spec = self._specs.get(account)
+        if spec is None or spec.limits is not lim:
+            spec = self._specs[account] = _Spec(lim, self.pipeline.config.warn_pct)
         self._last_eval[account] = self.engine.clock.now_ns()
-        exp = ctx.exposures(account)  # open-order exposure: working orders included
-        gross, net = exp.gross(), exp.net()
-        values: list[tuple[str, Decimal, Decimal | None]] = [
-            ("max_gross_exposure", gross, lim.max_gross_exposure),
-            ("max_net_exposure", abs(net), lim.max_net_exposure),
-        ]
-        if lim.max_leverage is not None:
+        # open-order exposure, working orders included; the per-symbol view only when a
+        # configured limit reads it (VaR, correlation, concentration)
+        exp = ctx.exposures(account) if spec.view else None
+        gross, net = (exp.gross(), exp.net()) if exp is not None else ctx.measures(account)
+        # (limit name, value, cap, WARN threshold: warn_pct x cap, compared with value x 100)
+        values: list[tuple[str, Decimal, Decimal, Decimal]] = []
+        if spec.gross is not None:
+            values.append(("max_gross_exposure", gross, *spec.gross))
+        if spec.net is not None:
+            values.append(("max_net_exposure", abs(net), *spec.net))
+        if spec.leverage is not None:
             eq = ctx.equity(account)
-            values.append(
-                ("max_leverage", gross / eq if eq > 0 else Decimal("1e9"), lim.max_leverage)
+            lev = gross / eq if eq > 0 else _NO_EQUITY
+            values.append(("max_leverage", lev, *spec.leverage))
+        if exp is not None:
+            self._view_values(lim, spec.warn, exp, gross, values)
+        for sym, name, cap, cap_warn in spec.positions:
+            worst = max(
+                abs(ctx.worst_quantity(account, sym, _BUY, ZERO)),
+                abs(ctx.worst_quantity(account, sym, _SELL, ZERO)),
             )
-        if lim.max_var is not None:
-            v = ctx.var(exp)
-            if v is not None:
-                values.append(("max_var", Decimal(repr(round(v, 2))), lim.max_var))
-        if lim.max_correlated_exposure is not None:
-            c = ctx.correlated_exposure(exp)
-            if c is not None:
-                values.append(
-                    (
-                        "max_correlated_exposure",
-                        Decimal(repr(round(c, 2))),
-                        lim.max_correlated_exposure,
-                    )
-                )
-        if (
-            lim.max_concentration_pct is not None
-            and gross > lim.concentration_min_gross
-            and len(exp)
-        ):
-            top = max(exp.share_pct(s) for s in exp)
-            values.append(("max_concentration_pct", top, lim.max_concentration_pct))
-        for sym, cap in lim.max_position.items():
-            if sym != "*":
-                name = self._names.get(sym)
-                if name is None:
-                    name = self._names[sym] = f"max_position:{sym}"
-                worst = max(
-                    abs(ctx.worst_quantity(account, sym, Side.BUY, ZERO)),
-                    abs(ctx.worst_quantity(account, sym, Side.SELL, ZERO)),
-                )
-                values.append((name, worst, cap))
+            values.append((name, worst, cap, cap_warn))
         # levels by exact comparison (at the limit is OK, above it is a BREACH); the
         # percentage is worked out only for an alert or when the view is read
         rows: list[tuple[str, Decimal, Decimal, str]] = []
-        warn = self.pipeline.config.warn_pct
         levels = self.levels
-        for name, value, limit in values:
-            if limit is None or limit <= 0:
+        for name, value, limit, limit_warn in values:
+            if limit <= 0:
                 continue
             if value > limit:
                 level = "BREACH"
-            elif value * HUNDRED >= warn * limit:
+            elif value * HUNDRED >= limit_warn:
                 level = "WARN"
             else:
                 level = "OK"
@@ -166,6 +149,28 @@ class RiskMonitor:
             if level != levels.get((account, name), "OK"):
                 self._level(account, name, level, value, limit, _pct(value, limit))
         self._util[account] = rows
+
+    def _view_values(
+        self, lim: Limits, warn: Decimal, exp: ExposureView, gross: Decimal,
+        values: list[tuple[str, Decimal, Decimal, Decimal]],
+    ) -> None:  # fmt: skip
+        """The limits that read the per-symbol exposure view."""
+        ctx = self.ctx
+        cap = lim.max_var
+        if cap is not None:
+            v = ctx.var(exp)
+            if v is not None:
+                values.append(("max_var", Decimal(repr(round(v, 2))), cap, warn * cap))
+        cap = lim.max_correlated_exposure
+        if cap is not None:
+            c = ctx.correlated_exposure(exp)
+            if c is not None:
+                value = Decimal(repr(round(c, 2)))
+                values.append(("max_correlated_exposure", value, cap, warn * cap))
+        cap = lim.max_concentration_pct
+        if cap is not None and gross > lim.concentration_min_gross and len(exp):
+            top = max(exp.share_pct(s) for s in exp)
+            values.append(("max_concentration_pct", top, cap, warn * cap))
 
     def utilisation_of(self, account: str) -> dict[str, dict[str, str]]:
         """The last evaluation of ``account`` as text: value, limit, utilisation %, level."""
@@ -237,7 +242,40 @@ def _display(value: Decimal) -> Decimal:
     return value.quantize(Q2) if isinstance(exp, int) and exp < -2 else value
 
 
+class _Spec:
+    """What the monitor evaluates for one account's limits, worked out once: each
+    configured cap with its WARN threshold (``warn_pct x cap``, compared with
+    ``value x 100``), the ``max_position`` rows by symbol, and whether the per-symbol
+    view is needed."""
+
+    __slots__ = ("gross", "leverage", "limits", "net", "positions", "view", "warn")
+
+    def __init__(self, lim: Limits, warn: Decimal) -> None:
+        self.limits = lim
+        self.warn = warn
+        self.gross = _with_warn(lim.max_gross_exposure, warn)
+        self.net = _with_warn(lim.max_net_exposure, warn)
+        self.leverage = _with_warn(lim.max_leverage, warn)
+        self.view = (
+            lim.max_var is not None
+            or lim.max_correlated_exposure is not None
+            or lim.max_concentration_pct is not None
+        )
+        self.positions = tuple(
+            (sym, f"max_position:{sym}", cap, warn * cap)
+            for sym, cap in lim.max_position.items()
+            if sym != "*"
+        )
+
+
+def _with_warn(cap: Decimal | None, warn: Decimal) -> tuple[Decimal, Decimal] | None:
+    return None if cap is None else (cap, warn * cap)
+
+
 _WHO = "risk-monitor"
+_BUY: Final = Side.BUY
+_SELL: Final = Side.SELL
+_NO_EQUITY = Decimal("1e9")  # leverage shown when equity is not positive
 _ACTIONS: dict[BreachAction, Callable[[RiskMonitor, str, str], str]] = {
     BreachAction.BLOCK_NEW_ORDERS: RiskMonitor._halt,
     BreachAction.REDUCE_ONLY: RiskMonitor._reduce_only,

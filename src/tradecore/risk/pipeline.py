@@ -11,6 +11,7 @@ from tradecore.model.denial import Denial
 from tradecore.model.enums import ReasonCode
 from tradecore.model.orders import Order
 from tradecore.risk.checks import (
+    Bound,
     Check,
     DuplicateOrder,
     MaxOrderNotional,
@@ -39,14 +40,33 @@ from tradecore.risk.exposure_checks import (
 _FIRST: Final = Mode.FIRST
 
 
+class _Plan:
+    """One account's compiled checks for one set of limit values: the bound checks its
+    limits switch on, in pipeline order (the replace gate's list leaves out the duplicate
+    guard), and the reduce-only check alone (for risk's own flatten orders)."""
+
+    __slots__ = ("checks", "halted", "limits", "reduce_only", "replace")
+
+    def __init__(self, lim: Limits, checks: list[Check]) -> None:
+        self.limits = lim
+        self.halted = lim.halted
+        bound = [(c, b) for c in checks if (b := c.bind(lim)) is not None]
+        self.checks: tuple[Bound, ...] = tuple(b for _, b in bound)
+        self.replace: tuple[Bound, ...] = tuple(
+            b for c, b in bound if not isinstance(c, DuplicateOrder)
+        )
+        self.reduce_only = ReduceOnly().bind(lim)
+
+
 class RiskPipeline:
     def __init__(self, config: RiskConfig, ctx: RiskContext, emergency: EmergencyControls) -> None:
         self.config = config
         self.ctx = ctx
         self.emergency = emergency
+        self._enabled = config.enabled
+        self._first = config.mode is _FIRST
         # flatten orders (risk's own, reduce-only by construction): exempt from entry checks
         self.flatten_ids: set[str] = set()
-        self._reduce_only_check = ReduceOnly()
         self.rate = RateLimit()
         self.checks: list[Check] = [
             ReduceOnly(),
@@ -65,8 +85,8 @@ class RiskPipeline:
             CorrelatedExposure(),
         ]
         self._limits: dict[str, Limits] = {}
-        # per account, only the checks its limits configure, in pipeline order
-        self._plans: dict[str, tuple[Check, ...]] = {}
+        # per account, the checks compiled for its current limits (see _Plan)
+        self._plans: dict[str, _Plan] = {}
         self._ro_limits: dict[str, Limits] = {}  # limits of accounts in REDUCE_ONLY state
         self.halted_symbols: set[str] = set()
         self.denials: Counter[str] = Counter()
@@ -83,13 +103,13 @@ class RiskPipeline:
             return ro
         return lim
 
-    def plan(self, account: str) -> tuple[Check, ...]:
-        """The checks that apply to ``account`` (ReduceOnly always: orders may ask for it)."""
+    def plan(self, account: str) -> _Plan:
+        """The checks compiled for ``account``'s limits as they stand (recompiled when they
+        change: a reduce-only state switches limits)."""
+        lim = self.limits(account)
         plan = self._plans.get(account)
-        if plan is None:
-            lim = self.limits(account)
-            plan = tuple(c for c in self.checks if isinstance(c, ReduceOnly) or c.applies(lim))
-            self._plans[account] = plan
+        if plan is None or plan.limits is not lim:
+            plan = self._plans[account] = _Plan(lim, self.checks)
         return plan
 
     def set_reduce_only(
@@ -100,9 +120,10 @@ class RiskPipeline:
 
     # ------------------------------------------------------------------ RiskGate
     def check(self, order: Order) -> Denial | None:
-        if not self.config.enabled:
+        if not self._enabled:
             return None
-        return self._gate(order, self.plan(order.account))
+        plan = self.plan(order.account)
+        return self._gate(order, plan, plan.checks)
 
     def check_replace(
         self, order: Order, new_quantity: Decimal, new_price: Decimal | None
@@ -110,13 +131,13 @@ class RiskPipeline:
         """An amendment, checked as the order it becomes by the same gate as a submit (the
         duplicate-order guard aside: an amendment repeats its order on purpose). The
         decision, allowed or denied, is published as a :class:`ReplaceChecked` record."""
-        if not self.config.enabled:
+        if not self._enabled:
             return None
         cand = _amended(order, new_quantity, new_price)
-        plan = tuple(c for c in self.plan(order.account) if not isinstance(c, DuplicateOrder))
+        plan = self.plan(order.account)
         self.ctx.replacing = order.client_order_id
         try:
-            d = self._gate(cand, plan)
+            d = self._gate(cand, plan, plan.replace)
         finally:
             self.ctx.replacing = None
         eng = self.ctx.engine
@@ -129,18 +150,23 @@ class RiskPipeline:
         )  # fmt: skip
         return d
 
-    def _gate(self, order: Order, plan: tuple[Check, ...]) -> Denial | None:
-        acct = order.account
+    def _gate(self, order: Order, plan: _Plan, checks: tuple[Bound, ...]) -> Denial | None:
+        ctx = self.ctx
         if order.client_order_id in self.flatten_ids:
             # risk's own flatten: exempt from the entry checks (kill switch and HALTED
             # included); the reduce-only check stays as the last line
-            return self._reduce_only_check.check(order, self.limits(acct), self.ctx)
+            ctx.begin(order)
+            try:
+                return plan.reduce_only(order, ctx)
+            finally:
+                ctx.end()
         if self.emergency.states:  # some scope is not ACTIVE
-            d = self.emergency.denial(acct)
+            d = self.emergency.denial(order.account)
             if d is not None:
                 return self._count(d)
-        lim = self.limits(acct)
-        if lim.halted or order.instrument_id.symbol in self.halted_symbols:
+        if plan.halted or (
+            self.halted_symbols and order.instrument_id.symbol in self.halted_symbols
+        ):
             return self._count(
                 Denial(
                     ReasonCode.TRADING_HALTED,
@@ -150,24 +176,19 @@ class RiskPipeline:
                     order.instrument_id.symbol,
                 )
             )
-        ctx = self.ctx
-        ctx.begin()
+        ctx.begin(order)
         try:
-            return self._run_checks(order, lim, plan)
+            if self._first:
+                for c in checks:
+                    d = c(order, ctx)
+                    if d is not None:
+                        return self._count(d)
+                return None
+            found = [d for c in checks if (d := c(order, ctx)) is not None]
+            self.last_all = found
+            return self._count(found[0]) if found else None
         finally:
             ctx.end()
-
-    def _run_checks(self, order: Order, lim: Limits, plan: tuple[Check, ...]) -> Denial | None:
-        ctx = self.ctx
-        if self.config.mode is _FIRST:
-            for c in plan:
-                d = c.check(order, lim, ctx)
-                if d is not None:
-                    return self._count(d)
-            return None
-        found = [d for c in plan if (d := c.check(order, lim, ctx)) is not None]
-        self.last_all = found
-        return self._count(found[0]) if found else None
 
     def _count(self, d: Denial) -> Denial:
         self.denials[d.reason.value] += 1

@@ -79,6 +79,9 @@ class WorkingOrders:
         self._totals: dict[str, dict[str, Totals]] = {}  # account -> symbol -> totals
         self._counted: dict[ClientOrderId, Decimal] = {}  # order id -> quantity counted
         self._pending: dict[ClientOrderId, Decimal] = {}  # requested quantity of a replace
+        # working reduce-only orders of every account: 0 lets the reduce-only check skip its
+        # lookups for the (usual) order that is not reduce-only itself
+        self.reduce_only_orders = 0
         # only the events that can change an order's working quantity (not accepted, pending
         # cancel, cancel rejected: the hot path pays two handlers an order)
         for kind in (
@@ -97,6 +100,10 @@ class WorkingOrders:
         if by_sym is None:
             return _EMPTY
         return by_sym.get(symbol, _EMPTY)
+
+    def by_symbol(self, account: str) -> dict[str, Totals]:
+        """``account``'s totals by symbol (read only)."""
+        return self._totals.get(account, _NO_SYMBOLS)
 
     def counted(self, coid: ClientOrderId) -> Decimal:
         """The quantity ``coid`` contributes now (0 if it is not a working, tracked order)."""
@@ -117,6 +124,7 @@ class WorkingOrders:
         """Recount from the open orders (after a snapshot restore, which emits no events)."""
         self._totals.clear()
         self._counted.clear()
+        self.reduce_only_orders = 0
         for o in orders:
             if o.parent_id is None:
                 self._refresh(o.client_order_id)
@@ -165,6 +173,8 @@ class WorkingOrders:
         if t is None:
             t = by_sym[sym] = Totals()
         delta = now - was
+        if o.reduce_only and bool(was) != bool(now):  # starts or stops working
+            self.reduce_only_orders += 1 if now else -1
         if o.side is _BUY:  # Totals.add, inlined (every working order passes here twice)
             t.buy += delta
             if o.reduce_only:

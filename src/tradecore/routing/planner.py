@@ -125,6 +125,7 @@ class _Gathered(NamedTuple):
     near: dict[Venue, Levels]
     makers: dict[Venue, Decimal]
     own: dict[Venue, Decimal]  # where the account rests on the other side, per venue
+    books: list[tuple[Venue, int, int]]  # (venue, book version, depth) of each input
 
 
 def _crosses(side: Side, price: Decimal, levels: Levels) -> bool:
@@ -145,12 +146,20 @@ class Planner:
         self._max_venues = config.max_venues
         self._min_child = config.min_child_qty
         self._weights = config.weights
+        # plans memoised for one state of the books: every entry was planned on the books
+        # ``_books`` (venue, version, depth of each eligible venue); when a book moves (its
+        # version only grows) the entries can never match again and go. The newest plan is
+        # keyed only once a later order finds the same books: most orders see a book that
+        # has moved since the last one, and then the memo costs them one list comparison.
         self._cache: OrderedDict[tuple[Any, ...], Plan] = OrderedDict()
+        self._books: list[tuple[Venue, int, int]] | None = None
+        self._unkeyed: tuple[tuple[Any, ...], _Gathered, Plan] | None = None
         self._scores: dict[tuple[Any, ...], Decimal] = {}
         self.cache_hits = 0
 
     def forget(self) -> None:
         self._cache.clear()
+        self._books = self._unkeyed = None
         self._scores.clear()
 
     # ------------------------------------------------------------------ inputs
@@ -206,6 +215,7 @@ class Planner:
             raw.append((li, reason, levels, version, avail, fee, lat, st))
         inputs: list[VenueInput] = []
         scores: list[VenueScore] = []
+        books: list[tuple[Venue, int, int]] = []
         w = self._weights
         for li, reason, levels, version, avail, fee, lat, st in raw:
             score = ZERO
@@ -230,10 +240,11 @@ class Planner:
                     VenueInput(li.venue, levels, fee, lat, li.lot, li.min_qty, li.min_notional,
                                version)
                 )  # fmt: skip
+                books.append((li.venue, version, len(levels)))
             scores.append(
                 VenueScore(li.venue, avail, fee, lat, st.fill_rate, st.breaker.value, score, reason)
             )
-        return _Gathered(inputs, tuple(scores), tuple(capped), near, makers, owns)
+        return _Gathered(inputs, tuple(scores), tuple(capped), near, makers, owns, books)
 
     # ------------------------------------------------------------------ plan
     def plan(
@@ -246,22 +257,35 @@ class Planner:
     ) -> Plan:
         """Children for ``order``'s leaves quantity (none: the reason says why)."""
         g = self._inputs(order, view, excluded)
-        key = (
+        if not self._cache_size:
+            return self._decide(order, g, allow_post)
+        asked = (
             order.instrument_id.symbol, order.side, order.leaves_qty, order.price,
             order.order_type, order.time_in_force, order.post_only, self._strategy, allow_post,
-            tuple((s.venue, s.excluded, s.latency_us, s.fill_rate, s.health) for s in g.scores),
-            tuple((i.venue, i.version, len(i.levels)) for i in g.inputs),
         )  # fmt: skip
-        hit = self._cache.get(key) if self._cache_size else None
+        if g.books != self._books:  # a book moved: no memoised plan can match any more
+            self._cache.clear()
+            self._books = g.books
+            plan = self._decide(order, g, allow_post)
+            self._unkeyed = (asked, g, plan)
+            return plan
+        un = self._unkeyed
+        if un is not None:
+            self._unkeyed = None
+            self._store(_key(un[0], un[1]), un[2])
+        key = _key(asked, g)
+        hit = self._cache.get(key)
         if hit is not None:
             self.cache_hits += 1
             return msgspec.structs.replace(hit, cached=True)
         plan = self._decide(order, g, allow_post)
-        if self._cache_size:
-            self._cache[key] = plan
-            if len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
+        self._store(key, plan)
         return plan
+
+    def _store(self, key: tuple[Any, ...], plan: Plan) -> None:
+        self._cache[key] = plan
+        if len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
 
     def _decide(self, order: Order, g: _Gathered, allow_post: bool) -> Plan:
         inputs, scores, capped = g.inputs, g.scores, g.capped
@@ -345,6 +369,13 @@ class Planner:
                           order.time_in_force, post_only=order.post_only)  # fmt: skip
         reason = f"{why}: posted on {venue}, lowest maker fee {maker}"
         return Plan((child,), scores, reason, False, capped)
+
+
+def _key(asked: tuple[Any, ...], g: _Gathered) -> tuple[Any, ...]:
+    """A plan's memo key within one state of the books: the order's fields and the venues'
+    scoring inputs."""
+    scores = tuple((s.venue, s.excluded, s.latency_us, s.fill_rate, s.health) for s in g.scores)
+    return (*asked, scores)
 
 
 def _explain(plans: list[ChildPlan]) -> str:

@@ -71,16 +71,30 @@ def _within(side: Side, price: Decimal, limit: Decimal | None) -> bool:
     return limit is None or (price <= limit if side is _BUY else price >= limit)
 
 
+_SCALE = Decimal(1000) * TEN_K
+#: (taker fee, latency, penalty, buy) -> all-in price factor: a few venues' worth, bounded
+_FACTORS: dict[tuple[Decimal, int, Decimal, bool], Decimal] = {}
+
+
+def _factor(fee_rate: Decimal, latency_us: int, penalty: Decimal, buy: bool) -> Decimal:
+    drag = Decimal(latency_us) * penalty / _SCALE if penalty else ZERO
+    return ONE + fee_rate + drag if buy else ONE - fee_rate - drag
+
+
 def _allocate(
     side: Side, qty: Decimal, limit: Decimal | None, venues: list[VenueInput], penalty: Decimal
 ) -> dict[Venue, list[tuple[Decimal, Decimal]]]:
     buy = side is _BUY
     cands: list[tuple[Decimal, str, Decimal, Decimal]] = []
-    scale = Decimal(1000) * TEN_K
     for vi in venues:
         # all_in_price(p) = p x factor exactly (buy: 1 + fee + lat.penalty/1e7; sell: 1 - ...)
-        drag = Decimal(vi.latency_us) * penalty / scale if penalty else ZERO
-        factor = ONE + vi.fee_rate + drag if buy else ONE - vi.fee_rate - drag
+        fkey = (vi.fee_rate, vi.latency_us, penalty, buy)
+        factor = _FACTORS.get(fkey)
+        if factor is None:
+            factor = _factor(*fkey)
+            if len(_FACTORS) >= 4096:
+                _FACTORS.clear()
+            _FACTORS[fkey] = factor
         covered = ZERO
         for price, size in vi.levels:
             if limit is not None and (price > limit if buy else price < limit):

@@ -52,6 +52,8 @@ _LIMIT: Final = OrderType.LIMIT
 _MAKER: Final = LiquiditySide.MAKER
 _NONE: Final = StpMode.NONE
 _TAKER: Final = LiquiditySide.TAKER
+_DOWN: Final = VenueHealth.DOWN
+_UP: Final = VenueHealth.UP
 
 
 __all__ = ["SimVenueClient", "SimVenueConfig"]
@@ -99,7 +101,7 @@ class SimVenueClient(Restorable):
         self._sink = sink
 
     def health(self) -> VenueHealth:
-        return VenueHealth.DOWN if self._down else VenueHealth.UP
+        return _DOWN if self._down else _UP
 
     def set_down(self, down: bool) -> None:
         self._down = down
