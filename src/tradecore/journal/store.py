@@ -9,6 +9,7 @@ the engine seq current when they happened), ``snapshots`` (engine state at a seq
 from __future__ import annotations
 
 import sqlite3
+import weakref
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from tradecore.errors import JournalError
+from tradecore.journal.checkpoint import Checkpointer
 
 Row = tuple[int, int, str, str | None, str | None, str | None, bytes]
 AUDIT_COLS = "seq, ts, type, account, coid, payload"
@@ -87,6 +89,7 @@ class SQLiteStore:
     def __init__(self, path: str | Path, *, fsync: bool = False) -> None:
         self.path = str(path)
         self.fsync = fsync
+        self._checkpoints: Checkpointer | None = None  # started by the first append
         try:
             self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             self.db.execute("PRAGMA journal_mode=WAL")
@@ -120,6 +123,10 @@ class SQLiteStore:
 
     def append(self, events: Sequence[Row], audit: Sequence[Row]) -> None:
         db = self.db
+        if self._checkpoints is None:  # the first write: checkpoints move to their thread
+            db.execute("PRAGMA wal_autocheckpoint=0")
+            self._checkpoints = Checkpointer(self.path)
+            weakref.finalize(self, self._checkpoints.stop)  # dropped without close()
         try:
             db.execute("BEGIN")
             if events:
@@ -237,4 +244,7 @@ class SQLiteStore:
         return [(int(r[0]), bytes(r[1])) for r in rows]
 
     def close(self) -> None:
+        if self._checkpoints is not None:
+            self._checkpoints.close()
+            self._checkpoints = None
         self.db.close()
