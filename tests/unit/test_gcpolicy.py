@@ -38,3 +38,11 @@ def test_idle_is_a_no_op_until_enough_was_allocated() -> None:
     with IdleCollector(young=10_000_000) as c:
         c.idle()
         assert c.collections == [0, 0, 0]
+
+
+def test_idle_runs_its_tasks_every_time_before_collecting() -> None:
+    seen: list[int] = []
+    with IdleCollector(young=10_000_000, tasks=(lambda: seen.append(1),)) as c:
+        c.idle()
+        c.idle()
+    assert seen == [1, 1] and c.collections == [0, 0, 0]

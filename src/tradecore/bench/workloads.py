@@ -59,7 +59,12 @@ RELAXED_RISK = {
 
 
 def _system(
-    *, venues: int = 3, risk: bool = True, journal: str = "none", tmp: Path | None = None
+    *,
+    venues: int = 3,
+    risk: bool = True,
+    journal: str = "none",
+    tmp: Path | None = None,
+    group_ms: int | None = None,
 ) -> System:
     # two cores or more: the engine on CPU 0, the journal writer process on CPU 1
     pinned = (os.cpu_count() or 1) >= 2 and hasattr(os, "sched_setaffinity")
@@ -83,6 +88,7 @@ def _system(
         jr = open_journal(
             {"backend": "sqlite", "path": str(path), "durability": journal}
             | ({"writer_cpu": 1} if pinned else {})
+            | ({} if group_ms is None else {"group_ms": group_ms})
         )
     system = build_system(cfg, journal=jr)
     if jr is not None:
@@ -240,7 +246,7 @@ def w3(
         qty = (D("8") if split else D("0.8")) if smart else D("0.2")
         next_time, advance = clock.next_time, clock.advance_to
         multi_venue = 0
-        with idle_gc() as gcs:
+        with idle_gc(system.collector) as gcs:
             for i in range(n):
                 _refresh(system, next(walk))
                 cmd = SubmitOrder(
@@ -428,7 +434,7 @@ def memory(
         next_sample = sample_every
         i = 0
         t0 = time.perf_counter()
-        with idle_gc() as gcs:
+        with idle_gc(system.collector) as gcs:
             while eng.seq < n_events:
                 if i % 50 == 0:
                     _refresh(system, 6_000_000 + (i // 50) % 7)

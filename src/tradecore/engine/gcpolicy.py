@@ -14,19 +14,25 @@ generation every ``young`` allocations, the middle one every 10th time, a full c
 every 10th of those. Memory stays bounded as long as the engine is idle now and then; a
 driver that is never idle must call :meth:`idle` from its loop anyway (it is cheap when there
 is nothing to collect).
+
+Other work that can wait for a quiet moment is handed in as ``tasks`` (the composition root
+gives the journal's :meth:`~tradecore.journal.Journal.idle`, which encodes the audit records
+kept off the order path): each runs at every :meth:`idle`, before the collection.
 """
 
 from __future__ import annotations
 
 import gc
+from collections.abc import Callable, Iterable
 from types import TracebackType
 
 
 class IdleCollector:
-    __slots__ = ("_was_enabled", "_young_runs", "collections", "young")
+    __slots__ = ("_was_enabled", "_young_runs", "collections", "tasks", "young")
 
-    def __init__(self, young: int = 20_000) -> None:
+    def __init__(self, young: int = 20_000, *, tasks: Iterable[Callable[[], None]] = ()) -> None:
         self.young = young
+        self.tasks = tuple(tasks)
         self._young_runs = 0
         self._was_enabled = True
         self.collections = [0, 0, 0]
@@ -49,7 +55,10 @@ class IdleCollector:
             gc.enable()
 
     def idle(self) -> None:
-        """Collect now if enough has been allocated since the last collection."""
+        """Run the idle tasks, then collect if enough has been allocated since the last
+        collection."""
+        for task in self.tasks:
+            task()
         if gc.get_count()[0] < self.young:
             return
         self._young_runs += 1
