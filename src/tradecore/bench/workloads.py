@@ -59,12 +59,7 @@ RELAXED_RISK = {
 
 
 def _system(
-    *,
-    venues: int = 3,
-    risk: bool = True,
-    journal: str = "none",
-    tmp: Path | None = None,
-    group_ms: int | None = None,
+    *, venues: int = 3, risk: bool = True, journal: str = "none", tmp: Path | None = None
 ) -> System:
     # two cores or more: the engine on CPU 0, the journal writer process on CPU 1
     pinned = (os.cpu_count() or 1) >= 2 and hasattr(os, "sched_setaffinity")
@@ -88,7 +83,6 @@ def _system(
         jr = open_journal(
             {"backend": "sqlite", "path": str(path), "durability": journal}
             | ({"writer_cpu": 1} if pinned else {})
-            | ({} if group_ms is None else {"group_ms": group_ms})
         )
     system = build_system(cfg, journal=jr)
     if jr is not None:

@@ -140,24 +140,24 @@ class Journal:
         when there are none. Also run before every write or hand-over to the writer. A
         record that cannot be encoded is dropped and its error raised (as ``record`` itself
         raised when it encoded at once), after the others are queued: nothing else is lost."""
-        if not self._pending:
-            return
         pending = self._pending
+        if not pending:
+            return
         self._pending = []
         dumps = codec.dumps
-        rows: list[Row] = []
+        w = self.writer
+        put = self._audit.append
         error: Exception | None = None
-        for seq, ts, t, acc, coid, obj in pending:
+        for seq, ts, t, acc, coid, obj in pending:  # one plain loop: most calls have one record
             try:
-                rows.append((seq, ts, t, acc, coid, None, dumps(obj)))
+                row = (seq, ts, t, acc, coid, None, dumps(obj))
             except Exception as e:  # raised below, once the rest is queued
                 error = error or e
-        w = self.writer
-        if w is not None:
-            for row in rows:
+                continue
+            if w is not None:
                 w.add(AUDIT, row)
-        else:
-            self._audit += rows
+            else:
+                put(row)
         if error is not None:
             raise JournalError(f"audit record not encodable: {error}") from error
 
@@ -184,7 +184,7 @@ class Journal:
         if d is Durability.GROUP:
             w = self.writer
             if w is not None:
-                w.maybe_send(waiting=bool(self._pending))
+                w.maybe_send(bool(self._pending))
                 self.commits = w.sent
             elif (
                 len(self._events) >= self.group_events
