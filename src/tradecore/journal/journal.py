@@ -234,10 +234,13 @@ class Journal:
             self.store.save_snapshot(seq, ts, payload)
 
     def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-            self.writer = None
-        else:
-            self._write()
-        if self.store is not None:
-            self.store.close()
+        try:
+            self.idle()  # an unencodable record is raised after the rest is written
+        finally:
+            if self.writer is not None:
+                self.writer.close()
+                self.writer = None
+            else:
+                self._write()
+            if self.store is not None:
+                self.store.close()

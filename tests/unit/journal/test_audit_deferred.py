@@ -195,8 +195,9 @@ def test_the_writer_sends_records_alone_when_the_group_window_passes(tmp_path: P
 
 
 @pytest.mark.parametrize(("durability", "writer"), MODES, ids=IDS)
+@pytest.mark.parametrize("found_by", ["idle", "close"])
 def test_an_unencodable_record_is_raised_and_nothing_else_is_lost(
-    tmp_path: Path, durability: Durability, writer: bool
+    tmp_path: Path, durability: Durability, writer: bool, found_by: str
 ) -> None:
     path = tmp_path / "u.db"
     jr = Journal(SQLiteStore(path), durability, background=writer)
@@ -204,6 +205,7 @@ def test_an_unencodable_record_is_raised_and_nothing_else_is_lost(
     jr.record(object())  # no record type of the codec
     jr.record(alert(3, 3))
     with pytest.raises(JournalError, match="not encodable"):
-        jr.idle()
-    jr.close()
+        getattr(jr, found_by)()
+    if found_by == "idle":
+        jr.close()
     assert [r[1] for r in stored(path)] == [1, 3]
