@@ -8,10 +8,20 @@ instrumentation switched on only for the measured orders, once with the orders a
 the book refreshes alone, and prints one JSON line: the order path's instructions per order
 (the difference), for before/after comparisons of a hot-path change on a busy machine.
 
-Usage: python benchmarks/w3_instructions.py [direct|smart] [on|off] [orders] [none|group]
+Like W3, the loop calls the system's idle hook (``system.collector.idle()``: GC, and the work
+kept off the order path, such as encoding the journal's audit records) after each order's
+gap. That call goes through ``sys.call_tracing`` so that a second pair of runs can count it
+alone (callgrind ``--toggle-collect``): ``instructions_per_order`` is the order path without
+the idle work, ``idle_per_order`` the idle work, ``with_idle_per_order`` their sum.
+
+Usage: python benchmarks/w3_instructions.py [direct|smart] [on|off] [orders] [none|group] [ms]
        (risk on or off; journal none (default) or group: the engine's side of the journal,
-       encoding and handing events on, is counted; its writer process is not traced)
-Needs valgrind (callgrind_control) on PATH; about 40 s per configuration.
+       encoding and handing events on, is counted; its writer process is not traced;
+       ms: the group window, default 5. The window is wall time, and under callgrind an
+       order takes some 50 times longer, so at 5 ms nearly every commit sends its rows;
+       with 500 most orders fall between two sends, as natively, where W3 sends about once
+       per 10 orders)
+Needs valgrind (callgrind_control) on PATH; about 50 s per configuration.
 """
 
 from __future__ import annotations
@@ -27,7 +37,9 @@ from pathlib import Path
 WARMUP = 200
 
 
-def _loop(smart: bool, risk: bool, n: int, submit: bool, journal: str = "none") -> None:
+def _loop(
+    smart: bool, risk: bool, n: int, submit: bool, journal: str = "none", group_ms: int = 5
+) -> None:
     from tradecore.bench import workloads as w
     from tradecore.model import (
         ClientOrderId,
@@ -41,6 +53,10 @@ def _loop(smart: bool, risk: bool, n: int, submit: bool, journal: str = "none") 
 
     system = w._system(venues=3 if smart else 1, risk=risk, journal=journal)
     eng, clock = system.engine, system.clock
+    writer = getattr(eng.journal, "writer", None)
+    if writer is not None:  # the engine side's send window (set here: any tree's journal)
+        writer._group_ns = group_ms * 1_000_000
+    collector = getattr(system, "collector", None)  # builds without the idle hook: none
     target = InstrumentId.of("BTC/USD", Venue("SMART" if smart else "SIMA"))
     walk = w._walk(3, WARMUP + n)
     qty = Decimal("0.8") if smart else Decimal("0.2")
@@ -61,15 +77,20 @@ def _loop(smart: bool, risk: bool, n: int, submit: bool, journal: str = "none") 
                     break
                 clock.advance_to(nt)
         clock.advance_to(clock.now_ns() + w.GAP_NS)
+        if collector is not None:
+            sys.call_tracing(collector.idle, ())  # the engine is idle until the next order
     subprocess.run(["callgrind_control", "-i", "off", str(os.getpid())], capture_output=True)
 
 
-def _count(args: list[str]) -> int:
+def _count(args: list[str], idle_only: bool = False) -> int:
+    """Instructions of the measured orders; ``idle_only``: of their idle hook calls alone
+    (collection only inside ``sys.call_tracing``)."""
+    only = ["--toggle-collect=sys_call_tracing", "--collect-atstart=no"] if idle_only else []
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "cg.out"
         subprocess.run(
             ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}",
-             sys.executable, __file__, "--child", *args],
+             *only, sys.executable, __file__, "--child", *args],
             check=True, capture_output=True, env={**os.environ, "PYTHONHASHSEED": "0"},
         )  # fmt: skip
         for line in out.read_text().splitlines():
@@ -81,17 +102,23 @@ def _count(args: list[str]) -> int:
 def main() -> None:
     if sys.argv[1:2] == ["--child"]:
         a = sys.argv[2:]
-        _loop(a[0] == "smart", a[1] == "on", int(a[2]), a[3] == "1", a[4])
+        _loop(a[0] == "smart", a[1] == "on", int(a[2]), a[3] == "1", a[4], int(a[5]))
         return
     path = sys.argv[1] if len(sys.argv) > 1 else "direct"
     risk = sys.argv[2] if len(sys.argv) > 2 else "on"
     n = int(sys.argv[3]) if len(sys.argv) > 3 else 500
     journal = sys.argv[4] if len(sys.argv) > 4 else "none"
-    full = _count([path, risk, str(n), "1", journal])
-    books = _count([path, risk, str(n), "0", journal])
+    ms = sys.argv[5] if len(sys.argv) > 5 else "5"
+    full = _count([path, risk, str(n), "1", journal, ms])
+    books = _count([path, risk, str(n), "0", journal, ms])
+    idle_full = _count([path, risk, str(n), "1", journal, ms], idle_only=True)
+    idle_books = _count([path, risk, str(n), "0", journal, ms], idle_only=True)
+    idle = idle_full - idle_books
     print(json.dumps({
         "workload": f"W3-{path}-risk-{risk}-journal-{journal}-instructions", "orders": n,
-        "instructions_per_order": (full - books) // n, "with_book_refresh": full // n,
+        "group_ms": int(ms),
+        "instructions_per_order": (full - books - idle) // n, "idle_per_order": idle // n,
+        "with_idle_per_order": (full - books) // n, "with_book_refresh": full // n,
         "python": sys.version.split()[0],
     }))  # fmt: skip
 

@@ -13,6 +13,7 @@ from tradecore.config import AppConfig, load_config
 from tradecore.engine.clock import SimClock
 from tradecore.engine.core import Engine
 from tradecore.engine.execution import Execution
+from tradecore.engine.gcpolicy import IdleCollector
 from tradecore.engine.instruments import InstrumentRegistry
 from tradecore.engine.placement import pin
 from tradecore.engine.port import ExecutionPort
@@ -47,6 +48,8 @@ class System:
     portfolio: Portfolio
     risk: RiskGate | None = None
     extras: dict[str, Any] = field(default_factory=dict)
+    # the drivers' idle hook (between orders, between market steps): GC and deferred work
+    collector: IdleCollector = field(default_factory=IdleCollector)
 
     def market(self) -> Iterator[MarketUpdate]:
         """The configured market data: a replay file, or the synthetic generator."""
@@ -163,6 +166,8 @@ def build_system(
         cash={cfg.engine.base_currency: cfg.engine.initial_cash},
     )  # fmt: skip
     system = System(cfg, clock, registry, engine, venues, execution, positions, fx, portfolio)
+    idle = getattr(journal, "idle", None)  # the audit records' encoding, off the order path
+    system.collector = IdleCollector(tasks=() if idle is None else (idle,))
     if risk_factory is not None:
         system.risk = risk_factory(engine, positions)
         engine.risk = system.risk

@@ -53,3 +53,11 @@ def test_a_full_collection_freezes_its_survivors_and_still_reclaims_new_cycles()
         survivors.extend(Node() for _ in range(150))
         c.idle()
         assert ref() is None
+
+
+def test_idle_runs_its_tasks_every_time_before_collecting() -> None:
+    seen: list[int] = []
+    with IdleCollector(young=10_000_000, tasks=(lambda: seen.append(1),)) as c:
+        c.idle()
+        c.idle()
+    assert seen == [1, 1] and c.collections == [0, 0, 0]

@@ -87,11 +87,12 @@ def engine_gc() -> Iterator[None]:
 
 
 @contextmanager
-def idle_gc() -> Iterator[IdleCollector]:
-    """GC for latency runs (:class:`~tradecore.engine.gcpolicy.IdleCollector`): automatic
-    collection off; the workload calls ``idle()`` where the engine is idle (between orders)."""
-    with IdleCollector() as collector:
-        yield collector
+def idle_gc(collector: IdleCollector | None = None) -> Iterator[IdleCollector]:
+    """GC for latency runs (:class:`~tradecore.engine.gcpolicy.IdleCollector`, the system's
+    own with its idle tasks, or a bare one): automatic collection off; the workload calls
+    ``idle()`` where the engine is idle (between orders)."""
+    with collector or IdleCollector() as gcs:
+        yield gcs
 
 
 class Stopwatch:

@@ -240,7 +240,7 @@ def w3(
         qty = (D("8") if split else D("0.8")) if smart else D("0.2")
         next_time, advance = clock.next_time, clock.advance_to
         multi_venue = 0
-        with idle_gc() as gcs:
+        with idle_gc(system.collector) as gcs:
             for i in range(n):
                 _refresh(system, next(walk))
                 cmd = SubmitOrder(
@@ -428,7 +428,7 @@ def memory(
         next_sample = sample_every
         i = 0
         t0 = time.perf_counter()
-        with idle_gc() as gcs:
+        with idle_gc(system.collector) as gcs:
             while eng.seq < n_events:
                 if i % 50 == 0:
                     _refresh(system, 6_000_000 + (i // 50) % 7)

@@ -22,19 +22,25 @@ for tens of milliseconds to find that they are all still alive (serve at 1,000 o
 ~14 ms every ~3,750 orders, in the REST tail). Frozen objects are still freed by their
 reference counts; what freezing gives up is finding a cycle that forms later through an
 object that was alive at the freeze, which the engine's acyclic objects do not make.
+
+Other work that can wait for a quiet moment is handed in as ``tasks`` (the composition root
+gives the journal's :meth:`~tradecore.journal.Journal.idle`, which encodes the audit records
+kept off the order path): each runs at every :meth:`idle`, before the collection.
 """
 
 from __future__ import annotations
 
 import gc
+from collections.abc import Callable, Iterable
 from types import TracebackType
 
 
 class IdleCollector:
-    __slots__ = ("_was_enabled", "_young_runs", "collections", "young")
+    __slots__ = ("_was_enabled", "_young_runs", "collections", "tasks", "young")
 
-    def __init__(self, young: int = 20_000) -> None:
+    def __init__(self, young: int = 20_000, *, tasks: Iterable[Callable[[], None]] = ()) -> None:
         self.young = young
+        self.tasks = tuple(tasks)
         self._young_runs = 0
         self._was_enabled = True
         self.collections = [0, 0, 0]
@@ -57,7 +63,10 @@ class IdleCollector:
             gc.enable()
 
     def idle(self) -> None:
-        """Collect now if enough has been allocated since the last collection."""
+        """Run the idle tasks, then collect if enough has been allocated since the last
+        collection."""
+        for task in self.tasks:
+            task()
         if gc.get_count()[0] < self.young:
             return
         self._young_runs += 1

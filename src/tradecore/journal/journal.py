@@ -17,6 +17,12 @@ Policies (``[journal] durability``) and what an acknowledged order survives:
   ``flush()`` waits for the writer; a write error is raised in the engine at the next
   ``commit()``/``flush()``.
 * ``none``   nothing written (benchmarks).
+
+Audit records (:meth:`Journal.record`: routing decisions, risk alerts...) are not encoded on
+the order path: each waits, with its key columns, until the engine is idle (:meth:`idle`,
+called between orders or market steps) or, at the latest, until a batch that may hold it is
+written or handed to the writer process. Its row is the same either way (``codec.dumps``)
+and goes with the same batch, in the same order, as if it were encoded at once.
 """
 
 from __future__ import annotations
@@ -27,12 +33,15 @@ from collections.abc import Callable, Iterator
 from enum import StrEnum
 from typing import Any
 
+from tradecore.errors import JournalError
 from tradecore.journal.store import JournalStore, Row
 from tradecore.journal.writer import AUDIT, EVENT, WriterProcess
 from tradecore.model import codec
 from tradecore.model.events import Event, OrderFilled, OrderInitialized
 
 _WITH_PARENT = frozenset({OrderInitialized, OrderFilled})
+# an audit record not encoded yet: seq, ts, type, account, coid, the record itself
+Pending = tuple[int, int, str, str | None, str | None, Any]
 _encode = codec.encoder().encode  # canonical JSON of a tagged struct (codec.dumps, minus checks)
 
 
@@ -59,6 +68,7 @@ class Journal:
         self.durability = durability if store is not None else Durability.NONE
         self._events: list[Row] = []
         self._audit: list[Row] = []
+        self._pending: list[Pending] = []  # audit records to encode (idle(), or before a write)
         self._off = self.durability is Durability.NONE
         self._each = self.durability is Durability.FSYNC
         self.group_events = group_events
@@ -80,7 +90,11 @@ class Journal:
         if use_writer:
             assert spec is not None
             self.writer = WriterProcess(
-                spec(), group_ms=group_ms, group_events=group_events, cpu=writer_cpu
+                spec(),
+                group_ms=group_ms,
+                group_events=group_events,
+                cpu=writer_cpu,
+                before_send=self.idle,
             )
 
     # ------------------------------------------------------------------ EventJournal
@@ -110,19 +124,42 @@ class Journal:
             self.flush()
 
     def record(self, obj: Any, seq: int | None = None) -> None:
-        """A non-sequenced audit record (routing decision, risk alert, kill switch...)."""
+        """A non-sequenced audit record (routing decision, risk alert, kill switch...): an
+        immutable record (a frozen struct), kept as it is and encoded by :meth:`idle` or
+        before the next write, whichever comes first."""
         if self._off:
             return
-        row = (
+        self._pending.append((
             self.last_seq if seq is None else seq, getattr(obj, "ts", 0), type(obj).__name__,
             getattr(obj, "account", None),
-            getattr(obj, "parent_id", getattr(obj, "client_order_id", None)),
-            None, codec.dumps(obj),
-        )  # fmt: skip
-        if self.writer is not None:
-            self.writer.add(AUDIT, row)
-        else:
-            self._audit.append(row)
+            getattr(obj, "parent_id", getattr(obj, "client_order_id", None)), obj,
+        ))  # fmt: skip
+
+    def idle(self) -> None:
+        """Encode the pending audit records now (the engine has nothing else to do); cheap
+        when there are none. Also run before every write or hand-over to the writer. A
+        record that cannot be encoded is dropped and its error raised (as ``record`` itself
+        raised when it encoded at once), after the others are queued: nothing else is lost."""
+        pending = self._pending
+        if not pending:
+            return
+        self._pending = []
+        dumps = codec.dumps
+        w = self.writer
+        put = self._audit.append
+        error: Exception | None = None
+        for seq, ts, t, acc, coid, obj in pending:  # one plain loop: most calls have one record
+            try:
+                row = (seq, ts, t, acc, coid, None, dumps(obj))
+            except Exception as e:  # raised below, once the rest is queued
+                error = error or e
+                continue
+            if w is not None:
+                w.add(AUDIT, row)
+            else:
+                put(row)
+        if error is not None:
+            raise JournalError(f"audit record not encodable: {error}") from error
 
     @contextlib.contextmanager
     def atomic(self) -> Iterator[None]:
@@ -147,7 +184,7 @@ class Journal:
         if d is Durability.GROUP:
             w = self.writer
             if w is not None:
-                w.maybe_send()
+                w.maybe_send(bool(self._pending))
                 self.commits = w.sent
             elif (
                 len(self._events) >= self.group_events
@@ -160,6 +197,7 @@ class Journal:
     def _write(self) -> None:
         """Commit what is buffered here, on this thread."""
         self._last_flush = time.monotonic_ns()
+        self.idle()
         if self.store is None or not (self._events or self._audit):
             return
         events, audit = self._events, self._audit
@@ -196,10 +234,13 @@ class Journal:
             self.store.save_snapshot(seq, ts, payload)
 
     def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-            self.writer = None
-        else:
-            self._write()
-        if self.store is not None:
-            self.store.close()
+        try:
+            self.idle()  # an unencodable record is raised after the rest is written
+        finally:
+            if self.writer is not None:
+                self.writer.close()
+                self.writer = None
+            else:
+                self._write()
+            if self.store is not None:
+                self.store.close()

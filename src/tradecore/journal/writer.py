@@ -29,6 +29,7 @@ import struct
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from typing import IO, Any
 
 import msgspec
@@ -136,7 +137,10 @@ class WriterProcess:
         group_events: int,
         chunk_bytes: int = 262_144,
         cpu: int | None = None,
+        before_send: Callable[[], None] | None = None,
     ) -> None:
+        """``before_send``: called before each message of rows goes out (the journal adds
+        the rows it has not encoded yet, its audit records)."""
         cmd = [
             sys.executable, "-m", "tradecore.journal.writer_main",
             json.dumps(list(spec)), str(group_ms), str(group_events),
@@ -163,6 +167,7 @@ class WriterProcess:
         self.sent = 0  # messages of rows sent
         self._error: str | None = None
         self._closed = False
+        self._before_send = before_send
         self._wait_answer()  # the store is open in the writer (or its error is raised here)
         if cpu is not None:
             try:
@@ -178,8 +183,10 @@ class WriterProcess:
         self._buf += self._encode((kind, *row))
         self._rows += 1
 
-    def maybe_send(self) -> None:
-        if self._rows and (
+    def maybe_send(self, waiting: bool = False) -> None:
+        """Send if the chunk is full or the group window has passed, and there are rows
+        (``waiting``: rows the journal will add before the send)."""
+        if (self._rows or waiting) and (
             len(self._buf) >= self._chunk or time.monotonic_ns() - self._last_send >= self._group_ns
         ):
             self.send()
@@ -196,6 +203,8 @@ class WriterProcess:
 
     def send(self) -> None:
         self.check()
+        if self._before_send is not None:
+            self._before_send()
         if not self._rows:
             return
         header = b"\xdd" + self._rows.to_bytes(4, "big")  # msgpack array32 of the rows

@@ -77,7 +77,8 @@ class EngineService:
         self.equity: deque[tuple[int, str]] = deque(maxlen=3600)
         self.running = False
         self.steps = 0
-        self.collector = IdleCollector()  # GC off while the feed runs; collected between steps
+        # GC off while the feed runs; collected (and deferred work done) between steps
+        self.collector: IdleCollector = system.collector
         self.pumps = 0  # engine calls that fired venue timers between two market steps
         self._last_pump = 0.0
         self._waiter: asyncio.Future[None] | None = None  # the feed, napping until a timer
