@@ -60,7 +60,7 @@ def replacement(old: Order, new_id: ClientOrderId, qty: Decimal, price: Decimal 
     new.notional = old.notional
     new.avg_px = old.avg_px
     new.venue_order_id = old.venue_order_id
-    new.trade_ids = old.trade_ids
+    new.trade_ids = old.shared_trades()
     if old.filled_qty >= qty:  # fills during the pending replace covered the new quantity
         new.status = OrderStatus.FILLED
     else:
@@ -176,7 +176,7 @@ class OrderState:
         o = self._by_id.get(e.client_order_id) or self.order(e.client_order_id)
         was_terminal = o.status.is_terminal  # a late fill after the cancel was confirmed
         o.fill(e.quantity, e.price, e.ts)
-        o.trade_ids.add(e.trade_id)
+        o.book_trade(e.trade_id)
         self._after(o, e, was_terminal)
 
     def _pending_cancel(self, e: OrderPendingCancel) -> None:

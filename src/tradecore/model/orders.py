@@ -12,9 +12,10 @@ immutable events and :meth:`Order.snapshot` dicts.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from decimal import Decimal
 from enum import StrEnum, unique
-from typing import Any
+from typing import Any, Final
 
 from tradecore.errors import InvalidOrderTransition, OverfillError
 from tradecore.model.enums import OrderStatus, OrderType, Side, StpMode, TimeInForce
@@ -22,6 +23,9 @@ from tradecore.model.identifiers import AccountId, ClientOrderId, InstrumentId, 
 from tradecore.model.values import DIVISION, ZERO
 
 S = OrderStatus
+
+
+_FEW_TRADES: Final = 8  # trade ids kept in a tuple up to this many, then in a set
 
 
 @unique
@@ -182,7 +186,27 @@ class Order:
         self.venue_order_id: VenueOrderId | None = None
         self.replaced_by: ClientOrderId | None = None
         self.timed_out = False  # rejected by us after an ack timeout (the venue may ack late)
-        self.trade_ids: set[str] = set()  # trades booked (a repeated report is not booked twice)
+        # trades booked (a repeated report is not booked twice): a tuple while there are
+        # few (most orders fill once or never; a set is 216 bytes, a 1-tuple 48), a set
+        # beyond, or when shared with an amendment
+        self.trade_ids: Collection[str] = ()
+
+    def book_trade(self, trade_id: str) -> None:
+        ids = self.trade_ids
+        if isinstance(ids, set):
+            ids.add(trade_id)
+        elif len(ids) < _FEW_TRADES:
+            self.trade_ids = (*ids, trade_id)
+        else:
+            self.trade_ids = {*ids, trade_id}
+
+    def shared_trades(self) -> set[str]:
+        """The booked trade ids as a set of this order's own, for an amendment to share (a
+        late report under either id is then recognised)."""
+        ids = self.trade_ids
+        if not isinstance(ids, set):
+            ids = self.trade_ids = set(ids)
+        return ids
 
     @property
     def leaves_qty(self) -> Decimal:
