@@ -34,6 +34,7 @@ class MarkSource(StrEnum):
 _NONE: list[Position] = []
 # bound once: an ``Enum.MEMBER`` read costs an EnumType.__getattr__ call on Python 3.11
 _BUY, _LAST = Side.BUY, MarkSource.LAST
+_MID, _BID = MarkSource.MID, MarkSource.BID
 
 
 class PositionKeeper:
@@ -79,23 +80,27 @@ class PositionKeeper:
                 if inst is not None:
                     p.currency = inst.quote
             self._by_symbol.setdefault(symbol, []).append(p)
-        pnl = p.apply(
-            e.side, e.quantity, e.price, e.fee.amount, e.fee.currency.code, e.instrument_id.venue
-        )
-        if pnl:
-            r = self.realized_total.setdefault(e.account, {})
-            r[p.currency.code] = r.get(p.currency.code, ZERO) + pnl
-        cash = self.cash_flows.get(e.account)
-        if cash is None:
-            cash = self.cash_flows[e.account] = {}
+        fee = e.fee
+        fee_amount, fc = fee.amount, fee.currency.code
+        account = e.account
+        pnl = p.apply(e.side, e.quantity, e.price, fee_amount, fc, e.instrument_id.venue)
         qc = p.currency.code
+        if pnl:
+            r = self.realized_total.get(account)
+            if r is None:
+                r = self.realized_total[account] = {}
+            r[qc] = r.get(qc, ZERO) + pnl
+        cash = self.cash_flows.get(account)
+        if cash is None:
+            cash = self.cash_flows[account] = {}
         paid = e.quantity * e.price * p.multiplier
         cash[qc] = cash.get(qc, ZERO) + (-paid if e.side is _BUY else paid)
-        if e.fee.amount:
-            f = self.fees_total.setdefault(e.account, {})
-            fc = e.fee.currency.code
-            f[fc] = f.get(fc, ZERO) + e.fee.amount
-            cash[fc] = cash.get(fc, ZERO) - e.fee.amount
+        if fee_amount:
+            f = self.fees_total.get(account)
+            if f is None:
+                f = self.fees_total[account] = {}
+            f[fc] = f.get(fc, ZERO) + fee_amount
+            cash[fc] = cash.get(fc, ZERO) - fee_amount
         self.fills += 1
         if self.mark_source is _LAST or p.mark is None:
             p.mark = e.price
@@ -108,11 +113,11 @@ class PositionKeeper:
         if not positions:
             return
         src = self.mark_source
-        if src is MarkSource.LAST:
+        if src is _LAST:
             return
-        if src is MarkSource.MID:
+        if src is _MID:
             mark = (q.bid + q.ask) / 2
-        elif src is MarkSource.BID:
+        elif src is _BID:
             mark = q.bid
         else:
             mark = q.ask
@@ -129,7 +134,10 @@ class PositionKeeper:
             key = (p.account, p.currency.code)
             total = self.unrealized_total.get(key, ZERO) + (u - old)
             self.unrealized_total[key] = total
-            self._unreal_by_account.setdefault(p.account, {})[p.currency.code] = total
+            by_ccy = self._unreal_by_account.get(p.account)
+            if by_ccy is None:
+                by_ccy = self._unreal_by_account[p.account] = {}
+            by_ccy[key[1]] = total
             self._unreal[id(p)] = u
 
     # ------------------------------------------------------------------ reads
