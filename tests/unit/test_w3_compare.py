@@ -41,3 +41,11 @@ def test_medians_of_each_tree_and_the_change_in_percent() -> None:
 def test_a_variant_measured_in_one_tree_only_is_left_out() -> None:
     rows = _module().table([_line("before", 10, name="W3-a"), _line("after", 12, name="W3-b")])
     assert len(rows) == 2  # the header only
+
+
+def test_the_faster_half_leaves_a_slow_mode_of_the_host_out() -> None:
+    lines = [_line("before", v) for v in (10, 11, 30, 31)] + [
+        _line("after", v) for v in (12, 13, 14, 32)
+    ]
+    rows = _module().table(lines, faster_half=True)
+    assert rows[2].startswith("| W3-x | 4 + 4 | 10.5 / 100.0 / 1.0 | 12.5 / 100.0 / 1.0 | +19.0% |")
