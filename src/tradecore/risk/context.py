@@ -7,7 +7,7 @@ lookups. Exposures are valued in the base currency through the portfolio's FX ra
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any, Final
 
@@ -197,45 +197,44 @@ class RiskContext:
         return pos - t.sell - add
 
     def measures(self, account: str, extra: Extra | None = None) -> tuple[Decimal, Decimal]:
-        """(gross, net) of :meth:`exposures` (the same numbers, added in the same order),
+        """(gross, net) of :meth:`exposures` (the same rows, added in the same order),
         without building the per-symbol view: what the gross, net and leverage checks and
         the monitor read."""
+        g = nl = ns = ZERO
+        for _, lv, sv in self._rows(account, extra):
+            a, b = abs(lv), abs(sv)
+            g += a if a >= b else b
+            nl += lv
+            ns += sv
+        return g, (nl if abs(nl) >= abs(ns) else ns)
+
+    def _rows(self, account: str, extra: Extra | None) -> Iterator[tuple[str, Decimal, Decimal]]:
+        """Per symbol (those with a position, then those with working orders only, then the
+        extra's), the base-currency value of the long worst case (filled + working buys) and
+        of the short worst case (filled - working sells), ``extra`` added on its side.
+        Symbols without a price or FX rate are left out (the checks that need them deny on
+        their own)."""
         working = self.working.by_symbol(account)
         positions = self.positions
-        g = nl = ns = ZERO
         xsym = None if extra is None else extra[0]
         xdone = False
+        rows: list[tuple[str, Decimal, Totals | None]] = []
         for p in positions.positions(account):
-            pos = p.quantity
-            if pos:
-                sym = p.symbol
-                row = self._row(sym, pos, working.get(sym), extra if sym == xsym else None)
-                if sym == xsym:
-                    xdone = True
-                if row is not None:
-                    a, b = abs(row[0]), abs(row[1])
-                    g += a if a >= b else b
-                    nl += row[0]
-                    ns += row[1]
-        for sym, t in working.items():
-            if positions.signed_quantity(account, sym):
-                continue  # counted with its position
+            if p.quantity:
+                rows.append((p.symbol, p.quantity, working.get(p.symbol)))
+        for sym, totals in working.items():
+            if not positions.signed_quantity(account, sym):  # else counted with its position
+                rows.append((sym, ZERO, totals))
+        for sym, pos, t in rows:
             if sym == xsym:
                 xdone = True
-            row = self._row(sym, ZERO, t, extra if sym == xsym else None)
+            row = self._row(sym, pos, t, extra if sym == xsym else None)
             if row is not None:
-                a, b = abs(row[0]), abs(row[1])
-                g += a if a >= b else b
-                nl += row[0]
-                ns += row[1]
+                yield sym, row[0], row[1]
         if extra is not None and not xdone:
             row = self._row(extra[0], ZERO, None, extra)
             if row is not None:
-                a, b = abs(row[0]), abs(row[1])
-                g += a if a >= b else b
-                nl += row[0]
-                ns += row[1]
-        return g, (nl if abs(nl) >= abs(ns) else ns)
+                yield extra[0], row[0], row[1]
 
     def _row(
         self, sym: str, pos: Decimal, t: Totals | None, extra: Extra | None
@@ -253,33 +252,12 @@ class RiskContext:
         return (pos + buy) * unit, (pos - sell) * unit
 
     def _exposures(self, account: str, extra: Extra | None) -> ExposureView:
-        """Base-currency value per symbol of the long worst case (filled + working buys) and
-        of the short worst case (filled - working sells). Symbols without a price or FX rate
-        are left out (the checks that need them deny on their own)."""
+        """The per-symbol view of :meth:`_rows`."""
         longs: dict[str, Decimal] = {}
         shorts: dict[str, Decimal] = {}
-        qty: dict[str, Decimal] = {}
-        for p in self.positions.positions(account):
-            if p.quantity:
-                qty[p.symbol] = p.quantity
-        for sym in self.working.symbols(account):
-            qty.setdefault(sym, ZERO)
-        if extra is not None:
-            qty.setdefault(extra[0], ZERO)
-        working = self.working
-        for sym, pos in qty.items():
-            unit = self._unit_value(sym)
-            if unit is None:
-                continue
-            t = working.totals(account, sym)
-            buy, sell = t.buy, t.sell
-            if extra is not None and extra[0] == sym:
-                if extra[1] is _BUY:
-                    buy += extra[2]
-                else:
-                    sell += extra[2]
-            longs[sym] = (pos + buy) * unit
-            shorts[sym] = (pos - sell) * unit
+        for sym, lv, sv in self._rows(account, extra):
+            longs[sym] = lv
+            shorts[sym] = sv
         return ExposureView(longs, shorts)
 
     def _unit_value(self, symbol: str) -> Decimal | None:
