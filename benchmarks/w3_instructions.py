@@ -21,6 +21,8 @@ Usage: python benchmarks/w3_instructions.py [direct|smart] [on|off] [orders] [no
        order takes some 50 times longer, so at 5 ms nearly every commit sends its rows;
        with 500 most orders fall between two sends, as natively, where W3 sends about once
        per 10 orders)
+       --cache (anywhere): also callgrind's cache and branch simulation; prints the events
+       per order and KCachegrind's cycle estimate (``cycle_estimate``), about 3x slower
 Needs valgrind (callgrind_control) on PATH; about 50 s per configuration.
 """
 
@@ -82,21 +84,45 @@ def _loop(
     subprocess.run(["callgrind_control", "-i", "off", str(os.getpid())], capture_output=True)
 
 
-def _count(args: list[str], idle_only: bool = False) -> int:
-    """Instructions of the measured orders; ``idle_only``: of their idle hook calls alone
-    (collection only inside ``sys.call_tracing``)."""
+#: ``--cache``: callgrind's cache and branch-predictor simulation, and the cycle estimate
+#: KCachegrind uses (Ir + 10 per L1 miss + 100 per last-level miss + 10 per mispredicted
+#: branch): memory traffic and branches weigh in as well as instructions, still independent
+#: of the machine's load
+CACHE_FLAGS = ["--cache-sim=yes", "--branch-sim=yes"]
+
+
+def _count(args: list[str], idle_only: bool = False, cache: bool = False) -> dict[str, int]:
+    """Event totals (``Ir``: instructions; with ``cache`` also the cache and branch events)
+    of the measured orders; ``idle_only``: of their idle hook calls alone (collection only
+    inside ``sys.call_tracing``)."""
     only = ["--toggle-collect=sys_call_tracing", "--collect-atstart=no"] if idle_only else []
+    sim = CACHE_FLAGS if cache else []
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "cg.out"
         subprocess.run(
             ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}",
-             *only, sys.executable, __file__, "--child", *args],
+             *only, *sim, sys.executable, __file__, "--child", *args],
             check=True, capture_output=True, env={**os.environ, "PYTHONHASHSEED": "0"},
         )  # fmt: skip
-        for line in out.read_text().splitlines():
-            if line.startswith("totals:"):
-                return int(line.split()[1])
+        return parse_totals(out.read_text())
+
+
+def parse_totals(text: str) -> dict[str, int]:
+    """The ``totals:`` line of a callgrind output file, by the names of its ``events:`` line."""
+    names: list[str] = []
+    for line in text.splitlines():
+        if line.startswith("events:"):
+            names = line.split()[1:]
+        elif line.startswith("totals:"):
+            return dict(zip(names, map(int, line.split()[1:]), strict=True))
     raise RuntimeError("callgrind wrote no totals")
+
+
+def cycle_estimate(ev: dict[str, int]) -> int:
+    """KCachegrind's cycle estimate of callgrind's cache/branch simulation events."""
+    l1 = ev.get("I1mr", 0) + ev.get("D1mr", 0) + ev.get("D1mw", 0)
+    ll = ev.get("ILmr", 0) + ev.get("DLmr", 0) + ev.get("DLmw", 0)
+    return ev["Ir"] + 10 * l1 + 100 * ll + 10 * (ev.get("Bcm", 0) + ev.get("Bim", 0))
 
 
 def main() -> None:
@@ -104,23 +130,32 @@ def main() -> None:
         a = sys.argv[2:]
         _loop(a[0] == "smart", a[1] == "on", int(a[2]), a[3] == "1", a[4], int(a[5]))
         return
-    path = sys.argv[1] if len(sys.argv) > 1 else "direct"
-    risk = sys.argv[2] if len(sys.argv) > 2 else "on"
-    n = int(sys.argv[3]) if len(sys.argv) > 3 else 500
-    journal = sys.argv[4] if len(sys.argv) > 4 else "none"
-    ms = sys.argv[5] if len(sys.argv) > 5 else "5"
-    full = _count([path, risk, str(n), "1", journal, ms])
-    books = _count([path, risk, str(n), "0", journal, ms])
-    idle_full = _count([path, risk, str(n), "1", journal, ms], idle_only=True)
-    idle_books = _count([path, risk, str(n), "0", journal, ms], idle_only=True)
+    cache = "--cache" in sys.argv
+    argv = [a for a in sys.argv[1:] if a != "--cache"]
+    path = argv[0] if len(argv) > 0 else "direct"
+    risk = argv[1] if len(argv) > 1 else "on"
+    n = int(argv[2]) if len(argv) > 2 else 500
+    journal = argv[3] if len(argv) > 3 else "none"
+    ms = argv[4] if len(argv) > 4 else "5"
+    full = _count([path, risk, str(n), "1", journal, ms], cache=cache)
+    books = _count([path, risk, str(n), "0", journal, ms], cache=cache)
+    idle_full = _count([path, risk, str(n), "1", journal, ms], idle_only=True)["Ir"]
+    idle_books = _count([path, risk, str(n), "0", journal, ms], idle_only=True)["Ir"]
     idle = idle_full - idle_books
-    print(json.dumps({
+    line: dict[str, object] = {
         "workload": f"W3-{path}-risk-{risk}-journal-{journal}-instructions", "orders": n,
         "group_ms": int(ms),
-        "instructions_per_order": (full - books - idle) // n, "idle_per_order": idle // n,
-        "with_idle_per_order": (full - books) // n, "with_book_refresh": full // n,
+        "instructions_per_order": (full["Ir"] - books["Ir"] - idle) // n,
+        "idle_per_order": idle // n,
+        "with_idle_per_order": (full["Ir"] - books["Ir"]) // n,
+        "with_book_refresh": full["Ir"] // n,
         "python": sys.version.split()[0],
-    }))  # fmt: skip
+    }  # fmt: skip
+    if cache:  # per order, the order path with its idle work (book refreshes subtracted)
+        per = {k: round((full[k] - books[k]) / n, 1) for k in full}
+        line["events_per_order"] = per
+        line["cycle_estimate_per_order"] = round((cycle_estimate(full) - cycle_estimate(books)) / n)
+    print(json.dumps(line))
 
 
 if __name__ == "__main__":

@@ -125,7 +125,7 @@ class SimVenueClient(Restorable):
         if t is None:
             return VenueOrderStatus(coid, None, False, False, Decimal(0), None)
         avg = t.notional / t.filled if t.filled else None
-        return VenueOrderStatus(coid, t.vid, True, t.open, t.filled, avg, tuple(t.trades))
+        return VenueOrderStatus(coid, t.vid, True, t.open, t.filled, avg, t.trades)
 
     def submit(self, order: Order) -> None:
         t = Ticket(
@@ -388,7 +388,7 @@ class SimVenueClient(Restorable):
             self._n_trades += 1
             tid = TradeId(f"{self.venue}-T{self._n_trades}")
         qty, price = m.qty, m.price
-        t.trades.append(VenueTrade(tid, qty, price, fee.amount, liq))
+        t.trades += (VenueTrade(tid, qty, price, fee.amount, liq),)
 
         def report() -> None:
             self.fills_reported += 1

@@ -55,7 +55,7 @@ class Ticket(msgspec.Struct):
     open: bool = False
     silent: bool = False
     closed: bool = False
-    trades: list[VenueTrade] = msgspec.field(default_factory=list)
+    trades: tuple[VenueTrade, ...] = ()  # a tuple: most tickets fill once (a list was 88 B)
     account: str = ""
     stp: StpMode = StpMode.NONE
     trigger: Decimal | None = None  # a stop not yet triggered while this is set
