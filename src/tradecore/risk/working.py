@@ -82,6 +82,9 @@ class WorkingOrders:
         # working reduce-only orders of every account: 0 lets the reduce-only check skip its
         # lookups for the (usual) order that is not reduce-only itself
         self.reduce_only_orders = 0
+        # the totals of the last (account, symbol) that stopped working, kept for the next
+        # that starts: one order at a time in a symbol would otherwise allocate them per order
+        self._spare: Totals | None = None
         # only the events that can change an order's working quantity (not accepted, pending
         # cancel, cancel rejected: the hot path pays two handlers an order)
         for kind in (
@@ -171,7 +174,12 @@ class WorkingOrders:
         sym = o.instrument_id.symbol
         t = by_sym.get(sym)
         if t is None:
-            t = by_sym[sym] = Totals()
+            t = self._spare
+            if t is None:
+                t = Totals()
+            else:
+                self._spare = None
+            by_sym[sym] = t
         delta = now - was
         if o.reduce_only and bool(was) != bool(now):  # starts or stops working
             self.reduce_only_orders += 1 if now else -1
@@ -189,6 +197,8 @@ class WorkingOrders:
             self._counted.pop(coid, None)
             self._pending.pop(coid, None)
             if not (t.buy or t.sell):
+                # an account keeps its (then empty) dict: accounts are few, and one order at a
+                # time would otherwise build and drop it per order
                 del by_sym[sym]
-                if not by_sym:
-                    del self._totals[o.account]
+                t.buy_ro = t.sell_ro = ZERO
+                self._spare = t
