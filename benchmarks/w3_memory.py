@@ -26,8 +26,8 @@ from typing import Any
 WARMUP = 500
 
 
-def _loop(smart: bool, risk: bool, n: int) -> tuple[Callable[[int], None], Any]:
-    """A function running orders ``[i, i + 1)`` of W3's loop, and the system it drives."""
+def _loop(smart: bool, risk: bool, n: int) -> Callable[[int], None]:
+    """A function running order ``i`` of W3's loop (on a system of its own)."""
     from tradecore.bench import workloads as w
     from tradecore.model import (
         ClientOrderId,
@@ -63,11 +63,11 @@ def _loop(smart: bool, risk: bool, n: int) -> tuple[Callable[[int], None], Any]:
         if collector is not None:
             collector.idle()
 
-    return one, system
+    return one
 
 
 def measure(smart: bool, risk: bool, n: int, top: int) -> dict[str, Any]:
-    one, _system = _loop(smart, risk, n)
+    one = _loop(smart, risk, n)
     for i in range(WARMUP):
         one(i)
     faults0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt

@@ -76,7 +76,7 @@ def _fill(venue: StatusVenue, coid: str, tid: str, qty: str, px: str, fee: str =
 def _known(coid: str, filled: str, avg: str | None, *trades: VenueTrade) -> VenueOrderStatus:
     return VenueOrderStatus(
         ClientOrderId(coid), VenueOrderId("FAKE-1"), True, D(filled) < 1, D(filled),
-        None if avg is None else D(avg), tuple(trades),
+        None if avg is None else D(avg), trades,
     )  # fmt: skip
 
 
