@@ -2,7 +2,8 @@
 # W3 before/after on a noisy host: each `tradecore bench W3` variant (tradecore.bench.workloads.w3,
 # the same parameters) run in its own process, before and after alternating ABBA per round
 # (ROUNDS, default 5), so host drift between a pair is as small as it gets; one JSON line per
-# run tagged with the tree and round. Compare medians.
+# run tagged with the tree and round. Compare medians. ONLY=smart=False (a substring of the
+# variant text, e.g. smart=False) runs only the matching variants.
 #   benchmarks/w3_abba.sh /path/to/before/src [/path/to/after/src] > w3.jsonl
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -21,6 +22,7 @@ run() {  # tree src variant round
 }
 for round in $(seq 1 "${ROUNDS:-5}"); do
     for v in "${variants[@]}"; do
+        [[ "$v" == *"${ONLY:-}"* ]] || continue
         if (( round % 2 )); then order="before after after before"; else order="after before before after"; fi
         for tree in $order; do
             src="$before"; [ "$tree" = after ] && src="$after"

@@ -210,7 +210,10 @@ class Order:
 
     @property
     def leaves_qty(self) -> Decimal:
-        left = self.quantity - self.filled_qty
+        filled = self.filled_qty
+        if filled is ZERO:  # never filled (the usual read): its quantity, no new Decimal
+            return self.quantity
+        left = self.quantity - filled
         return left if left > 0 else ZERO  # < 0 only for an overfilled parent (see oms.parents)
 
     @property
@@ -260,7 +263,8 @@ class Order:
         the venues filled beyond it) or a fill the current state cannot take."""
         if quantity <= 0:
             raise OverfillError(self.client_order_id, self.leaves_qty, quantity)
-        leaves = self.quantity - self.filled_qty
+        filled = self.filled_qty
+        leaves = self.quantity if filled is ZERO else self.quantity - filled
         if quantity > leaves and not overfill:
             raise OverfillError(self.client_order_id, leaves, quantity)
         trigger = _FILL_FULL if quantity >= leaves else _FILL_PARTIAL
@@ -276,8 +280,12 @@ class Order:
             raise InvalidOrderTransition(
                 self.client_order_id, self.status.value, trigger.value
             ) from None
-        total = self.filled_qty + quantity
-        self.notional += quantity * price
+        if filled is ZERO:  # its first fill (most orders fill once): no sums with zero
+            total = quantity
+            self.notional = quantity * price
+        else:
+            total = filled + quantity
+            self.notional += quantity * price
         if self.avg_px is None:
             self.avg_px = price
         else:

@@ -99,9 +99,22 @@ class Serve:
         raise AssertionError(f"order {coid} never reached the engine")
 
     def kill(self) -> None:
+        """SIGKILL: the crash a fault test wants (no logout, no shutdown hook)."""
         if self.p.poll() is None:
             os.kill(self.p.pid, signal.SIGKILL)
         self.p.wait(10)
+        self.http.close()
+
+    def stop(self) -> None:
+        """SIGTERM, as an operator stops it: the FIX sessions log out, the journal closes
+        and the process's coverage is saved (a SIGKILL after 20 s if it hangs)."""
+        if self.p.poll() is None:
+            os.kill(self.p.pid, signal.SIGTERM)
+            try:
+                self.p.wait(20)
+            except subprocess.TimeoutExpired:
+                os.kill(self.p.pid, signal.SIGKILL)
+                self.p.wait(10)
         self.http.close()
 
 

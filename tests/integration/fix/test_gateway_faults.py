@@ -53,7 +53,7 @@ def test_serve_killed_and_restarted_goes_on_with_its_orders_and_sequence_numbers
         assert invalid(c) == []
     finally:
         c.stop()
-        serve.kill()
+        serve.stop()
 
 
 def test_a_client_restarted_on_its_store_gets_what_it_missed_once(tmp_path: Path) -> None:
@@ -76,7 +76,7 @@ def test_a_client_restarted_on_its_store_gets_what_it_missed_once(tmp_path: Path
         assert invalid(c) == []
     finally:
         c.stop()
-        serve.kill()
+        serve.stop()
 
 
 def test_a_logon_with_a_wrong_password_is_refused(tmp_path: Path) -> None:
@@ -92,4 +92,4 @@ def test_a_logon_with_a_wrong_password_is_refused(tmp_path: Path) -> None:
         good.stop()
     finally:
         bad.stop()
-        serve.kill()
+        serve.stop()

@@ -89,4 +89,4 @@ def test_orders_cancels_and_replaces_over_fix_answer_with_execution_reports(
         assert "3" not in c.edge.admin_sent and c.where(lambda f: f.get(35) == "j") == []
     finally:
         c.stop()
-        serve.kill()
+        serve.stop()

@@ -275,7 +275,8 @@ class SimVenueClient(Restorable):
             self._report(t, lambda: sink.on_canceled(t.coid, "FOK: not fillable in full"))
             return False
         delay = self._fill_delay(t.coid, self.clock.now_ns())
-        matches = book.match(t.side, t.qty - t.filled, limit, t.coid, acct, stp)
+        left = t.qty - t.filled if t.filled else t.qty  # unfilled yet: no new Decimal
+        matches = book.match(t.side, left, limit, t.coid, acct, stp)
         stopped = self._apply_matches(t, matches, delay) if matches else False
         left = t.qty - t.filled
         if left <= 0:
@@ -379,8 +380,12 @@ class SimVenueClient(Restorable):
         sink = self._sink_or_fail()
         inst: Instrument = self.model.instruments[t.instrument_id]
         fee: Money = self.model.fees.fee(inst, m.qty, m.price, liq)
-        t.filled += m.qty
-        t.notional += m.qty * m.price
+        if t.filled:
+            t.filled += m.qty
+            t.notional += m.qty * m.price
+        else:  # its first fill (most orders fill once): no sum with zero, no new Decimal
+            t.filled = m.qty
+            t.notional = m.qty * m.price
         if t.filled >= t.qty:
             t.open = False
             self._retire(t)
