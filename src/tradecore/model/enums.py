@@ -82,14 +82,10 @@ class OrderStatus(StrEnum):
     EXPIRED = "EXPIRED"
     REPLACED = "REPLACED"
 
-    @property
-    def is_terminal(self) -> bool:
-        return self in _TERMINAL
-
-    @property
-    def is_open(self) -> bool:
-        """Working at a venue (may still fill)."""
-        return self in _OPEN
+    # plain attributes of each member, set below (read on every step of the order path:
+    # an attribute read, not a property call)
+    is_terminal: bool  # closed: no report can change it any more
+    is_open: bool  # working at a venue (may still fill)
 
 
 _TERMINAL = frozenset(
@@ -112,6 +108,10 @@ _OPEN = frozenset(
         OrderStatus.PENDING_REPLACE,
     }
 )
+for _s in OrderStatus:
+    _s.is_terminal = _s in _TERMINAL
+    _s.is_open = _s in _OPEN
+del _s
 
 
 @unique

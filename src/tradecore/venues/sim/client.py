@@ -67,6 +67,7 @@ class SimVenueClient(Restorable):
 
     def __init__(self, model: VenueModel, clock: Clock, config: SimVenueConfig | None = None):
         self.model = model
+        self.venue: Final[Venue] = model.venue  # read per order: an attribute, not a property
         self.clock = clock
         self.config = config or SimVenueConfig()
         self._rng = random.Random(self.config.seed)
@@ -93,10 +94,6 @@ class SimVenueClient(Restorable):
         self._n_trades = max(self._n_trades, trades)
 
     # ------------------------------------------------------------------ protocol
-    @property
-    def venue(self) -> Venue:
-        return self.model.venue
-
     def bind(self, sink: ExecutionSink) -> None:
         self._sink = sink
 
