@@ -18,8 +18,10 @@ from collections.abc import Callable
 from typing import Any
 
 from tradecore.model import codec
+from tradecore.model.enums import ReasonCode
 from tradecore.model.events import (
     OrderAccepted,
+    OrderAdopted,
     OrderCanceled,
     OrderCancelRejected,
     OrderDenied,
@@ -43,18 +45,22 @@ _TRIGGERS: dict[type[Any], Trigger] = {
     OrderCanceled: Trigger.CANCEL, OrderCancelRejected: Trigger.CANCEL_REJECT,
     OrderPendingReplace: Trigger.REQUEST_REPLACE, OrderReplaced: Trigger.REPLACE,
     OrderReplaceRejected: Trigger.REPLACE_REJECT, OrderExpired: Trigger.EXPIRE,
+    OrderAdopted: Trigger.ADOPT,
 }  # fmt: skip
 
 
 def fold(events: list[Any]) -> Order | None:
-    """An order rebuilt from its journaled events (the same transitions as the engine)."""
+    """An order rebuilt from its journaled events (the same transitions and fields as the
+    engine's appliers in engine/state.py: a late ack after a timeout adopts the order, each
+    fill books its trade id)."""
     if not events or type(events[0]) is not OrderInitialized:
         return None
     e = events[0]
     o = Order(
         e.client_order_id, e.account, e.instrument_id, e.side, e.order_type, e.quantity,
         e.price, e.time_in_force, post_only=e.post_only, reduce_only=e.reduce_only,
-        parent_id=e.parent_id, created_ns=e.ts, tag=e.tag,
+        parent_id=e.parent_id, created_ns=e.ts, tag=e.tag, trigger_price=e.trigger_price,
+        expire_ns=e.expire_ns, display_qty=e.display_qty, stp=e.stp,
     )  # fmt: skip
     if e.submitted:
         o.apply(Trigger.SUBMIT, e.ts)
@@ -62,13 +68,17 @@ def fold(events: list[Any]) -> Order | None:
         t = type(ev)
         if t is OrderFilled:
             o.fill(ev.quantity, ev.price, ev.ts)
+            o.book_trade(ev.trade_id)
             continue
         trigger = _TRIGGERS.get(t)
         if trigger is None:
             continue
         o.apply(trigger, ev.ts)
-        if t is OrderAccepted:
+        if t is OrderAccepted or t is OrderAdopted:
             o.venue_order_id = ev.venue_order_id
+            o.timed_out = False
+        elif t is OrderRejected:
+            o.timed_out = ev.reason is ReasonCode.TIMEOUT
         elif t is OrderReplaced:
             o.replaced_by = ev.new_client_order_id
     return o

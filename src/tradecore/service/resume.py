@@ -229,6 +229,7 @@ def _give_back(system: System, tr: _Tracker, market: _Market) -> tuple[int, int,
     timers: list[tuple[int, Callable[[], None]]] = []
     resting: list[tuple[int, Order]] = []
     others: list[Order] = []
+    given = 0  # orders given back (one resting with a cancel or replace in flight counts once)
     for o in sorted(eng.orders.open_orders(), key=lambda x: x.client_order_id):
         client = system.venues.get(o.instrument_id.venue)
         if client is None:
@@ -242,6 +243,7 @@ def _give_back(system: System, tr: _Tracker, market: _Market) -> tuple[int, int,
         else:
             others.append(o)
             continue
+        given += 1
         cancel = tr.cancel.get(coid)
         if o.status is OrderStatus.PENDING_CANCEL and cancel is not None:
             timers.append((cancel[0], functools.partial(client.restore_cancel, coid, cancel[1])))
@@ -282,7 +284,7 @@ def _give_back(system: System, tr: _Tracker, market: _Market) -> tuple[int, int,
         eng.replaying = False
     for _, due in sorted(timers, key=lambda x: x[0]):  # equal-time timers keep their order
         due()
-    return len(resting) + len(timers), mismatches, others
+    return given, mismatches, others
 
 
 def _rests(o: Order) -> bool:

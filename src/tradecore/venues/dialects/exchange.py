@@ -142,24 +142,31 @@ class Exchange:
         self.listeners: list[Callable[[str, VOrder, Trade | None], None]] = []
         if journal is not None:
             if journal.exists():
-                self._replay(journal)
+                good = self._replay(journal)
+                with journal.open("r+b") as f:  # a torn last line is cut off, so the next
+                    f.truncate(good)  # command starts a line of its own
             self._out = journal.open("a", encoding="utf-8")
 
     # ------------------------------------------------------------------ journal
-    def _replay(self, path: Path) -> None:
+    def _replay(self, path: Path) -> int:
+        """Apply the journal's commands; returns the length in bytes without a torn last
+        line (killed mid-write: that command was never answered)."""
         self._replaying = True
+        data = path.read_bytes()
+        good = len(data) if data.endswith(b"\n") else data.rfind(b"\n") + 1
         try:
-            for line in path.read_text(encoding="utf-8").splitlines():
+            for line in data[:good].splitlines():
                 if not line.strip():
                     continue
                 try:
                     cmd = json.loads(line)
                 except ValueError:
-                    break  # a torn last line (killed mid-write): the command never answered
-                with contextlib.suppress(ExchangeError):  # refused then too: journaled by mistake
+                    break  # a damaged line: what follows it cannot be trusted
+                with contextlib.suppress(ExchangeError):  # refused then too
                     self._apply(cmd)
         finally:
             self._replaying = False
+        return good
 
     def _notify(self, kind: str, order: VOrder, trade: Trade | None = None) -> None:
         if not self._replaying:
