@@ -71,7 +71,7 @@ def expire_ns(raw: str | None) -> int | None:
         raise FixRefusal(
             T.VALIDATION_ERROR, f"{tag_label(T.EXPIRE_TIME)}: not a UTCTimestamp", T.EXPIRE_TIME
         ) from None
-    if frac and not frac.isdigit():
+    if frac and not (frac.isascii() and frac.isdigit()):  # '¹' is a digit to isdigit()
         raise FixRefusal(T.VALIDATION_ERROR, "ExpireTime(126): bad fraction", T.EXPIRE_TIME)
     return int(dt.timestamp()) * 1_000_000_000 + int((frac + "000000000")[:9] or 0)
 
