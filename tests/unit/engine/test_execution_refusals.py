@@ -1,6 +1,5 @@
 """What the execution module refuses, each with its reason code and the order left as it was:
-a replace of a SMART parent or of a stop the engine holds (cancel and resubmit instead), a
-stop for a venue the engine has no client for."""
+a replace of a SMART parent or of a stop the engine holds (cancel and resubmit instead)."""
 
 from __future__ import annotations
 

@@ -297,11 +297,25 @@ def test_a_status_request_is_answered_from_quickfixs_thread(
     client, sink = make(tmp_path, status_timeout_s=5)
     client.logged_on.set()
     client.submit(order("A1"))
-    venue = threading.Timer(0.02, lambda: client.edge.fromApp(
-        status_answer("A1", "1", "V1", "0.2"), sid()))  # fmt: skip
-    venue.start()
-    st = client.order_status(ClientOrderId("A1"))
-    venue.join()
+    answers: list[threading.Thread] = []
+    recorded = edge_module.send
+
+    def venue(sender: str, target: str, msg_type: str, fields: Any, groups: Any = ()) -> bool:
+        ok = recorded(sender, target, msg_type, fields, groups)
+        if msg_type == "H":  # the venue answers on QuickFIX's thread, after the request
+            t = threading.Thread(target=client.edge.fromApp,
+                                 args=(status_answer("A1", "1", "V1", "0.2"), sid()))  # fmt: skip
+            t.start()
+            answers.append(t)
+        return ok
+
+    edge_module.send = venue  # type: ignore[assignment]
+    try:
+        st = client.order_status(ClientOrderId("A1"))
+    finally:
+        edge_module.send = recorded  # type: ignore[assignment]
+    for t in answers:
+        t.join()
     assert (st.known, st.open, st.venue_order_id, st.filled_qty) == (True, True, "V1", D("0.2"))
     h = wire[-1][3]
     assert (wire[-1][2], h[11], h[55]) == ("H", "A1", "ETH/EUR")
