@@ -9,47 +9,24 @@ from decimal import Decimal
 import pytest
 
 from tests.fakes import ScriptedVenue
-from tradecore.engine import Engine, InstrumentRegistry, SimClock
-from tradecore.engine.execution import attach
-from tradecore.model import (
-    AccountId,
-    ClientOrderId,
-    InstrumentId,
-    OrderType,
-    ReasonCode,
-    ReplaceOrder,
-    Side,
-    SubmitOrder,
-    Venue,
-    VenueOrderId,
-    spot,
-)
+from tests.unit.engine.test_report_edges import _submit
+from tradecore.engine import Engine
+from tradecore.model import AccountId, ClientOrderId, ReasonCode, ReplaceOrder, VenueOrderId
 
 D = Decimal
-ACCT = AccountId("acct")
 
 
 @pytest.fixture
-def setup() -> tuple[Engine, ScriptedVenue]:
-    venue = ScriptedVenue()
-    eng = Engine(
-        SimClock(1_000), InstrumentRegistry([spot("BTC/USD", "FAKE", tick="0.5", lot="0.001")])
-    )
-    attach(eng, [venue])
+def setup(engine: Engine, venue: ScriptedVenue) -> tuple[Engine, ScriptedVenue]:
+    """The shared engine and scripted venue (tests/conftest.py; tick 0.01): a working order
+    partly filled, a filled one, and one whose id a replace may try to reuse."""
+    assert venue.sink is not None
     for coid, qty in (("live", "2"), ("done", "1"), ("other", "1")):
-        res = eng.submit(
-            SubmitOrder(
-                client_order_id=ClientOrderId(coid), account=ACCT,
-                instrument_id=InstrumentId("BTC/USD", Venue("FAKE")), side=Side.BUY,
-                order_type=OrderType.LIMIT, quantity=D(qty), price=D(100),
-            )
-        )  # fmt: skip
-        assert res.ok
-        assert venue.sink is not None
+        _submit(engine, coid, qty)
         venue.sink.on_accepted(ClientOrderId(coid), VenueOrderId(f"V-{coid}"))
     venue.fill("live", "1.5", "100")
     venue.fill("done", "1", "100")
-    return eng, venue
+    return engine, venue
 
 
 @pytest.mark.parametrize(
@@ -73,9 +50,9 @@ def setup() -> tuple[Engine, ScriptedVenue]:
             "n1",
             "acct",
             "3",
-            "100.2",
+            "100.005",
             ReasonCode.OFF_TICK_PRICE,
-            "not a multiple of tick 0.5",
+            "not a multiple of tick 0.01",
         ),
     ],
 )

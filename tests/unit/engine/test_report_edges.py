@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from tests.fakes import ScriptedVenue
-from tradecore.engine import Engine, InstrumentRegistry, SimClock
-from tradecore.engine.execution import attach
+from tradecore.engine import Engine, SimClock
 from tradecore.model import (
     AccountId,
     ClientOrderId,
@@ -24,7 +25,6 @@ from tradecore.model import (
     TradeId,
     Venue,
     VenueOrderId,
-    spot,
 )
 from tradecore.model.commands import CancelOrder, ReplaceOrder
 from tradecore.model.events import OrderAdopted, ReportAnomaly
@@ -35,15 +35,16 @@ MS = 1_000_000
 ACCT = AccountId("acct")
 
 
-def _setup() -> tuple[Engine, SimClock, ScriptedVenue, ExecutionSink, list[ReportAnomaly]]:
-    venue = ScriptedVenue()
-    clock = SimClock(1_000)
-    eng = Engine(clock, InstrumentRegistry([spot("BTC/USD", "FAKE", tick="0.01", lot="0.001")]))
-    attach(eng, [venue])
+Desk = tuple[Engine, SimClock, ScriptedVenue, ExecutionSink, list[ReportAnomaly]]
+
+
+@pytest.fixture
+def desk(engine: Engine, venue: ScriptedVenue) -> Desk:
+    """The shared engine and scripted venue (tests/conftest.py), with its anomalies kept."""
     seen: list[ReportAnomaly] = []
-    eng.bus.subscribe(ReportAnomaly, seen.append)
-    assert venue.sink is not None
-    return eng, clock, venue, venue.sink, seen
+    engine.bus.subscribe(ReportAnomaly, seen.append)
+    assert venue.sink is not None and isinstance(engine.clock, SimClock)
+    return engine, engine.clock, venue, venue.sink, seen
 
 
 def _submit(eng: Engine, coid: str, qty: str = "2") -> None:
@@ -63,8 +64,8 @@ def _status(eng: Engine, coid: str) -> OrderStatus:
     return o.status
 
 
-def test_every_report_for_an_order_we_never_sent_is_an_unknown_order_anomaly() -> None:
-    eng, _, _, sink, seen = _setup()
+def test_every_report_for_an_order_we_never_sent_is_an_unknown_order_anomaly(desk: Desk) -> None:
+    eng, _, _, sink, seen = desk
     ghost = ClientOrderId("ghost")
     usd0 = Money.of("0", "USD")
     sink.on_rejected(ghost, ReasonCode.VENUE_REJECT, "no such order")
@@ -80,8 +81,10 @@ def test_every_report_for_an_order_we_never_sent_is_an_unknown_order_anomaly() -
     assert eng.anomalies == {"UNKNOWN_ORDER": 5} and len(eng.orders) == 0
 
 
-def test_a_reject_after_the_venue_acknowledged_a_pending_cancel_is_a_contradiction() -> None:
-    eng, _, venue, sink, seen = _setup()
+def test_a_reject_after_the_venue_acknowledged_a_pending_cancel_is_a_contradiction(
+    desk: Desk,
+) -> None:
+    eng, _, venue, sink, seen = desk
     _submit(eng, "a")
     sink.on_accepted(ClientOrderId("a"), VenueOrderId("V1"))
     assert eng.cancel(CancelOrder(client_order_id=ClientOrderId("a"), account=ACCT)).ok
@@ -95,8 +98,8 @@ def test_a_reject_after_the_venue_acknowledged_a_pending_cancel_is_a_contradicti
     assert _status(eng, "a") is OrderStatus.CANCELED
 
 
-def test_a_late_fill_naming_the_replaced_order_is_booked_on_its_replacement() -> None:
-    eng, _, _, sink, seen = _setup()
+def test_a_late_fill_naming_the_replaced_order_is_booked_on_its_replacement(desk: Desk) -> None:
+    eng, _, _, sink, seen = desk
     _submit(eng, "old", "2")
     sink.on_accepted(ClientOrderId("old"), VenueOrderId("V1"))
     res = eng.replace(
@@ -120,8 +123,8 @@ def test_a_late_fill_naming_the_replaced_order_is_booked_on_its_replacement() ->
     assert [a.kind for a in seen] == ["DUPLICATE", "DUPLICATE"]
 
 
-def test_a_fill_after_an_ack_timeout_adopts_the_order_then_books_the_fill() -> None:
-    eng, clock, _, sink, seen = _setup()
+def test_a_fill_after_an_ack_timeout_adopts_the_order_then_books_the_fill(desk: Desk) -> None:
+    eng, clock, _, sink, seen = desk
     adopted: list[OrderAdopted] = []
     eng.bus.subscribe(OrderAdopted, adopted.append)
     _submit(eng, "slow", "1")
@@ -135,8 +138,10 @@ def test_a_fill_after_an_ack_timeout_adopts_the_order_then_books_the_fill() -> N
     assert len(adopted) == 1 and seen == []
 
 
-def test_a_fill_for_an_order_the_venue_rejected_or_already_filled_is_a_contradiction() -> None:
-    eng, _, venue, sink, seen = _setup()
+def test_a_fill_for_an_order_the_venue_rejected_or_already_filled_is_a_contradiction(
+    desk: Desk,
+) -> None:
+    eng, _, venue, sink, seen = desk
     _submit(eng, "rej", "1")
     venue.reject("rej")
     _submit(eng, "done", "1")

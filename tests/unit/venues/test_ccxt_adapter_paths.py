@@ -14,6 +14,7 @@ from typing import Any
 import ccxt
 import pytest
 
+from tests.unit.venues.test_ccxt_errors import Sink
 from tradecore.model.enums import LiquiditySide, OrderType, ReasonCode, Side, TimeInForce
 from tradecore.model.identifiers import AccountId, ClientOrderId, InstrumentId, Venue, VenueOrderId
 from tradecore.model.instrument import Instrument
@@ -109,14 +110,6 @@ class Script:
 
     async def close(self) -> None:
         return None
-
-
-class Sink:
-    def __init__(self) -> None:
-        self.reports: list[tuple[Any, ...]] = []
-
-    def __getattr__(self, name: str) -> Callable[..., None]:
-        return lambda *a: self.reports.append((name, *a))
 
 
 def _order(
