@@ -46,7 +46,8 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^seconds: [\d.]+$"), "seconds: N"),
     (re.compile(r'^(\s*"seconds": )[\d.]+(,?)$'), r"\1N\2"),
     (re.compile(r"\b\d{8}T\d{6}Z\b"), "YYYYMMDDTHHMMSSZ"),  # --new-session's wall-clock name
-    (re.compile(r"\b([A-Za-z0-9_-]{1,64})\.[A-Za-z0-9_-]{20,}\b"), r"\1.SECRET"),
+    # the secret is URL-safe base64 and may end in "-" (no \b after it)
+    (re.compile(r"\b([A-Za-z0-9_-]{1,64})\.[A-Za-z0-9_-]{20,}(?![A-Za-z0-9_-])"), r"\1.SECRET"),
 ]
 
 
